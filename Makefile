@@ -1,0 +1,46 @@
+# StoreBridge — every target bootstraps its own tools from the lock file.
+# `make demo` and `make test` work on a fresh machine with only python3 >= 3.11.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen
+
+.PHONY: demo test lint typecheck pytest bench sandbox clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	touch $@
+
+## demo: start the sandbox store, the demo POS, StoreBridge and its dashboard
+demo: $(VENV)/.synced
+	$(RUN) storebridge demo
+
+## test: ruff, mypy --strict on src/, then the whole pytest suite
+test: lint typecheck pytest
+
+lint: $(VENV)/.synced
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+
+typecheck: $(VENV)/.synced
+	$(RUN) mypy src
+
+pytest: $(VENV)/.synced
+	$(RUN) pytest $(PYTEST_ARGS)
+
+## bench: run the benchmarks and rewrite docs/benchmarks.md
+bench: $(VENV)/.synced
+	$(RUN) python -m bench
+
+sandbox: $(VENV)/.synced
+	$(RUN) storebridge sandbox --port 8081
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

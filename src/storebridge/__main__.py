@@ -1,0 +1,5 @@
+"""`python -m storebridge` runs the CLI."""
+
+from storebridge.cli.app import main
+
+main()

@@ -1,0 +1,32 @@
+"""The root Typer application.
+
+Each command group lives in its own module and is registered here, so this
+file stays a table of contents of the CLI.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from storebridge import __version__
+
+app = typer.Typer(
+    name="storebridge",
+    help="Keep a POS/ERP and a WooCommerce store in step.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the StoreBridge version."""
+    typer.echo(__version__)
+
+
+# Command groups register below (one import + add per group).
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
