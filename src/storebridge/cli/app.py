@@ -18,6 +18,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def root() -> None:
+    """Keep a POS/ERP and a WooCommerce store in step."""
+
+
 @app.command()
 def version() -> None:
     """Print the StoreBridge version."""
