@@ -30,6 +30,11 @@ def version() -> None:
 
 
 # Command groups register below (one import + add per group).
+from storebridge.cli import db as _db  # noqa: E402
+from storebridge.cli import init as _init  # noqa: E402
+
+app.command("init")(_init.init)
+app.add_typer(_db.app, name="db")
 
 
 def main() -> None:

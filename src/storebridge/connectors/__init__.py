@@ -1,0 +1,1 @@
+"""POS/ERP connectors: one module per system, each implementing ports.PosConnector."""

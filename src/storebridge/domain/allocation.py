@@ -1,0 +1,175 @@
+"""The allocation ledger's arithmetic (design.md §4).
+
+The POS/ERP learns of a web order only when the order is exported, so until
+its on-hand reflects the sale StoreBridge holds the ordered units back:
+
+    available(sku) = max(0, on_hand(sku, selected locations)
+                            - allocated(sku) - safety_stock(sku))
+
+`allocated` is always recomputed from the orders (never incremented), so a
+replayed webhook or a re-read page cannot count an order twice: orders are
+keyed by id and the last facts seen for an id replace earlier ones.
+
+When is a line allocated?
+
+* its order is in an allocating status (default pending, processing,
+  on-hold) -> yes, unless the order was exported and released;
+* its order is in an export status (default completed, or a configured
+  "shipped") -> yes until *released*: an inventory snapshot whose read
+  started after the export was acknowledged has been applied, so the POS's
+  on-hand now includes the sale;
+* cancelled, failed, refunded, trash, checkout-draft or any other status ->
+  no.  Before export the units are free again at once; after export the POS
+  has the sale and a credit note brings the units back there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = [
+    "DEFAULT_ALLOCATING_STATUSES",
+    "DEFAULT_EXPORT_STATUSES",
+    "OrderFacts",
+    "StockExplanation",
+    "allocated_by_sku",
+    "available_by_sku",
+    "explain",
+    "is_allocating",
+    "releasable",
+]
+
+DEFAULT_ALLOCATING_STATUSES = frozenset({"pending", "processing", "on-hold"})
+DEFAULT_EXPORT_STATUSES = frozenset({"completed"})
+
+_MINUS = "\u2212"  # the typographic minus sign of the dashboard's "why is stock 7" line
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What the ledger knows of one WooCommerce order.
+
+    `lines` holds (sku_key, quantity) pairs; `released` turns true once an
+    inventory snapshot read started after `export_acked_at` was applied.
+    """
+
+    order_id: int
+    status: str
+    lines: tuple[tuple[str, int], ...]
+    export_acked_at: datetime | None = None
+    released: bool = False
+
+
+def is_allocating(
+    order: OrderFacts,
+    allocating_statuses: Collection[str] = DEFAULT_ALLOCATING_STATUSES,
+    export_statuses: Collection[str] = DEFAULT_EXPORT_STATUSES,
+) -> bool:
+    """Whether the order's lines are held back from the published quantity."""
+    if order.released:
+        # The POS on-hand already includes this sale: holding it too would count it twice.
+        return False
+    return order.status in allocating_statuses or order.status in export_statuses
+
+
+def allocated_by_sku(
+    orders: Iterable[OrderFacts],
+    allocating_statuses: Collection[str] = DEFAULT_ALLOCATING_STATUSES,
+    export_statuses: Collection[str] = DEFAULT_EXPORT_STATUSES,
+) -> dict[str, int]:
+    """Units allocated per SKU key, recomputed from scratch.
+
+    When an order id appears more than once, its last facts win (a line list
+    replaces the previous one).  Only SKUs with a positive allocation appear.
+    """
+    latest: dict[int, OrderFacts] = {}
+    for order in orders:
+        latest[order.order_id] = order
+    allocated: dict[str, int] = {}
+    for order in latest.values():
+        if not is_allocating(order, allocating_statuses, export_statuses):
+            continue
+        for key, quantity in order.lines:
+            if quantity > 0:
+                allocated[key] = allocated.get(key, 0) + quantity
+    return allocated
+
+
+def releasable(orders: Iterable[OrderFacts], snapshot_read_started_at: datetime) -> set[int]:
+    """Ids of exported, unreleased orders that a snapshot read started at this time releases.
+
+    The export must have been acknowledged strictly before the read started:
+    a read that began earlier (or at the same instant) may predate the POS
+    booking the sale.
+    """
+    return {
+        order.order_id
+        for order in orders
+        if not order.released
+        and order.export_acked_at is not None
+        and order.export_acked_at < snapshot_read_started_at
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StockExplanation:
+    """Why a SKU publishes the quantity it does ("why is stock 7")."""
+
+    on_hand: int
+    allocated: int
+    safety: int
+    available: int
+
+    def __str__(self) -> str:
+        text = (
+            f"on-hand {self.on_hand} {_MINUS} allocated {self.allocated} {_MINUS} safety {self.safety} "
+            f"= {self.available}"
+        )
+        if self.on_hand - self.allocated - self.safety < 0:
+            text += " (never below 0)"
+        return text
+
+
+def explain(
+    on_hand_by_location: Mapping[str, int],
+    locations: Collection[str],
+    allocated: Mapping[str, int],
+    safety_default: int,
+    safety_overrides: Mapping[str, int],
+    sku_key: str,
+) -> StockExplanation:
+    """The available quantity of one SKU, with its terms.
+
+    Args:
+        on_hand_by_location: the SKU's on-hand per POS location.
+        locations: the locations that sell online; empty means all.
+        allocated: `allocated_by_sku` output.
+        safety_default: units always held back.
+        safety_overrides: per-SKU-key safety stock replacing the default.
+        sku_key: the SKU key.
+    """
+    if locations:
+        on_hand = sum(on_hand_by_location.get(location, 0) for location in set(locations))
+    else:
+        on_hand = sum(on_hand_by_location.values())
+    held = allocated.get(sku_key, 0)
+    safety = safety_overrides.get(sku_key, safety_default)
+    return StockExplanation(on_hand, held, safety, max(0, on_hand - held - safety))
+
+
+def available_by_sku(
+    on_hand: Mapping[str, Mapping[str, int]],
+    allocated: Mapping[str, int],
+    *,
+    locations: Collection[str] = (),
+    safety_default: int = 0,
+    safety_overrides: Mapping[str, int] | None = None,
+) -> dict[str, int]:
+    """`explain(...).available` for every SKU key of `on_hand` (the planner's input)."""
+    overrides = safety_overrides or {}
+    return {
+        key: explain(by_location, locations, allocated, safety_default, overrides, key).available
+        for key, by_location in on_hand.items()
+    }

@@ -1,0 +1,428 @@
+"""POS rows in, `PosItem` or `Quarantined` out (design.md §6).
+
+A bad row never stops a run: it becomes a `Quarantined` record with one
+named rule (`Rule`, the machine code) and a sentence that names the bad value
+and says how to fix it.  The first broken rule wins, in this order: SKU,
+selection, encoding, name, price, sale, stock, weight, matrix attributes.
+`validate_feed` adds the rules that need the whole feed: duplicate SKUs,
+duplicate variant combinations and a SKU that equals a style code.
+
+Decisions worth knowing:
+
+* **Prices with more than two decimals are rounded half-up to cents and
+  accepted** (many ERPs keep 4-decimal price lists, and WooCommerce prices are
+  cents).  Rules that compare prices (sale below regular) compare the rounded
+  values, which are the ones sent.
+* A zero price or zero sale price is refused: on the web it gives goods away.
+  A connector whose POS writes 0 for "no sale price" must map it to empty.
+* Sale dates are read only when there is a sale price; a bare end date means
+  the end of that day (UTC), like WooCommerce's own admin.
+* Items outside the selection are checked for a usable SKU only: the planner
+  needs nothing else to zero their stock, and a non-web item's price errors
+  are not the web's concern.  Their prices are reported as zero.
+* A blank name is `missing_name`, except for a variant, which may take its
+  style's name (`parent_name`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from storebridge.domain.feed_rules import (
+    quarantine_duplicate_combinations,
+    quarantine_duplicate_skus,
+    quarantine_style_clashes,
+)
+from storebridge.domain.model import CENT, PosItem, Quarantined, RawItem, Scalar, sku_key
+from storebridge.domain.parsing import (
+    ParseError,
+    parse_decimal,
+    parse_timestamp,
+    parse_whole,
+    text,
+)
+from storebridge.domain.rules import Reject, Rule
+from storebridge.domain.selection import Selection, select
+
+__all__ = ["MAX_SKU_LENGTH", "FeedResult", "Rule", "validate", "validate_feed"]
+
+#: WooCommerce stores SKUs in a 100-character lookup column; longer ones are cut.
+MAX_SKU_LENGTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """A validated feed: the good items and the quarantined rows, in feed order."""
+
+    items: list[PosItem]
+    quarantined: list[Quarantined]
+
+    @property
+    def quarantined_keys(self) -> frozenset[str]:
+        """SKU keys of quarantined rows that had a usable SKU (the planner leaves them alone)."""
+        return frozenset(sku_key(q.sku) for q in self.quarantined if q.sku)
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    selection: Selection
+    decimal_comma: bool
+    date_format: str | None
+    max_price: Decimal
+    max_quantity: int
+
+
+def validate(
+    raw: RawItem,
+    *,
+    selection: Selection | None = None,
+    decimal_comma: bool = False,
+    date_format: str | None = None,
+    max_price: Decimal = Decimal("1000000"),
+    max_quantity: int = 1_000_000,
+) -> PosItem | Quarantined:
+    """Validate one row (the rules that need only this row).
+
+    Args:
+        raw: the row as the connector read it.
+        selection: the store's selection mode; default ``all``.
+        decimal_comma: numbers are written ``1.234,50``.
+        date_format: a strptime format accepted besides ISO 8601.
+        max_price: prices above this are absurd (``price_too_large``).
+        max_quantity: on-hand above this is absurd (``quantity_too_large``).
+    """
+    options = _Options(
+        selection or Selection(), decimal_comma, date_format, max_price, max_quantity
+    )
+    return _validate_row(raw, options)[0]
+
+
+def validate_feed(
+    rows: Iterable[RawItem],
+    *,
+    selection: Selection | None = None,
+    decimal_comma: bool = False,
+    date_format: str | None = None,
+    max_price: Decimal = Decimal("1000000"),
+    max_quantity: int = 1_000_000,
+) -> FeedResult:
+    """Validate a whole feed, row by row, then apply the feed-level rules.
+
+    Rows are consumed as a stream; only their outcomes are kept.  Every
+    occurrence of a duplicated SKU is quarantined (we cannot know which row is
+    right), and so is every variant sharing an attribute combination with
+    another variant of its style.
+    """
+    options = _Options(
+        selection or Selection(), decimal_comma, date_format, max_price, max_quantity
+    )
+    outcomes: list[PosItem | Quarantined] = []
+    where: list[str] = []
+    rows_by_key: dict[str, list[int]] = {}
+    for index, raw in enumerate(rows):
+        outcome, key = _validate_row(raw, options)
+        outcomes.append(outcome)
+        where.append(f"line {raw.ref.line}" if raw.ref.line is not None else f"row {index + 1}")
+        if key is not None:
+            rows_by_key.setdefault(key, []).append(index)
+    quarantine_duplicate_skus(outcomes, where, rows_by_key)
+    quarantine_duplicate_combinations(outcomes, where)
+    quarantine_style_clashes(outcomes, where)
+    return FeedResult(
+        items=[o for o in outcomes if isinstance(o, PosItem)],
+        quarantined=[o for o in outcomes if isinstance(o, Quarantined)],
+    )
+
+
+# ---------------------------------------------------------------------------
+# One row
+# ---------------------------------------------------------------------------
+
+
+def _validate_row(raw: RawItem, options: _Options) -> tuple[PosItem | Quarantined, str | None]:
+    """The outcome, and the SKU key when the SKU itself is usable (for duplicate checks)."""
+    shown_sku = text(raw.sku)
+    try:
+        sku = _check_sku(raw.sku)
+    except Reject as reject:
+        return Quarantined(raw.ref, shown_sku, reject.rule.value, reject.detail), None
+    try:
+        return _check_item(raw, sku, options), sku_key(sku)
+    except Reject as reject:
+        return Quarantined(raw.ref, sku, reject.rule.value, reject.detail), sku_key(sku)
+
+
+def _check_sku(value: Scalar) -> str:
+    if value is None:
+        raise Reject(
+            Rule.MISSING_SKU,
+            "the row has no SKU; give the item a SKU in the POS (the SKU links it to WooCommerce)",
+        )
+    sku = text(value)
+    if sku is None:
+        raise Reject(
+            Rule.BLANK_SKU,
+            f"the SKU {value!r} is blank; give the item a SKU in the POS",
+        )
+    if "\ufffd" in sku:
+        raise Reject(
+            Rule.BAD_ENCODING,
+            f"the SKU {sku!r} contains unreadable characters (�); check the feed's "
+            "character encoding (for example UTF-8 versus Windows-1252)",
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in sku):
+        raise Reject(
+            Rule.SKU_HAS_CONTROL_CHARS,
+            f"the SKU {sku!r} contains control characters (tab, line break...); "
+            "remove them in the POS",
+        )
+    if len(sku) > MAX_SKU_LENGTH:
+        raise Reject(
+            Rule.SKU_TOO_LONG,
+            f"the SKU {sku[:30]!r}... is {len(sku)} characters long; WooCommerce keeps at "
+            f"most {MAX_SKU_LENGTH}: shorten it in the POS",
+        )
+    # WooCommerce cleans SKUs with sanitize_text_field: tags are stripped, runs of
+    # spaces collapse and %XX sequences vanish.  The stored SKU would then differ
+    # from the POS one and the link could never be confirmed.
+    if "<" in sku or ">" in sku or "  " in sku or _has_percent_octet(sku):
+        raise Reject(
+            Rule.SKU_NOT_STORABLE,
+            f"the SKU {sku!r} would be altered by WooCommerce (it strips <...>, %XX "
+            "sequences and double spaces); change it in the POS",
+        )
+    return sku
+
+
+def _has_percent_octet(sku: str) -> bool:
+    hexdigits = "0123456789abcdefABCDEF"
+    return any(
+        sku[i] == "%" and sku[i + 1] in hexdigits and sku[i + 2] in hexdigits
+        for i in range(len(sku) - 2)
+    )
+
+
+def _check_item(raw: RawItem, sku: str, options: _Options) -> PosItem:
+    chosen = select(raw, options.selection)
+    if not chosen.selected:
+        return PosItem(
+            sku=sku,
+            name=text(raw.name) or sku,
+            regular_price=Decimal(0),
+            on_hand={},
+            selected=False,
+            parent_code=text(raw.parent_code),
+            ref=raw.ref,
+        )
+    _check_encoding(raw)
+    parent_code = text(raw.parent_code)
+    parent_name = text(raw.parent_name)
+    name = text(raw.name) or (parent_name if parent_code else None)
+    if name is None:
+        raise Reject(
+            Rule.MISSING_NAME,
+            f"item {sku!r} has no name; WooCommerce needs one for the draft: "
+            "give the item a name in the POS",
+        )
+    regular = _check_price(chosen.price, chosen.price_field, options)
+    sale, sale_from, sale_to = _check_sale(raw, regular, options)
+    attributes = tuple(
+        (attr_name, attr_value)
+        for attr_name, attr_value in ((text(k), text(v)) for k, v in raw.attributes.items())
+        if attr_name and attr_value
+    )
+    on_hand = _check_on_hand(raw, options)
+    weight = _check_weight(raw.weight, options)
+    if parent_code and not attributes:
+        raise Reject(
+            Rule.VARIANT_WITHOUT_ATTRIBUTES,
+            f"variant {sku!r} of style {parent_code!r} has no attribute values (size, "
+            "colour...); fill them in the POS or remove the style code",
+        )
+    return PosItem(
+        sku=sku,
+        name=name,
+        regular_price=regular,
+        on_hand=on_hand,
+        sale_price=sale,
+        sale_from=sale_from,
+        sale_to=sale_to,
+        selected=True,
+        description=text(raw.description),
+        short_description=text(raw.short_description),
+        categories=tuple(c.strip() for c in raw.categories if c and c.strip()),
+        weight=weight,
+        parent_code=parent_code,
+        parent_name=parent_name,
+        attributes=attributes,
+        ref=raw.ref,
+    )
+
+
+def _strings(raw: RawItem) -> Iterator[tuple[str, Scalar]]:
+    for field in (
+        "name",
+        "regular_price",
+        "sale_price",
+        "sale_from",
+        "sale_to",
+        "web_flag",
+        "description",
+        "short_description",
+        "weight",
+        "parent_code",
+        "parent_name",
+    ):
+        yield field, getattr(raw, field)
+    for category in raw.categories:
+        yield "categories", category
+    for mapping_name, mapping in (
+        ("on_hand", raw.on_hand),
+        ("webstore_prices", raw.webstore_prices),
+        ("attributes", raw.attributes),
+    ):
+        for key, value in mapping.items():
+            yield mapping_name, key
+            yield f"{mapping_name}[{key}]", value
+
+
+def _check_encoding(raw: RawItem) -> None:
+    for field, value in _strings(raw):
+        if isinstance(value, str) and "\ufffd" in value:
+            raise Reject(
+                Rule.BAD_ENCODING,
+                f"{field} {value[:40]!r} contains unreadable characters (�); check the "
+                "feed's character encoding (for example UTF-8 versus Windows-1252)",
+            )
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _check_price(value: Scalar, field: str, options: _Options) -> Decimal:
+    try:
+        price = parse_decimal(value, decimal_comma=options.decimal_comma)
+    except ParseError as error:
+        raise Reject(
+            Rule.PRICE_NOT_NUMERIC, f"{field}: {error}; correct the price in the POS"
+        ) from None
+    if price is None:
+        raise Reject(
+            Rule.MISSING_PRICE, f"{field} is empty; set a price in the POS for this web item"
+        )
+    if price < 0:
+        raise Reject(
+            Rule.PRICE_NEGATIVE, f"{field} {value!r} is negative; correct the price in the POS"
+        )
+    if price > options.max_price:
+        raise Reject(
+            Rule.PRICE_TOO_LARGE,
+            f"{field} {value!r} is above the limit of {options.max_price}; check the price "
+            "(a misplaced decimal separator?) or raise max_price",
+        )
+    rounded = _cents(price)
+    if rounded == 0:
+        raise Reject(
+            Rule.PRICE_ZERO,
+            f"{field} {value!r} is zero; the product would be free on the web: set a price",
+        )
+    return rounded
+
+
+def _check_sale(
+    raw: RawItem, regular: Decimal, options: _Options
+) -> tuple[Decimal | None, datetime | None, datetime | None]:
+    try:
+        sale = parse_decimal(raw.sale_price, decimal_comma=options.decimal_comma)
+    except ParseError as error:
+        raise Reject(
+            Rule.SALE_PRICE_NOT_NUMERIC,
+            f"sale_price: {error}; correct it or leave it empty for no sale",
+        ) from None
+    if sale is None:
+        return None, None, None
+    if sale < 0:
+        raise Reject(
+            Rule.SALE_PRICE_NEGATIVE,
+            f"sale_price {raw.sale_price!r} is negative; correct it or leave it empty",
+        )
+    sale = _cents(sale)
+    if sale == 0:
+        raise Reject(
+            Rule.SALE_PRICE_ZERO,
+            f"sale_price {raw.sale_price!r} is zero, which gives the item away; "
+            "leave it empty for no sale",
+        )
+    if sale >= regular:
+        # WooCommerce would accept the request and silently drop the sale price.
+        raise Reject(
+            Rule.SALE_PRICE_NOT_BELOW_REGULAR,
+            f"sale_price {sale} is not below the regular price {regular}; WooCommerce "
+            "would silently drop it: lower the sale price or clear it",
+        )
+    sale_from = _check_date(raw.sale_from, "sale_from", options, end_of_day=False)
+    sale_to = _check_date(raw.sale_to, "sale_to", options, end_of_day=True)
+    if sale_from is not None and sale_to is not None and sale_to <= sale_from:
+        raise Reject(
+            Rule.SALE_WINDOW_REVERSED,
+            f"the sale ends ({sale_to:%Y-%m-%d %H:%M}) before it starts "
+            f"({sale_from:%Y-%m-%d %H:%M}); swap or correct the dates",
+        )
+    return sale, sale_from, sale_to
+
+
+def _check_date(
+    value: Scalar, field: str, options: _Options, *, end_of_day: bool
+) -> datetime | None:
+    try:
+        return parse_timestamp(value, date_format=options.date_format, end_of_day=end_of_day)
+    except ParseError as error:
+        raise Reject(Rule.BAD_SALE_DATE, f"{field}: {error}; correct the date") from None
+
+
+def _check_on_hand(raw: RawItem, options: _Options) -> dict[str, int]:
+    on_hand: dict[str, int] = {}
+    for location, value in raw.on_hand.items():
+        try:
+            quantity = parse_whole(value, decimal_comma=options.decimal_comma)
+        except ParseError as error:
+            raise Reject(
+                Rule.QUANTITY_NOT_INTEGER,
+                f"on-hand at {location!r}: {error}; stock must be whole units",
+            ) from None
+        quantity = quantity or 0
+        if quantity < 0:
+            raise Reject(
+                Rule.QUANTITY_NEGATIVE,
+                f"on-hand at {location!r} is {quantity}; correct the stock count in the POS",
+            )
+        if quantity > options.max_quantity:
+            raise Reject(
+                Rule.QUANTITY_TOO_LARGE,
+                f"on-hand at {location!r} is {quantity}, above the limit of "
+                f"{options.max_quantity}; check the stock count or raise max_quantity",
+            )
+        on_hand[str(location)] = quantity
+    total = sum(on_hand.values())
+    if total > options.max_quantity:
+        raise Reject(
+            Rule.QUANTITY_TOO_LARGE,
+            f"on-hand over all locations is {total}, above the limit of "
+            f"{options.max_quantity}; check the stock counts or raise max_quantity",
+        )
+    return on_hand
+
+
+def _check_weight(value: Scalar, options: _Options) -> Decimal | None:
+    try:
+        weight = parse_decimal(value, decimal_comma=options.decimal_comma)
+    except ParseError as error:
+        raise Reject(Rule.BAD_WEIGHT, f"weight: {error}; correct or clear it") from None
+    if weight is not None and weight < 0:
+        raise Reject(Rule.BAD_WEIGHT, f"weight {value!r} is negative; correct or clear it")
+    return weight

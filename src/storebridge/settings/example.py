@@ -1,0 +1,119 @@
+"""The commented example configuration written by `storebridge init`.
+
+It runs out of the box against the built-in demo POS and the local WooCommerce
+sandbox (`storebridge sandbox`), and documents every setting a real
+installation changes.  The dashboard secret key and the webhook secret are
+generated per installation; the demo WooCommerce keys are the sandbox's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from string import Template
+
+__all__ = [
+    "DEMO_CONSUMER_KEY",
+    "DEMO_CONSUMER_SECRET",
+    "DEMO_SANDBOX_URL",
+    "render_example_config",
+]
+
+DEMO_SANDBOX_URL = "http://127.0.0.1:8081"
+DEMO_CONSUMER_KEY = "ck_demo_0000000000000000000000000000000000000000"
+DEMO_CONSUMER_SECRET = "cs_demo_0000000000000000000000000000000000000000"  # noqa: S105 (public demo key)
+
+_TEMPLATE = Template("""\
+# StoreBridge configuration, written by `storebridge init`.
+#
+# Overrides: every setting can be replaced by an environment variable named
+# STOREBRIDGE_<SECTION>__<KEY> (two underscores between levels), e.g.
+#   STOREBRIDGE_STORAGE__URL=postgresql+psycopg://storebridge@db:5432/storebridge
+#   STOREBRIDGE_STORES__MAIN__WOOCOMMERCE__CONSUMER_SECRET=cs_live_...
+# Lists and tables are given as JSON: STOREBRIDGE_STORES__MAIN__LOCATIONS='["store-1"]'.
+#
+# Secrets: any secret may be read from a file instead; add _file to its key:
+#   consumer_secret_file = "/run/secrets/woo_consumer_secret"
+# (or STOREBRIDGE_STORES__MAIN__WOOCOMMERCE__CONSUMER_SECRET_FILE=/run/secrets/...).
+# Secrets are never printed: logs, errors and the dashboard show **********.
+#
+# Relative paths are relative to the directory StoreBridge is started from.
+
+[storage]
+# SQLite (the file and its folder are created on first use), or PostgreSQL for
+# production and for distributed workers:
+#   url = "postgresql+psycopg://storebridge@db.example:5432/storebridge"
+url = "sqlite:///var/storebridge.sqlite3"
+
+[web]
+# The dashboard and the webhook receiver.
+host = "127.0.0.1"
+port = 8080
+# Signs session cookies and CSRF tokens; keep it secret, keep it stable.
+secret_key = "$secret_key"
+
+[runner.intervals]
+# Seconds between runs of each job; a store may override any of them in
+# [stores.<name>.intervals].
+products = 300     # read the POS, create drafts, push prices and stock
+orders = 60        # refresh the order ledger (allocation)
+export = 60        # export completed orders to the POS
+reconcile = 3600   # read WooCommerce back to find and fix drift
+
+# One [stores.<name>] table per WooCommerce store. The name (lower-case letters,
+# digits, underscores) keys everything StoreBridge stores about that shop.
+[stores.main]
+# Which POS items go to the web: "flag" (item-level web flag), "webstore"
+# (a named ERP web store; set webstore = "..."), or "all".
+selection = "flag"
+# webstore = "Online shop"
+# What happens to an item that leaves the selection: "zero_stock" or "leave".
+delist = "zero_stock"
+# POS locations whose on-hand counts for the web; empty means all of them.
+locations = []
+# Units held back from the web per SKU, and per-SKU exceptions.
+safety_stock = 0
+safety_overrides = {}   # e.g. { "TSHIRT-RED-M" = 2 }
+# Order statuses that hold stock until the POS has the order.
+allocating_statuses = ["pending", "processing", "on-hold"]
+# Order statuses that trigger the export to the POS.
+export_statuses = ["completed"]
+export_max_attempts = 8
+# Create missing WooCommerce categories when a draft is created.
+create_categories = true
+# Verifies WooCommerce webhook signatures (use the same value in WooCommerce).
+webhook_secret = "$webhook_secret"
+
+[stores.main.woocommerce]
+# The shop's home URL. Over https the keys travel as HTTP Basic auth; over plain
+# http (like this local sandbox) requests are signed with OAuth 1.0a.
+url = "$sandbox_url"
+consumer_key = "$consumer_key"
+consumer_secret = "$consumer_secret"
+# auth = "auto"          # or "basic", "oauth1", "query"
+# verify_tls = true
+# timeout_s = 30.0
+# max_concurrency = 4
+# max_retries = 5
+
+[stores.main.connector]
+# The built-in demo POS: a SQLite database seeded with a sample catalogue.
+# Other connectors: type = "file_feed" (CSV/JSON-lines drop folder), ...
+type = "demo"
+path = "var/demo-pos.sqlite3"
+seed_items = 200
+""")
+
+
+def render_example_config(
+    *,
+    secret_key: str | None = None,
+    webhook_secret: str | None = None,
+) -> str:
+    """The example `storebridge.toml`; secrets are freshly generated unless given."""
+    return _TEMPLATE.substitute(
+        secret_key=secret_key or secrets.token_urlsafe(32),
+        webhook_secret=webhook_secret or secrets.token_urlsafe(24),
+        sandbox_url=DEMO_SANDBOX_URL,
+        consumer_key=DEMO_CONSUMER_KEY,
+        consumer_secret=DEMO_CONSUMER_SECRET,
+    )

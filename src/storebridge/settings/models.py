@@ -1,0 +1,277 @@
+"""The configuration schema: what `storebridge.toml` may contain, as pydantic models.
+
+One `Settings` object describes a whole installation: where state is stored
+(`[storage]`), the dashboard (`[web]`), the default job intervals
+(`[runner]`) and one or more stores (`[stores.<name>]`), each joining one
+WooCommerce shop to one POS/ERP connector.
+
+Every model is frozen and rejects unknown keys, so a typo is reported instead
+of silently ignored.  Secrets are `SecretStr`: `repr()`, `str()` and JSON
+dumps show ``**********``; the storage URL, which may embed a database
+password, is shown with its password masked.  Loading (TOML, environment
+overrides, secret files, readable errors) lives in `settings.loader`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from storebridge.connectors.settings import ConnectorSettings
+from storebridge.domain.model import DelistPolicy, SelectionMode, sku_key
+from storebridge.errors import ConfigError
+from storebridge.woocommerce.connection import WooConnection
+
+__all__ = [
+    "DEFAULT_STORAGE_URL",
+    "JobIntervals",
+    "RunnerSettings",
+    "Settings",
+    "StorageSettings",
+    "StoreSettings",
+    "WebSettings",
+]
+
+DEFAULT_STORAGE_URL = "sqlite:///var/storebridge.sqlite3"
+
+#: Store names become database keys and environment-variable segments
+#: (STOREBRIDGE_STORES__<NAME>__...), so they must survive upper-casing and
+#: must not contain the "__" level separator.
+_STORE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+#: Statuses that end an order's life before export; allocating or exporting in
+#: them would hold or send goods that never leave the shop.
+_RELEASING_STATUSES = frozenset({"cancelled", "failed", "refunded", "trash"})
+
+_SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class StorageSettings(_Model):
+    """Where StoreBridge keeps its state (links, ledger, exports, runs)."""
+
+    url: str = Field(default=DEFAULT_STORAGE_URL, repr=False)
+
+    @field_validator("url")
+    @classmethod
+    def _supported_url(cls, value: str) -> str:
+        text = value.strip()
+        try:
+            parsed = make_url(text)
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL; use sqlite:///path/to/file.sqlite3 or "
+                "postgresql+psycopg://user@host:5432/dbname"
+            ) from None
+        if parsed.get_backend_name() not in _SUPPORTED_BACKENDS:
+            raise ValueError(
+                f"database {parsed.get_backend_name()!r} is not supported for storage; use "
+                "sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user@host:5432/dbname"
+            )
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in (
+            "psycopg",
+            "psycopg2",
+        ):
+            raise ValueError("PostgreSQL URLs must use the psycopg driver: postgresql+psycopg://")
+        return text
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        """The URL as SQLAlchemy parses it (its `repr`/`str` mask the password)."""
+        return make_url(self.url)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password replaced by ``***``, safe to print or log."""
+        return self.sqlalchemy_url.render_as_string(hide_password=True)
+
+    def __repr_args__(self) -> Any:
+        yield "url", self.display_url
+
+
+class WebSettings(_Model):
+    """The dashboard and webhook receiver."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key: SecretStr = Field(
+        min_length=32,
+        description="signs session cookies and CSRF tokens; generate one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+    )
+
+
+class JobIntervals(_Model):
+    """Seconds between two runs of each periodic job."""
+
+    products: int = Field(default=300, ge=1)
+    orders: int = Field(default=60, ge=1)
+    export: int = Field(default=60, ge=1)
+    reconcile: int = Field(default=3600, ge=1)
+
+
+class RunnerSettings(_Model):
+    """Defaults for the job runner; a store's own `intervals` override them key by key."""
+
+    intervals: JobIntervals = Field(default_factory=JobIntervals)
+
+
+def _statuses(value: tuple[str, ...], field: str) -> tuple[str, ...]:
+    # WooCommerce stores "wc-processing" in its database but speaks "processing" over REST.
+    cleaned = tuple(dict.fromkeys(s.strip().lower().removeprefix("wc-") for s in value))
+    if not cleaned or "" in cleaned:
+        raise ValueError(f"{field} must list at least one non-empty order status")
+    releasing = sorted(_RELEASING_STATUSES.intersection(cleaned))
+    if releasing:
+        raise ValueError(
+            f"{', '.join(releasing)} cannot be in {field}: those statuses release an order "
+            "before export; remove them"
+        )
+    return cleaned
+
+
+class StoreSettings(_Model):
+    """One WooCommerce store joined to one POS/ERP connector."""
+
+    woocommerce: WooConnection
+    webhook_secret: SecretStr | None = None
+    connector: ConnectorSettings = Field(discriminator="type")
+    selection: SelectionMode = "flag"
+    webstore: str | None = Field(default=None, validate_default=True)
+    delist: DelistPolicy = "zero_stock"
+    locations: tuple[str, ...] = ()
+    safety_stock: int = Field(default=0, ge=0)
+    safety_overrides: dict[str, int] = Field(default_factory=dict)
+    allocating_statuses: tuple[str, ...] = ("pending", "processing", "on-hold")
+    export_statuses: tuple[str, ...] = ("completed",)
+    export_max_attempts: int = Field(default=8, ge=1, le=100)
+    intervals: JobIntervals = Field(default_factory=JobIntervals)
+    create_categories: bool = True
+
+    @field_validator("webstore")
+    @classmethod
+    def _webstore_matches_selection(cls, value: str | None, info: ValidationInfo) -> str | None:
+        text = value.strip() if value is not None else None
+        if info.data.get("selection") == "webstore" and not text:
+            raise ValueError(
+                'is required when selection = "webstore"; add webstore = "<name of the '
+                'web store in the ERP>" or choose selection = "flag" or "all"'
+            )
+        return text or None
+
+    @field_validator("locations")
+    @classmethod
+    def _distinct_locations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(loc.strip() for loc in value))
+        if "" in cleaned:
+            raise ValueError("location names must not be empty; leave the list empty for all")
+        return cleaned
+
+    @field_validator("safety_overrides")
+    @classmethod
+    def _normalise_override_keys(cls, value: dict[str, int]) -> dict[str, int]:
+        normalised: dict[str, int] = {}
+        for sku, quantity in value.items():
+            key = sku_key(sku)
+            if not key:
+                raise ValueError("a safety override has an empty SKU; remove it")
+            if quantity < 0:
+                raise ValueError(f"safety override for {sku!r} is {quantity}; use 0 or more")
+            if key in normalised:
+                raise ValueError(
+                    f"SKU {sku!r} is listed twice (SKUs compare case-insensitively); keep one"
+                )
+            normalised[key] = quantity
+        return normalised
+
+    @field_validator("allocating_statuses")
+    @classmethod
+    def _allocating(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _statuses(value, "allocating_statuses")
+
+    @field_validator("export_statuses")
+    @classmethod
+    def _exporting(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _statuses(value, "export_statuses")
+
+    def safety_for(self, sku: str) -> int:
+        """The safety stock held back for `sku` (its override, else the store default)."""
+        return self.safety_overrides.get(sku_key(sku), self.safety_stock)
+
+
+class Settings(_Model):
+    """A whole installation: storage, dashboard, runner defaults and the stores."""
+
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    web: WebSettings
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    stores: dict[str, StoreSettings] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_runner_intervals(cls, data: Any) -> Any:
+        """Fill each store's unset intervals from `[runner.intervals]`, key by key."""
+        if not isinstance(data, dict):
+            return data
+        runner = data.get("runner")
+        if isinstance(runner, RunnerSettings):
+            defaults: dict[str, Any] = runner.intervals.model_dump()
+        elif isinstance(runner, dict) and isinstance(runner.get("intervals"), dict):
+            defaults = dict(runner["intervals"])
+            try:
+                JobIntervals.model_validate(defaults)
+            except ValidationError:
+                # Reported once, under runner.intervals, rather than again per store.
+                return data
+        else:
+            return data
+        stores = data.get("stores")
+        if not isinstance(stores, dict):
+            return data
+        merged_stores: dict[str, Any] = {}
+        for name, store in stores.items():
+            if isinstance(store, dict):
+                own = store.get("intervals")
+                if own is None or isinstance(own, dict):
+                    store = {**store, "intervals": {**defaults, **(own or {})}}
+            merged_stores[name] = store
+        return {**data, "stores": merged_stores}
+
+    @field_validator("stores")
+    @classmethod
+    def _store_names(cls, value: dict[str, StoreSettings]) -> dict[str, StoreSettings]:
+        for name in value:
+            if not _STORE_NAME.match(name) or "__" in name:
+                raise ValueError(
+                    f"store name {name!r} must be lower-case letters, digits and single "
+                    "underscores, start with a letter and be at most 64 characters (it is "
+                    "used in database keys and environment variable names); rename "
+                    f"[stores.{name}]"
+                )
+        return value
+
+    def store(self, name: str) -> StoreSettings:
+        """The settings of store `name`; ConfigError naming the known stores otherwise."""
+        try:
+            return self.stores[name]
+        except KeyError:
+            known = ", ".join(sorted(self.stores))
+            raise ConfigError(
+                f"no store named {name!r} in the configuration; known stores: {known}"
+            ) from None

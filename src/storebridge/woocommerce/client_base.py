@@ -1,0 +1,167 @@
+"""The session-owning core of `WooClient`: lifecycle, raw requests, paging, batches.
+
+`ClientBase` holds one `WooSession` (auth, retries, counters, concurrency)
+and exposes the generic operations every typed endpoint method in
+`client.py` is built from.  It exists so that each module keeps one job and
+a readable size; use `WooClient`, not this class.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from storebridge.retry import RetryPolicy
+from storebridge.woocommerce import pagination
+from storebridge.woocommerce.batch import DEFAULT_BATCH_LIMIT, BatchOutcome, run_batch
+from storebridge.woocommerce.connection import WooConnection
+from storebridge.woocommerce.order_payloads import Order
+from storebridge.woocommerce.params import Params
+from storebridge.woocommerce.payloads import Customer, Product, Variation, Webhook
+from storebridge.woocommerce.session import SleepFn, WooSession
+from storebridge.woocommerce.stats import RequestHook, RequestStats
+
+__all__ = ["ClientBase", "Payload"]
+
+Payload = Mapping[str, Any]
+M = TypeVar("M", Product, Variation, Order, Customer, Webhook)
+
+
+class ClientBase:
+    """Session lifecycle and the generic request, paging and batch operations."""
+
+    def __init__(
+        self,
+        connection: WooConnection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        auth: httpx.Auth | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: SleepFn | None = None,
+        rng: random.Random | None = None,
+        on_request: RequestHook | None = None,
+        batch_limit: int = DEFAULT_BATCH_LIMIT,
+    ) -> None:
+        """Build the client (no I/O happens until the first request).
+
+        Args:
+            connection: URL, keys and limits of the store.
+            transport: an httpx transport (e.g. `ASGITransport` over the sandbox).
+            auth: an explicit httpx auth flow instead of the one the connection implies.
+            retry_policy: backoff settings; defaults to `connection.max_retries` retries.
+            sleep: the coroutine used to wait between retries (tests inject a recorder).
+            rng: random source for the retry jitter.
+            on_request: called after each attempt with (method, path, status, elapsed).
+            batch_limit: objects per batch request (the server accepts at most 100).
+        """
+        options: dict[str, Any] = {}
+        if sleep is not None:
+            options["sleep"] = sleep
+        self._session = WooSession(
+            connection,
+            transport=transport,
+            auth=auth,
+            retry_policy=retry_policy,
+            rng=rng,
+            on_request=on_request,
+            **options,
+        )
+        self.batch_limit = batch_limit
+        # None until a store answers; False once it refused orderby=modified for orders.
+        self._orders_orderby_modified: bool | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._session.aclose()
+
+    @property
+    def stats(self) -> RequestStats:
+        """Request counters (snapshot() / reset())."""
+        return self._session.stats
+
+    @property
+    def connection(self) -> WooConnection:
+        """The connection settings this client uses."""
+        return self._session.connection
+
+    # -- generic -----------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send one request with retries; see `WooSession.request`."""
+        return await self._session.request(
+            method, path, params=params, json=json, idempotent=idempotent
+        )
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request with retries and return its decoded JSON body."""
+        return await self._session.request_json(
+            method, path, params=params, json=json, idempotent=idempotent
+        )
+
+    def iter_pages(
+        self, path: str, params: Params | None = None, *, fields: Sequence[str] | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a list endpoint (100 per page, following X-WP-TotalPages)."""
+        return pagination.iter_pages(self._session, path, params, fields=fields)
+
+    def iter_items(
+        self, path: str, params: Params | None = None, *, fields: Sequence[str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every object of a list endpoint, across pages."""
+        return pagination.iter_items(self._session, path, params, fields=fields)
+
+    async def batch(
+        self,
+        path: str,
+        *,
+        create: Sequence[Payload] = (),
+        update: Sequence[Payload] = (),
+        delete: Sequence[int] = (),
+        limit: int | None = None,
+    ) -> BatchOutcome:
+        """Run a batch through `path` in chunks of at most `limit` objects in total."""
+        return await run_batch(
+            self._session,
+            path,
+            create=create,
+            update=update,
+            delete=delete,
+            limit=limit or self.batch_limit,
+        )
+
+    async def _models(
+        self, model: type[M], path: str, params: Params, fields: Sequence[str] | None
+    ) -> AsyncIterator[M]:
+        async for item in self.iter_items(path, params, fields=fields):
+            yield model.model_validate(item)

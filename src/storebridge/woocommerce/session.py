@@ -1,0 +1,268 @@
+"""One HTTP conversation with a store: auth, concurrency limit, retries, counters, logs.
+
+`WooSession` wraps a single `httpx.AsyncClient` rooted at `.../wp-json/wc/v3`
+and turns every failure into the typed tree of `errors.py`.  Its retry rule:
+
+- 429, 500, 502, 503, 504 and transport failures are retried with the
+  `RetryPolicy` (capped exponential backoff with full jitter; a `Retry-After`
+  header, in seconds or as an HTTP date, wins over the formula);
+- a request that is *not idempotent* (a POST that creates) is retried only
+  when the server surely did not act on it: a 429 or a failure to connect.
+  After an *ambiguous* failure (timeout once sent, dropped connection, 5xx)
+  the error is raised so that the caller can look the object up instead of
+  creating it twice (see `batch.create_products_safely`).
+
+The concurrency semaphore is held for one HTTP attempt only, never across a
+backoff sleep, so a throttled request does not block its siblings.  Sleeping
+goes through an injectable coroutine so tests never wait.
+
+Logs (logger ``storebridge.woocommerce``) and the `on_request` hook see the
+method, the path and a query string whose credentials are redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from storebridge import __version__
+from storebridge.retry import RetryPolicy, parse_retry_after
+from storebridge.woocommerce.auth import SENSITIVE_QUERY_KEYS, build_auth
+from storebridge.woocommerce.connection import WooConnection
+from storebridge.woocommerce.errors import (
+    WooError,
+    WooInvalidResponse,
+    WooTransportError,
+    error_from_response,
+)
+from storebridge.woocommerce.params import Params, encode_params
+from storebridge.woocommerce.stats import RequestHook, RequestStats, redact_query
+
+__all__ = ["USER_AGENT", "SleepFn", "WooSession", "decode_json"]
+
+USER_AGENT = f"StoreBridge/{__version__}"
+
+SleepFn = Callable[[float], Awaitable[None]]
+
+logger = logging.getLogger("storebridge.woocommerce")
+
+# The request never left: sending it again cannot duplicate anything.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+# Our own mistakes (bad URL scheme, malformed request): retrying cannot help.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+
+def decode_json(response: httpx.Response, method: str, endpoint: str) -> Any:
+    """The JSON body of a successful response (None when it is empty).
+
+    Raises:
+        WooInvalidResponse: when the body is not JSON (a cache page, PHP notices).
+    """
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise WooInvalidResponse(
+            f"expected JSON, got {response.headers.get('content-type', 'no content type')}",
+            status=response.status_code,
+            code="invalid_json",
+            method=method,
+            endpoint=endpoint,
+        ) from None
+
+
+class WooSession:
+    """The retrying, counted, concurrency-limited HTTP layer under `WooClient`."""
+
+    def __init__(
+        self,
+        connection: WooConnection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        auth: httpx.Auth | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: SleepFn = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_request: RequestHook | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.connection = connection
+        self.policy = retry_policy or RetryPolicy(max_attempts=connection.max_retries + 1)
+        self.stats = RequestStats()
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # jitter only; not security-sensitive
+        self._on_request = on_request
+        self._now = now
+        self._monotonic = monotonic
+        self._semaphore = asyncio.Semaphore(connection.max_concurrency)
+        self._secrets = tuple(
+            s
+            for s in (
+                connection.consumer_key.get_secret_value(),
+                connection.consumer_secret.get_secret_value(),
+            )
+            if s
+        )
+        self._http = httpx.AsyncClient(
+            base_url=connection.api_base,
+            auth=auth or build_auth(connection),
+            timeout=connection.timeout_s,
+            verify=connection.verify_tls,
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        """Close the underlying connection pool."""
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying as the module docstring describes.
+
+        Args:
+            method: HTTP method.
+            path: path below /wp-json/wc/v3, e.g. ``/products/726``.
+            params: query parameters (lists become comma strings, datetimes naive UTC).
+            json: the JSON body, if any.
+            idempotent: whether re-sending after an ambiguous failure is harmless;
+                defaults to False for POST and True for every other method.
+
+        Returns:
+            The 2xx response.
+
+        Raises:
+            WooError: the typed failure once retries are exhausted or not allowed.
+        """
+        verb = method.upper()
+        safe_to_resend = verb != "POST" if idempotent is None else idempotent
+        query = encode_params(params)
+        attempt = 1
+        while True:
+            outcome = await self._attempt(verb, path, query, json)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            if not self._may_retry(outcome, attempt, safe_to_resend):
+                raise outcome
+            retry_after = getattr(outcome, "retry_after", None)
+            delay = self.policy.delay_for(attempt, retry_after, self._rng)
+            self.stats.record_retry()
+            logger.warning(
+                "retrying %s %s in %.2fs after %s (attempt %d of %d)",
+                verb,
+                path,
+                delay,
+                outcome.code or outcome.status or type(outcome).__name__,
+                attempt + 1,
+                self.policy.max_attempts,
+            )
+            await self._sleep(delay)
+            attempt += 1
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """`request()` and decode the JSON body."""
+        response = await self.request(method, path, params=params, json=json, idempotent=idempotent)
+        return decode_json(response, method.upper(), path)
+
+    def _may_retry(self, error: WooError, attempt: int, safe_to_resend: bool) -> bool:
+        if not error.is_retryable or not self.policy.can_retry(attempt):
+            return False
+        return safe_to_resend or not error.ambiguous
+
+    async def _attempt(
+        self, verb: str, path: str, query: list[tuple[str, str]], body: Any
+    ) -> httpx.Response | WooError:
+        started = self._monotonic()
+        try:
+            async with self._semaphore:
+                params = httpx.QueryParams(tuple(query)) if query else None
+                response = await self._http.request(verb, path, params=params, json=body)
+        except httpx.TransportError as exc:
+            self._observe(verb, path, query, None, self._monotonic() - started)
+            return self._transport_error(exc, verb, path)
+        self._observe(verb, path, query, response.status_code, self._monotonic() - started)
+        if response.is_success:
+            return response
+        return self._http_error(response, verb, path)
+
+    def _observe(
+        self, verb: str, path: str, query: list[tuple[str, str]], status: int | None, elapsed: float
+    ) -> None:
+        self.stats.record(verb, path, status)
+        shown = path
+        if query:
+            # Only caller params are shown; auth params are added later by the auth flow,
+            # and redacting here guards against a caller passing credentials by hand.
+            shown = f"{path}?{redact_query(_urlencode(query), SENSITIVE_QUERY_KEYS)}"
+        logger.debug("%s %s -> %s in %.3fs", verb, shown, status or "no response", elapsed)
+        if self._on_request is not None:
+            self._on_request(verb, path, status, elapsed)
+
+    def _http_error(self, response: httpx.Response, verb: str, path: str) -> WooError:
+        if response.is_redirect:
+            # Following would replay credentials elsewhere; a redirect means the URL is wrong.
+            return WooError(
+                "unexpected redirect; check the store url's scheme, host and permalinks",
+                status=response.status_code,
+                code="unexpected_redirect",
+                method=verb,
+                endpoint=path,
+            )
+        body: object
+        try:
+            body = response.json()
+        except ValueError:
+            body = self._scrub(response.text)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), self._now())
+        error = error_from_response(
+            response.status_code, body, method=verb, endpoint=path, retry_after=retry_after
+        )
+        error.message = self._scrub(error.message)
+        error.args = (error.message,)
+        return error
+
+    def _transport_error(self, exc: httpx.TransportError, verb: str, path: str) -> WooError:
+        ambiguous = not isinstance(exc, _NOT_SENT + _NOT_RETRYABLE)
+        detail = self._scrub(str(exc)) or "no detail"
+        return WooTransportError(
+            f"{type(exc).__name__}: {detail}",
+            ambiguous=ambiguous,
+            retryable=not isinstance(exc, _NOT_RETRYABLE),
+            code="transport_error",
+            method=verb,
+            endpoint=path,
+        )
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "**********")
+        return text
+
+
+def _urlencode(pairs: list[tuple[str, str]]) -> str:
+    return str(httpx.QueryParams(tuple(pairs)))

@@ -1,0 +1,160 @@
+"""Sample documents and connector settings shared by the connector tests and crash children.
+
+Loaded by this folder's conftest under the module name `connector_samples`
+(pytest runs with --import-mode=importlib, so test folders are not packages),
+and imported by the kill -9 child processes from this folder's path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from storebridge.connectors.settings import (
+    ColumnMapping,
+    ConnectorSettings,
+    DemoPosSettings,
+    FileFeedSettings,
+)
+from storebridge.domain.model import (
+    Address,
+    ChargeLine,
+    CreditDocument,
+    CustomerDoc,
+    DocLine,
+    OrderDocument,
+)
+
+WHEN = datetime(2025, 3, 14, 10, 30, tzinfo=UTC)
+FEED_SKUS = ("TEE-RED-M", "TEE-RED-L", "MUG-01", "BAG-7")
+FEED_CSV = (
+    "sku,name,price,qty_shop,qty_back\n"
+    "TEE-RED-M,Red Tee M,19.99,4,10\n"
+    "TEE-RED-L,Red Tee L,19.99,0,3\n"
+    "MUG-01,Stoneware Mug,12.50,25,40\n"
+    "BAG-7,Canvas Tote,24.00,2,0\n"
+)
+
+
+def demo_settings(folder: Path, **overrides: object) -> DemoPosSettings:
+    values: dict[str, object] = {
+        "path": folder / "demo.sqlite3",
+        "seed_items": 30,
+        "seed_styles": 2,
+        "random_seed": 7,
+    }
+    values.update(overrides)
+    return DemoPosSettings.model_validate(values)
+
+
+def file_feed_settings(folder: Path, **overrides: object) -> FileFeedSettings:
+    feed = folder / "feed.csv"
+    if not feed.exists():
+        feed.write_text(FEED_CSV, encoding="utf-8")
+    values: dict[str, object] = {
+        "path": feed,
+        "outbox": folder / "outbox",
+        "mapping": ColumnMapping(quantity={"shop": "qty_shop", "back": "qty_back"}),
+    }
+    values.update(overrides)
+    return FileFeedSettings.model_validate(values)
+
+
+def settings_for(kind: str, folder: Path) -> ConnectorSettings:
+    return demo_settings(folder) if kind == "demo" else file_feed_settings(folder)
+
+
+def address(city: str = "Leeds", email: str = "") -> Address:
+    return Address(
+        first_name="Ann",
+        last_name="Lee",
+        address_1="1 Mill Lane",
+        city=city,
+        postcode="LS1 1AA",
+        country="GB",
+        email=email,
+    )
+
+
+def customer(email: str = "ann@example.com", woo_id: int = 7, city: str = "Leeds") -> CustomerDoc:
+    return CustomerDoc(
+        email=email,
+        first_name="Ann",
+        last_name="Lee",
+        billing=address(city, email.strip()),
+        shipping=address(city),
+        woo_customer_id=woo_id,
+        phone="+44 113 000 0000",
+    )
+
+
+def guest(email: str = "") -> CustomerDoc:
+    return CustomerDoc(
+        email=email, first_name="Walk", last_name="In", billing=address(), shipping=address()
+    )
+
+
+def line(sku: str | None, quantity: int = 1, price: str = "10.00", known: bool = True) -> DocLine:
+    unit = Decimal(price)
+    return DocLine(
+        sku=sku,
+        name=f"Item {sku}",
+        quantity=quantity,
+        unit_price=unit,
+        subtotal=unit * quantity,
+        total=unit * quantity,
+        tax=Decimal("0.00"),
+        known_to_pos=known,
+    )
+
+
+def order(
+    order_id: int = 1001,
+    lines: tuple[DocLine, ...] | None = None,
+    buyer: CustomerDoc | None = None,
+    store: str = "main",
+) -> OrderDocument:
+    lines = lines if lines is not None else (line("TEE-RED-M", 2),)
+    shipping = ChargeLine("shipping", "Flat rate", Decimal("4.95"), Decimal("0.00"), "flat_rate")
+    total = sum((ln.total for ln in lines), Decimal("0.00")) + shipping.total
+    return OrderDocument(
+        idempotency_key=f"{store}:{order_id}",
+        store=store,
+        woo_order_id=order_id,
+        number=str(order_id),
+        status="completed",
+        created_at=WHEN,
+        completed_at=WHEN,
+        currency="GBP",
+        customer=buyer if buyer is not None else customer(),
+        lines=lines,
+        charges=(shipping,),
+        coupons=(),
+        discount_total=Decimal("0.00"),
+        discount_tax=Decimal("0.00"),
+        tax_total=Decimal("0.00"),
+        total=total,
+        prices_include_tax=False,
+        payment_method="bacs",
+        payment_method_title="Bank transfer",
+        transaction_id="",
+        customer_note="Leave at the door",
+    )
+
+
+def credit(
+    original: OrderDocument, original_ref: str, refund_id: int = 1, quantity: int = 1
+) -> CreditDocument:
+    first = original.lines[0]
+    lines = (line(first.sku, quantity, str(first.unit_price)),)
+    return CreditDocument(
+        idempotency_key=f"{original.idempotency_key}:credit:{refund_id}",
+        store=original.store,
+        woo_order_id=original.woo_order_id,
+        original_pos_ref=original_ref,
+        reason="Too small",
+        lines=lines,
+        total=sum((ln.total for ln in lines), Decimal("0.00")),
+        created_at=WHEN,
+    )

@@ -1,0 +1,180 @@
+"""kill -9 at the worst moments: the POS must never end up with a second document.
+
+Each test runs a child Python process that builds the connector from the same
+settings, writes an order and is killed with SIGKILL at a chosen point (after
+the write returned and before StoreBridge could record it; inside the SQLite
+transaction; between the temp file and its rename).  The parent then does
+what StoreBridge does after a restart, writes the same order again, and
+counts documents.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from connector_samples import demo_settings, file_feed_settings, line, order, settings_for
+
+from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.registry import build_connector
+from storebridge.ports import PosConnector
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+
+HERE = Path(__file__).parent
+CountDocuments = Callable[[PosConnector, str], int]
+
+CHILD = """
+import os, signal, sys
+sys.path.insert(0, {here!r})
+import connector_samples as samples
+from pydantic import TypeAdapter
+from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings
+
+settings = TypeAdapter(ConnectorSettings).validate_json(sys.argv[1])
+connector = build_connector(settings)
+{sabotage}
+document = samples.order(int(sys.argv[2]))
+if len(sys.argv) > 3:  # a SKU the POS knows, so that the write moves stock
+    document = samples.order(int(sys.argv[2]), (samples.line(sys.argv[3], 2),))
+receipt = connector.write_order(document)
+print(receipt.pos_ref, flush=True)
+# The write returned: StoreBridge would now record "exported". It never gets to.
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+# Dies inside the demo POS's transaction: document and lines inserted, stock not yet moved.
+DIE_IN_TRANSACTION = """
+import storebridge.connectors.demo_documents as documents
+def _die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+documents._take_stock = _die
+"""
+
+# Dies between writing a temp file (fsynced) and renaming it into place.
+DIE_BEFORE_RENAME = """
+_real_replace = os.replace
+def _replace(src, dst):
+    if str(dst).endswith({suffix!r}):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_replace(src, dst)
+os.replace = _replace
+"""
+
+
+def run_child(
+    settings_json: str, order_id: int, sabotage: str = "", sku: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    code = CHILD.format(here=str(HERE), sabotage=sabotage)
+    extra = [sku] if sku is not None else []
+    result = subprocess.run(
+        [sys.executable, "-c", code, settings_json, str(order_id), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    return result
+
+
+def test_a_kill_after_the_write_returned_never_produces_a_second_document(
+    kind: str, tmp_path: Path, count_documents: CountDocuments
+) -> None:
+    settings = settings_for(kind, tmp_path)
+    build_connector(settings).close()  # seed/create before the child runs
+    child = run_child(settings.model_dump_json(), 1001)
+    child_ref = child.stdout.strip()
+    assert child_ref
+
+    restarted = build_connector(settings)
+    receipt = restarted.write_order(order(1001))
+
+    assert receipt.already_existed
+    assert receipt.pos_ref == child_ref
+    assert restarted.find_document("main:1001") == child_ref
+    assert count_documents(restarted, "main:1001") == 1
+
+
+def test_a_kill_inside_the_demo_pos_transaction_leaves_nothing_and_the_retry_writes_once(
+    tmp_path: Path, count_documents: CountDocuments
+) -> None:
+    settings = demo_settings(tmp_path)
+    pos = DemoPos(settings)
+    sku = next(str(r.sku) for r in pos.read_items() if r.parent_code is None)
+    pos.set_on_hand(sku, settings.effective_web_location, 5)
+    before = pos.on_hand(sku)
+    run_child(settings.model_dump_json(), 1001, DIE_IN_TRANSACTION, sku)
+
+    assert pos.find_document("main:1001") is None
+    assert pos.documents() == []
+    assert pos.on_hand(sku) == before
+
+    document = order(1001, (line(sku, 2),))
+    receipt = pos.write_order(document)
+    assert not receipt.already_existed
+    assert count_documents(pos, "main:1001") == 1
+    assert pos.on_hand(sku)[settings.effective_web_location] == 3
+
+
+@pytest.mark.parametrize("dies_at", [".csv", ".json"])
+def test_a_kill_before_the_outbox_rename_shows_no_partial_file_and_the_retry_writes_once(
+    dies_at: str, tmp_path: Path, count_documents: CountDocuments
+) -> None:
+    settings = file_feed_settings(tmp_path)
+    FileFeed(settings).close()
+    run_child(settings.model_dump_json(), 1001, DIE_BEFORE_RENAME.format(suffix=dies_at))
+    outbox = settings.outbox
+
+    leftovers = list(outbox.glob(".*.tmp"))
+    assert leftovers, "the child should have died holding a temp file"
+    visible = sorted(p.name for p in outbox.iterdir() if p.is_file())
+    assert "main__1001.json" not in visible
+    if dies_at == ".json":
+        assert visible == ["main__1001.csv"]  # the CSV went first; the JSON commits
+    else:
+        assert visible == []
+
+    restarted = FileFeed(settings)  # sweeps temp files of dead writers
+    assert list(outbox.glob(".*.tmp")) == []
+    assert restarted.find_document("main:1001") is None
+    receipt = restarted.write_order(order(1001))
+    assert not receipt.already_existed
+    assert restarted.write_order(order(1001)).already_existed
+    assert count_documents(restarted, "main:1001") == 1
+    assert sorted(p.name for p in outbox.glob("main__1001*")) == [
+        "main__1001.csv",
+        "main__1001.json",
+    ]
+    written = json.loads((outbox / "main__1001.json").read_text(encoding="utf-8"))
+    assert written["order"]["woo_order_id"] == 1001
+
+
+def test_a_left_over_temp_file_is_invisible_to_the_erp_and_never_counts_as_written(
+    tmp_path: Path,
+) -> None:
+    settings = file_feed_settings(tmp_path)
+    feed = FileFeed(settings)
+    # A half-written document, as a writer killed mid-write leaves it (pid of a dead process).
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    partial = settings.outbox / f".main__1001.json.{dead.stdout.strip()}.0badc0de.tmp"
+    partial.write_text('{"format": "storebridge.order.v1", "pos_ref": "main__10', encoding="utf-8")
+
+    assert feed.find_document("main:1001") is None
+    assert list(settings.outbox.glob("*.json")) == []
+    assert not feed.write_order(order(1001)).already_existed
+    FileFeed(settings).close()
+    assert not partial.exists()
+    assert [p.name for p in settings.outbox.glob("*.json")] == ["main__1001.json"]
