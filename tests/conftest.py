@@ -4,8 +4,11 @@
 - `postgres_url`: a fresh, empty PostgreSQL database per test on
   127.0.0.1:5432 (user postgres, trust auth), dropped afterwards.
 - `mariadb_url`: the same on MariaDB at 127.0.0.1:3306 (root, no password).
-- `db_url`: parametrised over SQLite and PostgreSQL (an empty database).
-- `migrated_engine` / `migrated_session_factory`: `db_url` migrated to head.
+- `db_backend`: parametrised over "sqlite" and "postgres" (marked `postgres`);
+  `db_url` is an empty database on it, `migrated_db_url` a fresh database
+  already migrated to head (copied from a template migrated once per session,
+  which is much faster than migrating per test), and `migrated_engine` /
+  `migrated_session_factory` are built on `migrated_db_url`.
 
 When a server does not answer, its tests are skipped, unless
 STOREBRIDGE_REQUIRE_SERVICES=1 (set by CI), where they fail.  Tests using
@@ -16,8 +19,10 @@ automatically, so `pytest -m "not postgres"` deselects them.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NoReturn
 
 import psycopg
@@ -60,7 +65,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Any) -> str:
+def sqlite_url(tmp_path: Path) -> str:
     """A SQLite database file (not yet created) inside the test's tmp_path."""
     return f"sqlite:///{tmp_path / 'storebridge.sqlite3'}"
 
@@ -142,21 +147,77 @@ def mariadb_url(
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-def db_url(request: pytest.FixtureRequest) -> str:
-    """An empty StoreBridge storage database: SQLite, then PostgreSQL."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(fixture)
-    return url
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Which storage backend a `db_url` / `migrated_*` test runs on: "sqlite" or "postgres"."""
+    backend: str = request.param
+    return backend
 
 
 @pytest.fixture
-def migrated_engine(db_url: str) -> Iterator[Engine]:
-    """An engine on `db_url` with the schema migrated to head."""
-    engine = create_engine_for(db_url)
-    upgrade(engine)
+def db_url(db_backend: str, request: pytest.FixtureRequest) -> str:
+    """An empty StoreBridge storage database: SQLite, then PostgreSQL."""
+    url: str = request.getfixturevalue("sqlite_url" if db_backend == "sqlite" else "postgres_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session, copied by `migrated_db_url`."""
+    path = tmp_path_factory.mktemp("template") / "storebridge.sqlite3"
+    upgrade(f"sqlite:///{path}")  # disposes its engine: the WAL is checkpointed into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(
+    _postgres_admin: psycopg.Connection[Any] | BaseException,
+) -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per session, cloned per test."""
+    if isinstance(_postgres_admin, BaseException):
+        _unreachable("PostgreSQL", f"{POSTGRES_HOST}:{POSTGRES_PORT}", _postgres_admin)
+    name = _unique_name().replace("sb_test_", "sb_template_")
+    _postgres_admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        upgrade(f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}")
+        yield name
+    finally:
+        _postgres_admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def migrated_db_url(
+    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh database already migrated to head (a copy of a per-session template)."""
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        target = tmp_path / "migrated.sqlite3"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+        return
+    template_name: str = request.getfixturevalue("_postgres_template")
+    admin: psycopg.Connection[Any] = request.getfixturevalue("_postgres_admin")
+    name = _unique_name()
+    admin.execute(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template_name)
+        )
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    finally:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def migrated_engine(migrated_db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database migrated to head (SQLite, then PostgreSQL)."""
+    engine = create_engine_for(migrated_db_url)
     try:
         yield engine
     finally:
@@ -165,5 +226,5 @@ def migrated_engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def migrated_session_factory(migrated_engine: Engine) -> sessionmaker[Session]:
-    """Sessions on a migrated database (SQLite and PostgreSQL, via `db_url`)."""
+    """Sessions on a fresh migrated database (SQLite, then PostgreSQL, via `db_backend`)."""
     return session_factory(migrated_engine)

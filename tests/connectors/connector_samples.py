@@ -36,6 +36,8 @@ FEED_CSV = (
     "BAG-7,Canvas Tote,24.00,2,0\n"
 )
 
+FEED_MAPPING = ColumnMapping(quantity={"shop": "qty_shop", "back": "qty_back"})
+
 
 def demo_settings(folder: Path, **overrides: object) -> DemoPosSettings:
     values: dict[str, object] = {
@@ -55,7 +57,7 @@ def file_feed_settings(folder: Path, **overrides: object) -> FileFeedSettings:
     values: dict[str, object] = {
         "path": feed,
         "outbox": folder / "outbox",
-        "mapping": ColumnMapping(quantity={"shop": "qty_shop", "back": "qty_back"}),
+        "mapping": FEED_MAPPING,
     }
     values.update(overrides)
     return FileFeedSettings.model_validate(values)
@@ -82,7 +84,7 @@ def customer(email: str = "ann@example.com", woo_id: int = 7, city: str = "Leeds
         email=email,
         first_name="Ann",
         last_name="Lee",
-        billing=address(city, email.strip()),
+        billing=address(city, email.strip().lower()),
         shipping=address(city),
         woo_customer_id=woo_id,
         phone="+44 113 000 0000",

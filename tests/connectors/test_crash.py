@@ -130,12 +130,14 @@ def test_a_kill_before_the_outbox_rename_shows_no_partial_file_and_the_retry_wri
 ) -> None:
     settings = file_feed_settings(tmp_path)
     FileFeed(settings).close()
-    run_child(settings.model_dump_json(), 1001, DIE_BEFORE_RENAME.format(suffix=dies_at))
+    run_child(
+        settings.model_dump_json(), 1001, DIE_BEFORE_RENAME.format(suffix=f"main__1001{dies_at}")
+    )
     outbox = settings.outbox
 
     leftovers = list(outbox.glob(".*.tmp"))
     assert leftovers, "the child should have died holding a temp file"
-    visible = sorted(p.name for p in outbox.iterdir() if p.is_file())
+    visible = sorted(p.name for p in outbox.glob("[!.]*") if p.is_file())
     assert "main__1001.json" not in visible
     if dies_at == ".json":
         assert visible == ["main__1001.csv"]  # the CSV went first; the JSON commits

@@ -16,7 +16,13 @@ from storebridge.woocommerce import WooClient, WooConnection
 
 @pytest.fixture
 def connection() -> WooConnection:
-    return WooConnection(url=STORE, consumer_key=SecretStr(KEY), consumer_secret=SecretStr(SECRET))
+    # verify_tls=False only spares loading the CA bundle per client: respx answers every call.
+    return WooConnection(
+        url=STORE,
+        consumer_key=SecretStr(KEY),
+        consumer_secret=SecretStr(SECRET),
+        verify_tls=False,
+    )
 
 
 @pytest.fixture
@@ -25,9 +31,7 @@ def sleeper() -> RecordingSleep:
 
 
 @pytest.fixture
-def make_client(
-    connection: WooConnection, sleeper: RecordingSleep
-) -> Callable[..., WooClient]:
+def make_client(connection: WooConnection, sleeper: RecordingSleep) -> Callable[..., WooClient]:
     def factory(**overrides: Any) -> WooClient:
         options: dict[str, Any] = {
             "sleep": sleeper,

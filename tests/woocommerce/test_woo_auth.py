@@ -13,6 +13,7 @@ import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
+from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE
 
 from storebridge.woocommerce import (
     WooBasicAuth,
@@ -23,8 +24,6 @@ from storebridge.woocommerce import (
     build_auth,
 )
 from storebridge.woocommerce.auth import oauth_base_string, oauth_signature
-
-from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE
 
 
 def _hmac_b64(key: str, text: str) -> str:
@@ -84,7 +83,9 @@ async def test_oauth_over_http_puts_a_valid_signature_in_the_query_string(
     )
     auth = build_auth(connection, clock=lambda: 1_700_000_000, nonce_factory=lambda: "n0nce")
     async with WooClient(connection, auth=auth) as woo:
-        await woo.request("GET", "/products", params={"search": "blue shirt [xl]", "sku": "A-1,B 2"})
+        await woo.request(
+            "GET", "/products", params={"search": "blue shirt [xl]", "sku": "A-1,B 2"}
+        )
 
     request = route.calls.last.request
     assert "authorization" not in request.headers
@@ -190,17 +191,29 @@ def test_auto_auth_is_basic_over_https_and_oauth_over_http(
 def test_basic_or_query_keys_over_plain_http_are_refused_at_configuration(mode: str) -> None:
     with pytest.raises(ValidationError, match="https"):
         WooConnection.model_validate(
-            {"url": "http://shop.test", "consumer_key": KEY, "consumer_secret": SECRET, "auth": mode}
+            {
+                "url": "http://shop.test",
+                "consumer_key": KEY,
+                "consumer_secret": SECRET,
+                "auth": mode,
+            }
         )
 
 
 def test_auth_objects_and_connection_never_show_the_secrets() -> None:
     connection = WooConnection(
-        url=STORE + "/wp-json/wc/v3/", consumer_key=SecretStr(KEY), consumer_secret=SecretStr(SECRET)
+        url=STORE + "/wp-json/wc/v3/",
+        consumer_key=SecretStr(KEY),
+        consumer_secret=SecretStr(SECRET),
     )
 
     shown = " ".join(
-        [repr(connection), str(connection), repr(build_auth(connection)), connection.model_dump_json()]
+        [
+            repr(connection),
+            str(connection),
+            repr(build_auth(connection)),
+            connection.model_dump_json(),
+        ]
     )
     assert KEY not in shown
     assert SECRET not in shown

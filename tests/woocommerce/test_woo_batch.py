@@ -11,9 +11,9 @@ import pytest
 import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.woocommerce.woo_helpers import API, FakeProductStore, golden, golden_response
 
 from storebridge.woocommerce import WooAuthError, WooClient, plan_chunks
-from tests.woocommerce.woo_helpers import API, FakeProductStore, golden, golden_response
 
 
 def _creates(n: int) -> list[dict[str, str]]:
@@ -123,7 +123,9 @@ async def test_one_bad_item_per_kind_leaves_the_good_ones_applied_golden_053(
     assert duplicate.status == 400
     missing = by_action["update"]
     assert (missing.index, missing.item_id, missing.code) == (
-        1, 999999, "woocommerce_rest_product_invalid_id"
+        1,
+        999999,
+        "woocommerce_rest_product_invalid_id",
     )
     gone = by_action["delete"]
     assert (gone.index, gone.item_id, gone.status) == (1, 999998, 404)

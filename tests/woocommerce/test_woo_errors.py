@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 from pydantic import SecretStr
+from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE, golden, golden_response
 
 from storebridge.errors import StoreBridgeError
 from storebridge.woocommerce import (
@@ -23,7 +24,6 @@ from storebridge.woocommerce import (
     WooTransportError,
     error_from_response,
 )
-from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE, golden, golden_response
 
 
 @pytest.mark.parametrize(
@@ -35,12 +35,24 @@ from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE, golden, golde
         ("040", "POST", "/products", WooDuplicateSku, "woocommerce_rest_product_not_created"),
         ("153", "POST", "/products", WooBadRequest, "rest_invalid_param"),
         ("114", "POST", "/customers", WooBadRequest, "registration-error-email-exists"),
-        ("055", "POST", "/products/batch", WooBatchTooLarge, "woocommerce_rest_request_entity_too_large"),
+        (
+            "055",
+            "POST",
+            "/products/batch",
+            WooBatchTooLarge,
+            "woocommerce_rest_request_entity_too_large",
+        ),
         ("142", "GET", "/products", WooAuthError, "woocommerce_rest_cannot_view"),
         ("144", "GET", "/products", WooAuthError, "woocommerce_rest_authentication_error"),
         ("149", "POST", "/products", WooAuthError, "woocommerce_rest_authentication_error"),
         ("150", "GET", "/nope", WooNotFound, "rest_no_route"),
-        ("095", "POST", "/orders/742/refunds", WooServerError, "woocommerce_rest_cannot_create_order_refund"),
+        (
+            "095",
+            "POST",
+            "/orders/742/refunds",
+            WooServerError,
+            "woocommerce_rest_cannot_create_order_refund",
+        ),
         ("123", "DELETE", "/customers/5", WooServerError, "woocommerce_rest_trash_not_supported"),
         ("038", "DELETE", "/products/733", WooError, "woocommerce_rest_already_trashed"),
     ],
@@ -102,9 +114,19 @@ def test_a_bare_numeric_data_field_is_read_as_the_status() -> None:
 
 @pytest.mark.parametrize(
     ("status", "retryable", "ambiguous"),
-    [(429, True, False), (500, True, True), (502, True, True), (503, True, True),
-     (504, True, True), (501, False, False), (400, False, False), (401, False, False),
-     (404, False, False), (410, False, False), (413, False, False)],
+    [
+        (429, True, False),
+        (500, True, True),
+        (502, True, True),
+        (503, True, True),
+        (504, True, True),
+        (501, False, False),
+        (400, False, False),
+        (401, False, False),
+        (404, False, False),
+        (410, False, False),
+        (413, False, False),
+    ],
 )
 def test_retryable_and_ambiguous_follow_the_status(
     status: int, retryable: bool, ambiguous: bool

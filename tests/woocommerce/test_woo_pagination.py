@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
+from tests.woocommerce.woo_helpers import API, golden, golden_response
 
 from storebridge.woocommerce import WooClient, WooInvalidResponse
-from tests.woocommerce.woo_helpers import API, golden, golden_response
 
 
 def _page(ids: range, total_pages: int | None) -> httpx.Response:
@@ -51,7 +51,8 @@ async def test_the_real_last_page_capture_ends_the_walk(
 ) -> None:
     # Golden 014 is page 2 of 2 (X-WP-Total 3): the walk must stop after it.
     first = httpx.Response(
-        200, json=[{"id": 726, "sku": "GLD-A"}, {"id": 727, "sku": "GLD-B"}],
+        200,
+        json=[{"id": 726, "sku": "GLD-A"}, {"id": 727, "sku": "GLD-B"}],
         headers={"X-WP-Total": "3", "X-WP-TotalPages": "2"},
     )
     route = respx_mock.get(f"{API}/products").mock(side_effect=[first, golden_response("014")])

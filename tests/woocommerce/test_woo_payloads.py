@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from tests.woocommerce.woo_helpers import golden
 
 from storebridge.woocommerce import (
     BatchItemFailure,
@@ -19,7 +20,6 @@ from storebridge.woocommerce import (
     Webhook,
     parse_money,
 )
-from tests.woocommerce.woo_helpers import golden
 
 
 def _bodies(name: str) -> list[dict[str, Any]]:
@@ -28,16 +28,83 @@ def _bodies(name: str) -> list[dict[str, Any]]:
     return body if isinstance(body, list) else [body]
 
 
-PRODUCTS = ["001", "002", "003", "006", "007", "010", "011", "014", "016", "017", "018", "019",
-            "021", "022", "024", "026", "027", "031", "036", "037", "043", "044", "048", "049",
-            "050", "051", "058", "131", "135"]
+PRODUCTS = [
+    "001",
+    "002",
+    "003",
+    "006",
+    "007",
+    "010",
+    "011",
+    "014",
+    "016",
+    "017",
+    "018",
+    "019",
+    "021",
+    "022",
+    "024",
+    "026",
+    "027",
+    "031",
+    "036",
+    "037",
+    "043",
+    "044",
+    "048",
+    "049",
+    "050",
+    "051",
+    "058",
+    "131",
+    "135",
+]
 VARIATIONS = ["046", "047", "105"]
-ORDERS = ["059", "061", "063", "065", "066", "068", "070", "076", "077", "080", "082", "100",
-          "104", "106", "107", "109", "119", "120", "129", "130", "133", "134"]
+ORDERS = [
+    "059",
+    "061",
+    "063",
+    "065",
+    "066",
+    "068",
+    "070",
+    "076",
+    "077",
+    "080",
+    "082",
+    "100",
+    "104",
+    "106",
+    "107",
+    "109",
+    "119",
+    "120",
+    "129",
+    "130",
+    "133",
+    "134",
+]
 CUSTOMERS = ["113", "116", "117", "118", "122"]
 WEBHOOKS = ["124", "125", "126", "136", "137", "138", "141"]
-ERRORS = ["012", "025", "029", "033", "055", "095", "099", "108", "110", "114", "127", "142",
-          "150", "153", "154", "156", "157"]
+ERRORS = [
+    "012",
+    "025",
+    "029",
+    "033",
+    "055",
+    "095",
+    "099",
+    "108",
+    "110",
+    "114",
+    "127",
+    "142",
+    "150",
+    "153",
+    "154",
+    "156",
+    "157",
+]
 
 
 @pytest.mark.parametrize(
@@ -177,8 +244,17 @@ def test_batch_item_failures_parse_from_a_batch_answer() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("9.99", Decimal("9.99")), (9, Decimal("9")), (3.3, Decimal("3.3")), ("", None),
-     (None, None), ("abc", None), ("NaN", None), (True, None), ("2", Decimal("2"))],
+    [
+        ("9.99", Decimal("9.99")),
+        (9, Decimal("9")),
+        (3.3, Decimal("3.3")),
+        ("", None),
+        (None, None),
+        ("abc", None),
+        ("NaN", None),
+        (True, None),
+        ("2", Decimal("2")),
+    ],
 )
 def test_money_parsing_is_tolerant_but_exact(raw: object, expected: Decimal | None) -> None:
     assert parse_money(raw) == expected

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import respx
+from tests.woocommerce.woo_helpers import API, FakeProductStore, golden, golden_response
 
 from storebridge.woocommerce import CreateStatus, WooClient, WooTransportError, sku_key
 from storebridge.woocommerce.safe_create import chunk_skus
-from tests.woocommerce.woo_helpers import API, FakeProductStore, golden, golden_response
 
 
 def _mock(respx_mock: respx.MockRouter, store: FakeProductStore) -> tuple[respx.Route, respx.Route]:
@@ -134,8 +134,14 @@ async def test_an_ambiguous_create_without_a_sku_is_never_re_created(
 async def test_a_refused_create_is_failed_with_the_item_error(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    refusal = {"id": 0, "error": {"code": "woocommerce_product_image_upload_error",
-                                  "message": "Error getting remote image", "data": {"status": 400}}}
+    refusal = {
+        "id": 0,
+        "error": {
+            "code": "woocommerce_product_image_upload_error",
+            "message": "Error getting remote image",
+            "data": {"status": 400},
+        },
+    }
     respx_mock.post(f"{API}/products/batch").mock(
         return_value=httpx.Response(200, json={"create": [refusal]})
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 import respx
+from tests.woocommerce.woo_helpers import API, RecordingSleep, golden_response
 
 from storebridge.retry import RetryPolicy
 from storebridge.woocommerce import (
@@ -17,7 +18,6 @@ from storebridge.woocommerce import (
     WooServerError,
     WooTransportError,
 )
-from tests.woocommerce.woo_helpers import API, RecordingSleep, golden_response
 
 OK = httpx.Response(200, json=[])
 
@@ -54,7 +54,9 @@ async def test_a_persistent_429_gives_up_after_max_attempts_with_rate_limited(
     client: WooClient, respx_mock: respx.MockRouter, sleeper: RecordingSleep
 ) -> None:
     route = respx_mock.get(f"{API}/products").mock(
-        return_value=httpx.Response(429, headers={"Retry-After": "3"}, json={"code": "slow_down", "message": "m"})
+        return_value=httpx.Response(
+            429, headers={"Retry-After": "3"}, json={"code": "slow_down", "message": "m"}
+        )
     )
 
     with pytest.raises(WooRateLimited) as caught:

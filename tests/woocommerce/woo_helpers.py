@@ -113,8 +113,11 @@ class FakeProductStore:
         if product is None:
             return {
                 "id": item["id"],
-                "error": {"code": "woocommerce_rest_product_invalid_id",
-                          "message": "Invalid ID.", "data": {"status": 400}},
+                "error": {
+                    "code": "woocommerce_rest_product_invalid_id",
+                    "message": "Invalid ID.",
+                    "data": {"status": 400},
+                },
             }
         product.update(item)
         return product
@@ -124,8 +127,11 @@ class FakeProductStore:
         if product is None:
             return {
                 "id": item_id,
-                "error": {"code": "woocommerce_rest_product_invalid_id",
-                          "message": "Invalid ID.", "data": {"status": 404}},
+                "error": {
+                    "code": "woocommerce_rest_product_invalid_id",
+                    "message": "Invalid ID.",
+                    "data": {"status": 404},
+                },
             }
         return product
 

@@ -249,7 +249,11 @@ class DemoPos:
         self._check_fault("write_order")
         with self._connection() as conn, transaction(conn):
             return demo_documents.write_order(
-                conn, document, self._rules, datetime.now(UTC), update_customers=True
+                conn,
+                document,
+                self._rules,
+                datetime.now(UTC),
+                update_customers=self.updates_customers,
             )
 
     def write_credit(self, document: CreditDocument) -> str:

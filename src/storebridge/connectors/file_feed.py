@@ -2,10 +2,12 @@
 
 Read side.  `FileFeedSettings.path` is either one feed file, which the ERP
 overwrites and which stays where it is, or a *drop folder*, whose files
-matching `pattern` are processed in name order.  Rows are streamed as
+matching `pattern` are processed in name order (each file is read as it
+comes; a SKU repeated across files reaches validation twice).  Rows are streamed as
 `RawItem`s exactly as found: values stay strings (JSON numbers stay numbers,
 with decimals parsed as `Decimal` so no float error creeps in), blank cells
-become None, and nothing is validated here.  In particular a decimal comma
+become None, wholly blank CSV rows are skipped, and nothing is validated
+here.  In particular a decimal comma
 (``12,50``) is *not* rewritten: the engine passes `settings.decimal_comma`
 to validation, which parses it; rewriting here would be guessing twice.  Two
 settings only the connector knows are applied: `true_values` turns the web
@@ -41,18 +43,13 @@ files of a drop folder.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
 
+from storebridge.connectors.file_feed_rows import FeedReader, FileRejected
 from storebridge.connectors.file_outbox import FileOutbox, atomic_write, customer_ref_for
 from storebridge.connectors.settings import FileFeedSettings
 from storebridge.domain.model import (
@@ -60,11 +57,9 @@ from storebridge.domain.model import (
     CustomerDoc,
     OrderDocument,
     RawItem,
-    Scalar,
-    SourceRef,
     sku_key,
 )
-from storebridge.errors import PosRejected, PosUnavailable
+from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
 __all__ = ["Acknowledged", "FileFeed", "RejectedFile"]
@@ -86,121 +81,6 @@ class Acknowledged:
     rejected: tuple[Path, ...] = ()
 
 
-class _Rejected(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _LineTap:
-    """Feeds lines to csv.reader and remembers them, to give each record its raw text."""
-
-    def __init__(self, lines: TextIO) -> None:
-        self._lines = lines
-        self.taken: list[str] = []
-
-    def __iter__(self) -> _LineTap:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
-        return line
-
-    def take(self) -> str:
-        raw = "".join(self.taken).rstrip("\r\n")
-        self.taken.clear()
-        return raw
-
-
-def _blank_to_none(value: object) -> Scalar:
-    if value is None or isinstance(value, str | int | float | Decimal | bool):
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-    return json.dumps(value, default=str)  # a nested JSON value: shown as found, never valid
-
-
-class _RowMapper:
-    """Turns one source record (column -> value) into a RawItem by the column mapping."""
-
-    def __init__(self, settings: FileFeedSettings) -> None:
-        self.m = settings.mapping
-        self.true_values = {v.strip().casefold() for v in settings.true_values}
-        self.date_format = settings.date_format
-
-    def columns(self) -> list[str]:
-        """Every column the mapping names (all must be in a CSV header)."""
-        m = self.m
-        single = (
-            m.sku, m.name, m.price, m.sale_price, m.sale_from, m.sale_to, m.web_flag,
-            m.webstore, m.webstore_price, m.description, m.short_description, m.categories,
-            m.weight, m.parent_code, m.parent_name,
-        )  # fmt: skip
-        named = [c for c in single if c is not None]
-        return [*named, *m.quantity.values(), *m.attributes.values()]
-
-    def _split(self, value: object) -> tuple[str, ...]:
-        if isinstance(value, list):
-            return tuple(str(v).strip() for v in value if str(v).strip())
-        text = _blank_to_none(value)
-        if text is None:
-            return ()
-        return tuple(p.strip() for p in str(text).split(self.m.category_separator) if p.strip())
-
-    def _flag(self, value: Scalar) -> Scalar:
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            return value.strip().casefold() in self.true_values
-        return value != 0
-
-    def _date(self, value: Scalar) -> Scalar:
-        if self.date_format and isinstance(value, str):
-            try:
-                return datetime.strptime(value.strip(), self.date_format).isoformat()  # noqa: DTZ007 - naive on purpose: validation applies the store's zone
-            except ValueError:
-                return value  # as found: validation quarantines it with the value shown
-        return value
-
-    def build(self, get: Callable[[str], object], ref: SourceRef) -> RawItem:
-        m = self.m
-
-        def val(column: str | None) -> Scalar:
-            return None if column is None else _blank_to_none(get(column))
-
-        webstore_prices: dict[str, Scalar] = {}
-        if m.webstore is not None:
-            price = val(m.webstore_price if m.webstore_price is not None else m.price)
-            webstore_prices = dict.fromkeys(self._split(get(m.webstore)), price)
-        attributes = {name: val(col) for name, col in m.attributes.items()}
-        return RawItem(
-            ref=ref,
-            sku=val(m.sku),
-            name=val(m.name),
-            regular_price=val(m.price),
-            sale_price=val(m.sale_price),
-            sale_from=self._date(val(m.sale_from)),
-            sale_to=self._date(val(m.sale_to)),
-            on_hand={location: val(col) for location, col in m.quantity.items()},
-            web_flag=self._flag(val(m.web_flag)) if m.web_flag is not None else None,
-            webstore_prices=webstore_prices,
-            description=val(m.description),
-            short_description=val(m.short_description),
-            categories=self._split(get(m.categories)) if m.categories is not None else (),
-            weight=val(m.weight),
-            parent_code=val(m.parent_code),
-            parent_name=val(m.parent_name),
-            attributes={k: v for k, v in attributes.items() if v is not None},
-        )
-
-
-def _read_encoding(encoding: str) -> str:
-    # utf-8-sig reads files with and without a BOM alike; plain utf-8 would keep
-    # the BOM glued to the first header name ("\ufeffsku").
-    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-
-
 class FileFeed:
     """The file feed connector (see the module docstring)."""
 
@@ -209,7 +89,7 @@ class FileFeed:
 
     def __init__(self, settings: FileFeedSettings) -> None:
         self.settings = settings
-        self._mapper = _RowMapper(settings)
+        self._reader = FeedReader(settings)
         self._outbox = FileOutbox(
             settings.outbox,
             delimiter=settings.delimiter,
@@ -251,82 +131,6 @@ class FileFeed:
             if p.is_file() and not p.name.startswith(".")
         )
 
-    def _open(self, path: Path) -> TextIO:
-        return path.open(
-            encoding=_read_encoding(self.settings.encoding), errors="replace", newline=""
-        )
-
-    def _csv_rows(self, path: Path) -> Iterator[RawItem]:
-        with self._open(path) as handle:
-            tap = _LineTap(handle)
-            reader = csv.reader(tap, delimiter=self.settings.delimiter)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise _Rejected(f"{path.name} is empty: no header row") from None
-            except csv.Error as exc:
-                raise _Rejected(f"{path.name}: the header row cannot be parsed ({exc})") from None
-            tap.take()
-            index = {name.strip().casefold(): i for i, name in enumerate(header)}
-            missing = [c for c in self._mapper.columns() if c.strip().casefold() not in index]
-            if missing:
-                raise _Rejected(
-                    f"{path.name}: mapped column(s) {', '.join(map(repr, missing))} not in the "
-                    f"header; header found: {', '.join(map(repr, header))} "
-                    f"(delimiter {self.settings.delimiter!r}); fix the file or the mapping"
-                )
-            line = reader.line_num
-            while True:
-                start = line + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error:
-                    # A row the csv module cannot split is passed on, not dropped.
-                    line = reader.line_num
-                    yield RawItem(ref=SourceRef(path.name, start, tap.take()), sku=None)
-                    continue
-                line = reader.line_num
-                ref = SourceRef(path.name, start, tap.take())
-
-                def get(column: str, row: list[str] = row) -> object:
-                    i = index[column.strip().casefold()]
-                    return row[i] if i < len(row) else None
-
-                yield self._mapper.build(get, ref)
-
-    def _jsonl_rows(self, path: Path) -> Iterator[RawItem]:
-        with self._open(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                ref = SourceRef(path.name, number, line.rstrip("\r\n"))
-                try:
-                    record = json.loads(line, parse_float=Decimal)
-                except ValueError:
-                    record = None
-                if not isinstance(record, dict):
-                    yield RawItem(ref=ref, sku=None)  # quarantined by validation, never dropped
-                    continue
-                keyed = {str(k).strip().casefold(): v for k, v in record.items()}
-
-                def get(column: str, keyed: dict[str, object] = keyed) -> object:
-                    return keyed.get(column.strip().casefold())
-
-                yield self._mapper.build(get, ref)
-
-    def _rows(self, path: Path) -> Iterator[RawItem]:
-        rows = self._jsonl_rows(path) if self.settings.format == "jsonl" else self._csv_rows(path)
-        try:
-            yield from rows
-        except (PermissionError, IsADirectoryError, UnicodeError, LookupError) as exc:
-            raise _Rejected(f"{path.name} cannot be read: {exc}") from exc
-        except FileNotFoundError as exc:
-            raise PosUnavailable(f"feed file {path} is missing; waiting for the ERP") from exc
-        except OSError as exc:
-            raise PosUnavailable(f"feed file {path} could not be read: {exc}") from exc
-
     def read_items(self) -> Iterator[RawItem]:
         """Stream the rows of every pending file; see the module docstring for the protocol."""
         drop = self.is_drop_folder
@@ -334,13 +138,13 @@ class FileFeed:
         seen: set[str] = set()
         for path in self.pending_files():
             try:
-                for raw in self._rows(path):
+                for raw in self._reader.rows(path):
                     if isinstance(raw.sku, str | int) and str(raw.sku).strip():
                         seen.add(sku_key(str(raw.sku)))
                     yield raw
-            except _Rejected as exc:
+            except FileRejected as exc:
                 if not drop:
-                    raise PosRejected(f"feed file {path}: {exc.reason}") from exc
+                    raise PosRejected(f"{exc.reason} (feed folder {path.parent})") from exc
                 self._rejected.append(RejectedFile(path, exc.reason))
                 continue
             self._read.append(path)
@@ -387,10 +191,10 @@ class FileFeed:
                 try:
                     keys.update(
                         sku_key(str(r.sku))
-                        for r in self._rows(path)
+                        for r in self._reader.rows(path)
                         if isinstance(r.sku, str | int)
                     )
-                except _Rejected:
+                except FileRejected:
                     continue
             self._remember(keys, replace=True)
             known = keys

@@ -28,7 +28,10 @@ __all__ = [
 ]
 
 LinkKind = Literal["simple", "variable", "variation"]
-LinkState = Literal["active", "broken", "deleted"]
+#: ``linked`` is the only state the planner writes to.  ``broken`` (the SKU was
+#: edited in WooCommerce), ``deleted`` (the product is gone) and ``parked`` (writes
+#: kept failing) wait for a human; ``parked`` creates have no WooCommerce id yet.
+LinkState = Literal["linked", "broken", "deleted", "parked"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +40,22 @@ class LinkView:
 
     sku_key: str
     sku: str
-    woo_id: int
+    woo_id: int | None
     woo_parent_id: int | None = None
     kind: LinkKind = "simple"
-    state: LinkState = "active"
+    state: LinkState = "linked"
     last_pushed: PosOwned | None = None
+
+    def __post_init__(self) -> None:
+        if self.state == "linked" and self.woo_id is None:
+            raise ValueError(f"link {self.sku!r} is 'linked' but has no WooCommerce id")
+
+    @property
+    def live_id(self) -> int:
+        """The WooCommerce id to write to (always set on a ``linked`` link)."""
+        if self.woo_id is None:
+            raise ValueError(f"link {self.sku!r} ({self.state}) has no WooCommerce id")
+        return self.woo_id
 
     def pushed(self, desired: PosOwned) -> LinkView:
         """This link after a successful write of `desired`."""

@@ -38,7 +38,7 @@ class CreateDraft:
     desired: PosOwned
 
     def link(self, woo_id: int) -> LinkView:
-        return LinkView(self.sku_key, self.sku, woo_id, None, "simple", "active", self.desired)
+        return LinkView(self.sku_key, self.sku, woo_id, None, "simple", "linked", self.desired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class Adopt:
 
     def link(self) -> LinkView:
         return LinkView(
-            self.sku_key, self.sku, self.woo_id, self.parent_id, self.kind, "active", self.desired
+            self.sku_key, self.sku, self.woo_id, self.parent_id, self.kind, "linked", self.desired
         )
 
 
@@ -83,8 +83,10 @@ class ZeroStock:
 
 @dataclass(frozen=True, slots=True)
 class SkipBroken:
+    """A link that waits for a human (broken, deleted or parked): nothing is written."""
+
     sku_key: str
-    woo_id: int
+    woo_id: int | None
     state: LinkState
 
 
@@ -105,7 +107,7 @@ class NewVariation:
 
     def link(self, woo_id: int, parent_id: int) -> LinkView:
         return LinkView(
-            self.sku_key, self.sku, woo_id, parent_id, "variation", "active", self.desired
+            self.sku_key, self.sku, woo_id, parent_id, "variation", "linked", self.desired
         )
 
 

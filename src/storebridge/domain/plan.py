@@ -218,7 +218,7 @@ class _Planner:
                     "rename the item or the style in the POS",
                 )
             )
-        elif link.state != "active":
+        elif link.state != "linked":
             self.reports.append(SkipBroken(item.key, link.woo_id, link.state))
         elif not item.selected:
             self.linked_but_gone(link)
@@ -230,13 +230,13 @@ class _Planner:
             payload = update_payload(desired, link.last_pushed)
             if payload:
                 self.updates.append(
-                    UpdateFields(item.key, link.woo_id, link.woo_parent_id, payload, desired)
+                    UpdateFields(item.key, link.live_id, link.woo_parent_id, payload, desired)
                 )
             else:
                 self.unchanged += 1
 
     def linked_but_gone(self, link: LinkView) -> None:
-        if link.state != "active":
+        if link.state != "linked":
             self.reports.append(SkipBroken(link.sku_key, link.woo_id, link.state))
             return
         last = link.last_pushed
@@ -250,7 +250,7 @@ class _Planner:
             desired = replace(last, manage_stock=True, stock_quantity=0)
             payload = update_payload(desired, last)
         self.updates.append(
-            ZeroStock(link.sku_key, link.woo_id, link.woo_parent_id, payload, desired)
+            ZeroStock(link.sku_key, link.live_id, link.woo_parent_id, payload, desired)
         )
 
     def adopt(self, item: PosItem, found: WooView) -> None:
@@ -312,8 +312,8 @@ class _Planner:
         waiting = f"{len(pending)} new variant(s) wait"
         link = self.links.get(style_key)
         if link is not None:
-            if link.kind == "variable" and link.state == "active":
-                return link.woo_id
+            if link.kind == "variable" and link.state == "linked":
+                return link.live_id
             if link.kind == "variable":
                 self.reports.append(SkipBroken(style_key, link.woo_id, link.state))
             else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from storebridge.sandbox.clock import wp_date
 from storebridge.sandbox.formatting import sanitize_title, wpautop
 from storebridge.sandbox.pricing import (
     active_price,
@@ -305,5 +304,3 @@ def _view_tax_class(doc: Doc) -> str:
     """In view context a variation's "parent" tax class shows as the parent's (empty)."""
     return "" if doc["tax_class"] == "parent" else str(doc["tax_class"])
 
-
-__all__ = ["ProductRenderer", "wp_date"]

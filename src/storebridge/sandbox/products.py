@@ -192,12 +192,12 @@ class ProductStore:
     def insert(self, doc: Doc) -> None:
         """INSERT a new row from its document."""
         self.db.execute(
-            f"INSERT INTO products({_COLUMNS}) VALUES ({','.join('?' * 15)})", self._row(doc)
+            f"INSERT INTO products({_COLUMNS}) VALUES ({','.join('?' * 15)})", self.row(doc)
         )
 
     def save(self, doc: Doc) -> None:
         """UPDATE a row from its document."""
-        row = self._row(doc)
+        row = self.row(doc)
         self.db.execute(
             "UPDATE products SET kind=?, parent_id=?, type=?, status=?, sku=?, sku_key=?, name=?, "
             "slug=?, menu_order=?, price_num=?, total_sales=?, date_created_gmt=?, "
@@ -205,7 +205,8 @@ class ProductStore:
             (*row[1:], row[0]),
         )
 
-    def _row(self, doc: Doc) -> tuple[Any, ...]:
+    def row(self, doc: Doc) -> tuple[Any, ...]:
+        """The column values of a document (seeding writes them in bulk)."""
         return (
             doc["id"],
             "variation" if doc["type"] == "variation" else "product",

@@ -1,7 +1,7 @@
 """Typed WooCommerce failures, and the one function that maps a response onto them.
 
     StoreBridgeError
-    └── WooError                 any failed wc/v3 call: status, code, message, data, method, endpoint
+    └── WooError                 any failed call: status, code, message, data, method, endpoint
         ├── WooAuthError         401/403: bad key or secret, read-only key, missing capability
         ├── WooNotFound          404, or any `*_invalid_id` code (a PUT of a missing id is a 400)
         ├── WooBadRequest        400: WooCommerce refused the input; fix the payload, do not retry

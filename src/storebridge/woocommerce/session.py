@@ -17,7 +17,9 @@ backoff sleep, so a throttled request does not block its siblings.  Sleeping
 goes through an injectable coroutine so tests never wait.
 
 Logs (logger ``storebridge.woocommerce``) and the `on_request` hook see the
-method, the path and a query string whose credentials are redacted.
+method, the path and a query string whose credentials are redacted.  httpx
+itself logs every full URL at INFO, so the session also attaches a redacting
+filter to the ``httpx`` logger (once per process, when the first session is built).
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ from storebridge.woocommerce.errors import (
     error_from_response,
 )
 from storebridge.woocommerce.params import Params, encode_params
-from storebridge.woocommerce.stats import RequestHook, RequestStats, redact_query
+from storebridge.woocommerce.stats import (
+    RequestHook,
+    RequestStats,
+    install_httpx_log_redaction,
+    redact_query,
+)
 
 __all__ = ["USER_AGENT", "SleepFn", "WooSession", "decode_json"]
 
@@ -112,6 +119,7 @@ class WooSession:
             )
             if s
         )
+        install_httpx_log_redaction()
         self._http = httpx.AsyncClient(
             base_url=connection.api_base,
             auth=auth or build_auth(connection),

@@ -13,6 +13,7 @@ immutable copy that can be compared, stored or rendered.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,16 +23,23 @@ from urllib.parse import parse_qsl, urlencode
 
 __all__ = [
     "READ_METHODS",
+    "CredentialRedactingFilter",
     "RequestHook",
     "RequestStats",
     "StatsSnapshot",
     "endpoint_template",
+    "install_httpx_log_redaction",
     "redact_query",
 ]
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _NUMERIC_SEGMENT = re.compile(r"/\d+(?=/|$)")
+_CREDENTIAL_PARAM = re.compile(
+    r"(?<![A-Za-z0-9_])"
+    r"(consumer_key|consumer_secret|oauth_consumer_key|oauth_signature|oauth_nonce)"
+    r"=[^&\s\"'>]*"
+)
 
 
 class RequestHook(Protocol):
@@ -54,6 +62,35 @@ def redact_query(query: str, sensitive: frozenset[str]) -> str:
     """A query string with the values of `sensitive` keys replaced, for logs."""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "REDACTED" if k in sensitive else v) for k, v in pairs], safe=",")
+
+
+def _redact_text(text: str) -> str:
+    return _CREDENTIAL_PARAM.sub(r"\1=REDACTED", text)
+
+
+class CredentialRedactingFilter(logging.Filter):
+    """Masks credential query parameters in log records (httpx logs every full URL at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _redact_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _redact_text(str(arg)) if _CREDENTIAL_PARAM.search(str(arg)) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def install_httpx_log_redaction() -> None:
+    """Attach `CredentialRedactingFilter` to the ``httpx`` logger, once.
+
+    With query-string keys or OAuth, credentials travel in the URL, and httpx
+    logs each request's URL; the filter keeps them out of every log handler.
+    """
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, CredentialRedactingFilter) for f in httpx_logger.filters):
+        httpx_logger.addFilter(CredentialRedactingFilter())
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,11 @@ def insert_for(session: Session, model: type[Base]) -> PgInsert | SqliteInsert:
     raise RuntimeError(f"StoreBridge storage supports SQLite and PostgreSQL, not {dialect}")
 
 
-def rowcount(session: Session, statement: Executable) -> int:
-    """Execute a DML statement and return how many rows it touched."""
-    result = cast(CursorResult[Any], session.execute(statement))
+def rowcount(
+    session: Session, statement: Executable, params: list[dict[str, Any]] | None = None
+) -> int:
+    """Execute a DML statement (once per `params` entry) and return how many rows it touched."""
+    result = cast(CursorResult[Any], session.execute(statement, params))
     return result.rowcount
 
 

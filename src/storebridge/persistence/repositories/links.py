@@ -4,19 +4,20 @@ A link is found by SKU (compared as `domain.model.sku_key`) or by WooCommerce
 id, remembers what was last pushed so unchanged values are not sent again,
 and records trouble: a *broken* link (the SKU was edited by hand in
 WooCommerce), a *deleted* product, or a *parked* item that keeps failing.
-Writers for one store are serialised by that store's job lock; `upsert_link`
-is nevertheless safe against a concurrent insert of the same SKU.
+Writers for one store are serialised by that store's job lock; the upserts
+are nevertheless single ``INSERT ... ON CONFLICT DO UPDATE`` statements, safe
+against a concurrent insert of the same SKU.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, null, select, update
 from sqlalchemy.orm import Session
 
 from storebridge.domain.model import sku_key
@@ -27,6 +28,8 @@ __all__ = [
     "LinkKind",
     "LinkOrigin",
     "LinkState",
+    "NewLink",
+    "Pushed",
     "PushedPrices",
     "get_link",
     "get_link_by_woo_id",
@@ -34,10 +37,13 @@ __all__ = [
     "mark_broken",
     "mark_deleted",
     "mark_pushed",
+    "mark_pushed_many",
     "park",
     "record_failure",
     "record_on_hand",
+    "record_on_hand_many",
     "upsert_link",
+    "upsert_links",
 ]
 
 LinkKind = Literal["simple", "variable", "variation"]
@@ -89,6 +95,78 @@ def _require(session: Session, store: str, sku: str) -> ProductLink:
     return link
 
 
+@dataclass(frozen=True, slots=True)
+class NewLink:
+    """One SKU ↔ WooCommerce id pair to store with `upsert_links`."""
+
+    sku: str
+    woo_id: int
+    kind: LinkKind
+    origin: LinkOrigin
+    woo_parent_id: int | None = None
+
+
+_PUSHED = (
+    "pushed_regular_price",
+    "pushed_sale_price",
+    "pushed_sale_from",
+    "pushed_sale_to",
+    "pushed_stock",
+    "pushed_at",
+)
+_CHUNK = 500
+
+
+def upsert_links(
+    session: Session, *, store: str, links: Iterable[NewLink], now: datetime | None = None
+) -> int:
+    """Create or repair many links at once (one statement per 500); returns how many.
+
+    Each link ends up `linked` with its failures cleared.  A link pointed at a
+    different WooCommerce id forgets its last-pushed values, because nothing
+    has been pushed to the new product yet.  When a SKU appears twice, the
+    last occurrence wins.
+    """
+    at = now_or(now)
+    rows = {
+        sku_key(link.sku): {
+            "store": store,
+            "sku_key": sku_key(link.sku),
+            "sku": link.sku.strip(),
+            "woo_id": link.woo_id,
+            "woo_parent_id": link.woo_parent_id,
+            "kind": link.kind,
+            "origin": link.origin,
+            "state": "linked",
+            "problem": None,
+            "failures": 0,
+            "last_error": None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        for link in links
+    }
+    values = list(rows.values())
+    table = ProductLink.__table__
+    for start in range(0, len(values), _CHUNK):
+        statement = insert_for(session, ProductLink).values(values[start : start + _CHUNK])
+        new = statement.excluded
+        same_product = table.c.woo_id.is_not_distinct_from(new.woo_id)
+        changes: dict[str, Any] = {
+            name: new[name]
+            for name in ("sku", "woo_id", "woo_parent_id", "kind", "origin", "state")
+            + ("problem", "failures", "last_error", "updated_at")
+        }
+        changes.update(
+            {name: case((same_product, table.c[name]), else_=null()) for name in _PUSHED}
+        )
+        rowcount(
+            session,
+            statement.on_conflict_do_update(index_elements=["store", "sku_key"], set_=changes),
+        )
+    return len(values)
+
+
 def upsert_link(
     session: Session,
     *,
@@ -100,52 +178,77 @@ def upsert_link(
     woo_parent_id: int | None = None,
     now: datetime | None = None,
 ) -> ProductLink:
-    """Link `sku` to `woo_id`: create the link, or repair it and mark it `linked`.
+    """Link `sku` to `woo_id` (create, or repair and mark `linked`); see `upsert_links`."""
+    upsert_links(
+        session,
+        store=store,
+        links=[NewLink(sku, woo_id, kind, origin, woo_parent_id)],
+        now=now,
+    )
+    return _require(session, store, sku)
 
-    Pointing an existing link at a different WooCommerce id forgets the
-    last-pushed values, because nothing has been pushed to the new product yet.
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """What one write sent for a SKU: its prices, its stock, or both."""
+
+    prices: PushedPrices | None = None
+    stock: int | None = None
+
+
+def _executemany(session: Session, statement: Any, params: list[dict[str, Any]]) -> int:
+    if not params:
+        return 0
+    return rowcount(session, statement, params)
+
+
+def mark_pushed_many(
+    session: Session, *, store: str, pushed: Mapping[str, Pushed], now: datetime | None = None
+) -> int:
+    """Remember what WooCommerce now holds for each SKU (only the parts that were sent).
+
+    A successful push also clears the failure count and last error.  Returns
+    how many links were updated (SKUs without a link are ignored).
     """
     at = now_or(now)
-    link = get_link(session, store=store, sku=sku)
-    if link is None:
-        inserted = rowcount(
-            session,
-            insert_for(session, ProductLink)
-            .values(
-                store=store,
-                sku_key=sku_key(sku),
-                sku=sku.strip(),
-                woo_id=woo_id,
-                woo_parent_id=woo_parent_id,
-                kind=kind,
-                origin=origin,
-                state="linked",
-                failures=0,
-                created_at=at,
-                updated_at=at,
+    table = ProductLink.__table__
+    groups: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+    for sku, sent in pushed.items():
+        params: dict[str, Any] = {"b_key": sku_key(sku)}
+        if sent.prices is not None:
+            params.update(
+                b_regular=sent.prices.regular,
+                b_sale=sent.prices.sale,
+                b_from=sent.prices.sale_from,
+                b_to=sent.prices.sale_to,
             )
-            .on_conflict_do_nothing(index_elements=["store", "sku_key"]),
+        if sent.stock is not None:
+            params["b_stock"] = sent.stock
+        groups.setdefault((sent.prices is not None, sent.stock is not None), []).append(params)
+    updated = 0
+    for (has_prices, has_stock), params_list in groups.items():
+        values: dict[str, Any] = {
+            "pushed_at": at,
+            "failures": 0,
+            "last_error": None,
+            "updated_at": at,
+        }
+        if has_prices:
+            values.update(
+                pushed_regular_price=bindparam("b_regular"),
+                pushed_sale_price=bindparam("b_sale"),
+                pushed_sale_from=bindparam("b_from"),
+                pushed_sale_to=bindparam("b_to"),
+            )
+        if has_stock:
+            values["pushed_stock"] = bindparam("b_stock")
+        statement = (
+            update(table)
+            .where(table.c.store == store, table.c.sku_key == bindparam("b_key"))
+            .values(values)
         )
-        link = _require(session, store, sku)
-        if inserted:
-            return link
-    if link.woo_id != woo_id:
-        link.pushed_regular_price = link.pushed_sale_price = None
-        link.pushed_sale_from = link.pushed_sale_to = None
-        link.pushed_stock = None
-        link.pushed_at = None
-    link.sku = sku.strip()
-    link.woo_id = woo_id
-    link.woo_parent_id = woo_parent_id
-    link.kind = kind
-    link.origin = origin
-    link.state = "linked"
-    link.problem = None
-    link.failures = 0
-    link.last_error = None
-    link.updated_at = at
-    session.flush()
-    return link
+        updated += _executemany(session, statement, params_list)
+    return updated
 
 
 def mark_pushed(
@@ -156,39 +259,36 @@ def mark_pushed(
     prices: PushedPrices | None = None,
     stock: int | None = None,
     now: datetime | None = None,
-) -> ProductLink:
-    """Remember what WooCommerce now holds for `sku` (only the parts that were sent).
+) -> None:
+    """`mark_pushed_many` for one SKU; LookupError if it has no link."""
+    if not mark_pushed_many(session, store=store, pushed={sku: Pushed(prices, stock)}, now=now):
+        raise LookupError(f"store {store!r} has no link for SKU {sku!r}")
 
-    A successful push also clears the failure count and last error.
+
+def record_on_hand_many(
+    session: Session, *, store: str, on_hand: Mapping[str, int], now: datetime | None = None
+) -> int:
+    """Store the POS on-hand (summed over the store's locations) last read per SKU.
+
+    Returns how many links were updated (SKUs without a link are ignored).
     """
     at = now_or(now)
-    link = _require(session, store, sku)
-    if prices is not None:
-        link.pushed_regular_price = prices.regular
-        link.pushed_sale_price = prices.sale
-        link.pushed_sale_from = prices.sale_from
-        link.pushed_sale_to = prices.sale_to
-    if stock is not None:
-        link.pushed_stock = stock
-    link.pushed_at = at
-    link.failures = 0
-    link.last_error = None
-    link.updated_at = at
-    session.flush()
-    return link
+    table = ProductLink.__table__
+    statement = (
+        update(table)
+        .where(table.c.store == store, table.c.sku_key == bindparam("b_key"))
+        .values(on_hand=bindparam("b_on_hand"), on_hand_at=at, updated_at=at)
+    )
+    params = [{"b_key": sku_key(sku), "b_on_hand": qty} for sku, qty in on_hand.items()]
+    return _executemany(session, statement, params)
 
 
 def record_on_hand(
     session: Session, *, store: str, sku: str, on_hand: int, now: datetime | None = None
-) -> ProductLink:
-    """Store the POS on-hand (summed over the store's locations) last read for `sku`."""
-    at = now_or(now)
-    link = _require(session, store, sku)
-    link.on_hand = on_hand
-    link.on_hand_at = at
-    link.updated_at = at
-    session.flush()
-    return link
+) -> None:
+    """`record_on_hand_many` for one SKU; LookupError if it has no link."""
+    if not record_on_hand_many(session, store=store, on_hand={sku: on_hand}, now=now):
+        raise LookupError(f"store {store!r} has no link for SKU {sku!r}")
 
 
 def _set_state(

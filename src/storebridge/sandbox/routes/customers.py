@@ -1,0 +1,98 @@
+"""Routes of /customers and /customers/batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from storebridge.sandbox.batch import run_batch
+from storebridge.sandbox.customers import CUSTOMER_LIST_ARGS, CUSTOMER_WRITE_ARGS, CustomerStore
+from storebridge.sandbox.routes.common import (
+    ITEM_ARGS,
+    authorize,
+    base_url_of,
+    body_of,
+    checked_args,
+    is_forced,
+    many,
+    one,
+    payload_of,
+    plain,
+    sandbox_of,
+)
+from storebridge.sandbox.schema import Arg
+
+router = APIRouter()
+CREATE_ARGS = {**CUSTOMER_WRITE_ARGS, "email": Arg("string", format="email", required=True)}
+
+
+@router.get("/customers")
+async def list_all(request: Request) -> Response:
+    """GET /customers."""
+    args = checked_args(request, CUSTOMER_LIST_ARGS)
+    authorize(request, "list")
+    sandbox, base = sandbox_of(request), base_url_of(request)
+    page = sandbox.customers.list(args)
+    return many(request, page, lambda doc: CustomerStore.render(doc, base))
+
+
+@router.post("/customers")
+async def create(request: Request) -> Response:
+    """POST /customers."""
+    payload = await payload_of(request, CREATE_ARGS)
+    authorize(request, "create")
+    doc = sandbox_of(request).customers.create(payload)
+    body = CustomerStore.render(doc, base_url_of(request))
+    return one(request, body, status=201, location=f"/customers/{doc['id']}")
+
+
+@router.post("/customers/batch")
+@router.put("/customers/batch")
+@router.patch("/customers/batch")
+async def batch(request: Request) -> Response:
+    """POST /customers/batch."""
+    body = await body_of(request)
+    authorize(request, "batch")
+    sandbox, base = sandbox_of(request), base_url_of(request)
+    customers = sandbox.customers
+
+    def delete(customer_id: int) -> dict[str, Any]:
+        return CustomerStore.render(customers.delete(customer_id, force=True), base, deleted=True)
+
+    result = run_batch(
+        sandbox.db,
+        body,
+        limit=sandbox.config.batch_limit,
+        create=lambda item: CustomerStore.render(customers.create(item), base),
+        update=lambda cid, item: CustomerStore.render(customers.update(cid, item), base),
+        delete=delete,
+    )
+    return plain(request, result)
+
+
+@router.get("/customers/{customer_id:int}")
+async def read(request: Request) -> Response:
+    """GET /customers/<id>."""
+    checked_args(request, ITEM_ARGS)
+    authorize(request, "read")
+    doc = sandbox_of(request).customers.get(request.path_params["customer_id"])
+    return one(request, CustomerStore.render(doc, base_url_of(request)))
+
+
+@router.api_route("/customers/{customer_id:int}", methods=["POST", "PUT", "PATCH"])
+async def update(request: Request) -> Response:
+    """PUT /customers/<id>."""
+    payload = await payload_of(request, CUSTOMER_WRITE_ARGS)
+    authorize(request, "edit")
+    doc = sandbox_of(request).customers.update(request.path_params["customer_id"], payload)
+    return one(request, CustomerStore.render(doc, base_url_of(request)))
+
+
+@router.delete("/customers/{customer_id:int}")
+async def delete(request: Request) -> Response:
+    """DELETE /customers/<id>?force=true."""
+    force = is_forced(request)
+    authorize(request, "delete")
+    doc = sandbox_of(request).customers.delete(request.path_params["customer_id"], force=force)
+    return one(request, CustomerStore.render(doc, base_url_of(request), deleted=True))
