@@ -274,6 +274,25 @@ def test_concurrent_writers_of_the_same_order_book_it_once(tmp_path: Path) -> No
     assert len(pos.documents()) == 1
 
 
+def test_stock_moves_explain_every_on_hand_figure(tmp_path: Path) -> None:
+    pos = make_pos(tmp_path, seed_items=20, seed_styles=1)
+    sku = a_stocked_sku(pos)
+    pos.simulate_step(random.Random(2), 80, now=NOW)
+    pos.set_on_hand(sku, "store-2", 9)
+    document = order(1, (line(sku, 3), line("UNKNOWN", 1, known=False)))
+    receipt = pos.write_order(document)
+    pos.write_credit(credit(document, receipt.pos_ref, quantity=1))
+    with sqlite3.connect(pos.settings.path) as conn:
+        mismatched = conn.execute(
+            "SELECT s.sku, s.location, s.on_hand, COALESCE(SUM(m.delta), 0) FROM stock s"
+            " LEFT JOIN stock_moves m ON m.sku = s.sku AND m.location = s.location"
+            " GROUP BY s.sku, s.location HAVING s.on_hand <> COALESCE(SUM(m.delta), 0)"
+        ).fetchall()
+        reasons = {row[0] for row in conn.execute("SELECT DISTINCT reason FROM stock_moves")}
+    assert mismatched == []
+    assert {"seed", "sale", "adjustment", "web_invoice", "credit"} <= reasons
+
+
 # -- customers ---------------------------------------------------------------------
 
 

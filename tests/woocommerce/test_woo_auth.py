@@ -218,3 +218,16 @@ def test_auth_objects_and_connection_never_show_the_secrets() -> None:
     assert KEY not in shown
     assert SECRET not in shown
     assert connection.api_base == f"{STORE}/wp-json/wc/v3"
+
+
+def test_keys_are_trimmed_unwrapped_and_required() -> None:
+    connection = WooConnection(
+        url=STORE,
+        consumer_key=SecretStr(f" {KEY}\n"),
+        consumer_secret=SecretStr(SecretStr(SECRET)),  # type: ignore[arg-type]
+    )
+
+    assert connection.consumer_key.get_secret_value() == KEY
+    assert connection.consumer_secret.get_secret_value() == SECRET
+    with pytest.raises(ValidationError, match="must not be empty"):
+        WooConnection(url=STORE, consumer_key=SecretStr("  "), consumer_secret=SecretStr(SECRET))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import httpx
 import pytest
 import respx
-from tests.woocommerce.woo_helpers import API, RecordingSleep, golden_response
+from pydantic import SecretStr
+from tests.woocommerce.woo_helpers import API, KEY, SECRET, STORE, RecordingSleep, golden_response
 
 from storebridge.retry import RetryPolicy
 from storebridge.woocommerce import (
     WooBadRequest,
     WooClient,
+    WooConnection,
     WooError,
     WooRateLimited,
     WooServerError,
@@ -208,3 +211,48 @@ async def test_every_request_carries_the_storebridge_user_agent(
     await client.request("GET", "/products")
 
     assert route.calls.last.request.headers["user-agent"].startswith("StoreBridge/")
+
+
+async def test_no_more_requests_than_max_concurrency_are_in_flight(
+    make_client: Callable[..., WooClient], respx_mock: respx.MockRouter
+) -> None:
+    in_flight = 0
+    peak = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(200, json={"id": int(request.url.path.rsplit("/", 1)[1])})
+
+    respx_mock.get(url__regex=rf"{API}/products/\d+").mock(side_effect=slow)
+    connection = WooConnection(
+        url=STORE,
+        consumer_key=SecretStr(KEY),
+        consumer_secret=SecretStr(SECRET),
+        max_concurrency=2,
+        verify_tls=False,
+    )
+
+    async with make_client(connection=connection) as woo:
+        products = await asyncio.gather(*(woo.get_product(i) for i in range(1, 9)))
+
+    assert [p.id for p in products] == list(range(1, 9))
+    assert peak == 2
+
+
+async def test_an_injected_transport_carries_the_requests(connection: WooConnection) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"id": 726, "sku": "GLD-A"})
+
+    async with WooClient(connection, transport=httpx.MockTransport(handler)) as woo:
+        product = await woo.get_product(726)
+
+    assert product.sku == "GLD-A"
+    assert seen == [f"{API}/products/726"]

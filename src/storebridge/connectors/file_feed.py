@@ -3,23 +3,17 @@
 Read side.  `FileFeedSettings.path` is either one feed file, which the ERP
 overwrites and which stays where it is, or a *drop folder*, whose files
 matching `pattern` are processed in name order (each file is read as it
-comes; a SKU repeated across files reaches validation twice).  Rows are streamed as
-`RawItem`s exactly as found: values stay strings (JSON numbers stay numbers,
-with decimals parsed as `Decimal` so no float error creeps in), blank cells
-become None, wholly blank CSV rows are skipped, and nothing is validated
-here.  In particular a decimal comma
-(``12,50``) is *not* rewritten: the engine passes `settings.decimal_comma`
-to validation, which parses it; rewriting here would be guessing twice.  Two
-settings only the connector knows are applied: `true_values` turns the web
-flag column into a bool, and `date_format` turns sale dates into ISO 8601
-strings (a date that does not match is passed on as found, to be
-quarantined).
+comes; a SKU repeated across files reaches validation twice).  How a file
+becomes rows is `file_feed_rows`: values as found, each with a `SourceRef`
+(file name, line, raw text).  A decimal comma (``12,50``) is *not* rewritten:
+the engine passes `settings.decimal_comma` (also `FileFeed.decimal_comma`) to
+validation, which parses it; rewriting here would be guessing twice.
 
-Every row carries a `SourceRef` (file name, line, raw text).  Undecodable
-bytes are decoded as U+FFFD so validation can quarantine the row, a JSON line
-that does not parse becomes a row with ``sku=None``, and a UTF-8 BOM is
-skipped.  A file that cannot be read at all (unreadable, empty, a mapped
-column missing from its header) is *rejected* whole.
+A file that cannot be read at all (unreadable, empty, a mapped column missing
+from its header) is *rejected* whole: in a drop folder it is moved to
+``rejected/`` with a ``<name>.reason.txt`` next to it; a single feed file
+raises `PosRejected` (the run stops and shows the reason; the file stays).
+A missing single feed file raises `PosUnavailable` (retry later).
 
 Drop-folder protocol::
 

@@ -88,9 +88,7 @@ class Authenticator:
                 raise authentication_error("The API key provided does not have read permissions.")
         elif method in ("POST", "PUT", "PATCH", "DELETE"):
             if permissions not in ("write", "read_write"):
-                raise authentication_error(
-                    "The API key provided does not have write permissions."
-                )
+                raise authentication_error("The API key provided does not have write permissions.")
         elif method != "OPTIONS":
             raise authentication_error("Unknown request method.")
 
@@ -147,9 +145,7 @@ class Authenticator:
         if moment < now - NONCE_WINDOW or moment > now + NONCE_WINDOW:
             raise authentication_error("Invalid timestamp.")
         with self._db.transaction():
-            self._db.execute(
-                "DELETE FROM oauth_nonces WHERE timestamp < ?", (now - NONCE_WINDOW,)
-            )
+            self._db.execute("DELETE FROM oauth_nonces WHERE timestamp < ?", (now - NONCE_WINDOW,))
             used = self._db.one(
                 "SELECT 1 FROM oauth_nonces WHERE consumer_key = ? AND nonce = ?",
                 (key.consumer_key, nonce),

@@ -11,6 +11,7 @@ entry per item: the object, or `{id, error}` inline (a failed create has id
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from storebridge.sandbox.db import Database
@@ -37,9 +38,7 @@ def run_batch(
         raise too_many_items(limit)
     result: dict[str, list[Rendered]] = {}
     if creates:
-        result["create"] = [
-            _guarded(db, 0, lambda item=item: create(_as_dict(item))) for item in creates
-        ]
+        result["create"] = [_create_one(db, item, create) for item in creates]
     if updates:
         result["update"] = [_update_one(db, item, update) for item in updates]
     if deletes:
@@ -48,9 +47,13 @@ def run_batch(
             item_id = _int(raw)
             if item_id == 0:
                 continue  # WooCommerce skips ids that resolve to 0
-            answers.append(_guarded(db, item_id, lambda item_id=item_id: delete(item_id)))
+            answers.append(_guarded(db, item_id, partial(delete, item_id)))
         result["delete"] = answers
     return result if result else []
+
+
+def _create_one(db: Database, item: Any, create: Callable[[dict[str, Any]], Rendered]) -> Rendered:
+    return _guarded(db, 0, partial(create, _as_dict(item)))
 
 
 def _update_one(
@@ -58,7 +61,7 @@ def _update_one(
 ) -> Rendered:
     payload = _as_dict(item)
     item_id = _int(payload.get("id"))
-    return _guarded(db, item_id, lambda: update(item_id, payload))
+    return _guarded(db, item_id, partial(update, item_id, payload))
 
 
 def _guarded(db: Database, item_id: int, action: Callable[[], Rendered]) -> Rendered:

@@ -88,7 +88,7 @@ class CouponStore:
         doc: Doc = loads(row["doc"])
         return None if doc["status"] == "trash" else doc
 
-    def list(self) -> list[Doc]:
+    def all(self) -> list[Doc]:
         """Every coupon, newest first."""
         rows = self._db.all("SELECT doc FROM coupons ORDER BY date_created_gmt DESC, id DESC")
         return [loads(row["doc"]) for row in rows]

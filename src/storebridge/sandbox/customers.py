@@ -81,7 +81,9 @@ class CustomerStore:
     def create(self, payload: dict[str, Any]) -> Doc:
         """POST /customers."""
         if payload.get("id"):
-            raise WooError("woocommerce_rest_customer_exists", "Cannot create existing resource.", 400)
+            raise WooError(
+                "woocommerce_rest_customer_exists", "Cannot create existing resource.", 400
+            )
         email = str(payload.get("email") or "").strip()
         if not email:
             raise missing_params(["email"])
@@ -167,7 +169,7 @@ class CustomerStore:
             self._announce("customer", "deleted", customer_id)
         return before
 
-    def list(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any]) -> Page[Doc]:
         """GET /customers (role defaults to customer, which every sandbox user is)."""
         query = ListQuery.from_args(args, orderby="name", order="asc")
         where = Where()

@@ -56,7 +56,12 @@ class FaultInjector:
             self._random = random.Random(config.seed)
 
     def fail_next(
-        self, kind: str, count: int = 1, *, method: str | None = None, path_contains: str | None = None
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        path_contains: str | None = None,
     ) -> None:
         """Make the next `count` matching requests fail with `kind`."""
         if kind not in FAULT_KINDS:

@@ -67,7 +67,9 @@ class ApiGate:
             )
             return
         if fault == "drop":
-            await _drop(send, SimulatedDisconnect("Server disconnected without sending a response."))
+            await _drop(
+                send, SimulatedDisconnect("Server disconnected without sending a response.")
+            )
         if fault == "timeout":
             await asyncio.sleep(sandbox.faults.config.timeout_seconds)
             await _drop(send, SimulatedTimeout("The read operation timed out (simulated)."))
@@ -141,7 +143,11 @@ class ApiGate:
         if not methods:
             return error_response(no_route(), base_url)
         ordered = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m in methods]
-        body = {"namespace": "wc/v3", "methods": ordered, "endpoints": [{"methods": ordered, "args": {}}]}
+        body = {
+            "namespace": "wc/v3",
+            "methods": ordered,
+            "endpoints": [{"methods": ordered, "args": {}}],
+        }
         return json_response(body, base_url, headers={"Allow": ", ".join(ordered)})
 
 

@@ -25,7 +25,9 @@ class NoteStore:
         self._db = db
         self._clock = clock
 
-    def add(self, order_id: int, note: str, *, author: str = SYSTEM_AUTHOR, customer: bool = False) -> Doc:
+    def add(
+        self, order_id: int, note: str, *, author: str = SYSTEM_AUTHOR, customer: bool = False
+    ) -> Doc:
         """Write a note (also used for system notes)."""
         when = stored(self._clock())
         doc: Doc = {
@@ -53,7 +55,7 @@ class NoteStore:
             customer=_truthy(payload.get("customer_note")),
         )
 
-    def list(self, order_id: int, kind: str = "any") -> list[Doc]:
+    def for_order(self, order_id: int, kind: str = "any") -> list[Doc]:
         """Newest first; notes of the same second come in id order."""
         rows = self._db.all(
             "SELECT doc FROM order_notes WHERE order_id = ? ORDER BY date_created_gmt DESC, id ASC",

@@ -86,7 +86,7 @@ class LineBuilder:
                 ]
             price = active_price(target, self._products.clock()) if target else ""
             line["unit_price"] = str(to_decimal(price))
-        if "name" in item and item["name"]:
+        if item.get("name"):
             line["name"] = str(item["name"])
         unit = to_decimal(line.get("unit_price", "0"))
         subtotal = to_decimal(item["subtotal"]) if "subtotal" in item else unit * line["quantity"]

@@ -20,7 +20,15 @@ Doc = dict[str, Any]
 
 EDITABLE = ("pending", "on-hold", "auto-draft")
 PAYABLE = ("pending", "failed", "checkout-draft")
-_MONEY = ("discount_total", "discount_tax", "shipping_total", "shipping_tax", "cart_tax", "total", "total_tax")
+_MONEY = (
+    "discount_total",
+    "discount_tax",
+    "shipping_total",
+    "shipping_tax",
+    "cart_tax",
+    "total",
+    "total_tax",
+)
 
 
 class OrderRenderer:
@@ -93,7 +101,10 @@ class OrderRenderer:
         body["currency_symbol"] = "$"
         body["_links"] = links(base_url, f"/orders/{order_id}", "/orders")
         body["_links"]["email_templates"] = [
-            {"embeddable": True, "href": api_url(base_url, f"/orders/{order_id}/actions/email_templates")}
+            {
+                "embeddable": True,
+                "href": api_url(base_url, f"/orders/{order_id}/actions/email_templates"),
+            }
         ]
         if doc["customer_id"]:
             body["_links"]["customer"] = [

@@ -76,11 +76,7 @@ class OrderLifecycle:
             doc["date_paid"] = now
         if new == "completed":
             doc["date_completed"] = now
-        self._notes.add(
-            doc["id"],
-            f"Order status changed from {STATUS_LABELS.get(old, old)} to "
-            f"{STATUS_LABELS.get(new, new)}.",
-        )
+        # The status hooks (stock, sales, refunds) run before the transition note is written.
         if new in REDUCING:
             self.reduce_stock(doc)
             self._record_sales(doc, +1)
@@ -92,6 +88,11 @@ class OrderLifecycle:
             remaining = remaining_refund(doc)
             if remaining > 0:
                 self.auto_refund(doc, remaining, "Order fully refunded.")
+        self._notes.add(
+            doc["id"],
+            f"Order status changed from {STATUS_LABELS.get(old, old)} to "
+            f"{STATUS_LABELS.get(new, new)}.",
+        )
 
     def payment_complete(self, doc: Doc, transaction_id: str | None) -> None:
         """set_paid: record the payment and move a payable order to processing."""
@@ -185,7 +186,7 @@ def _formatted_name(products: ProductStore, line: Doc) -> str:
     product_id = line["variation_id"] or line["product_id"]
     product = products.find(product_id)
     if product is None:
-        return line["name"]
+        return str(line["name"])
     sku = product["sku"]
     if not sku and product["type"] == "variation":
         parent = products.find(product["parent_id"])

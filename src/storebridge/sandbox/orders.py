@@ -187,7 +187,7 @@ class OrderStore:
                 for key in ("line_items", "shipping_lines", "fee_lines", "coupon_lines")
             ):
                 calculate_totals(doc)
-            if "status" in payload and payload["status"]:
+            if payload.get("status"):
                 self.lifecycle.transition(doc, doc["status"], str(payload["status"]))
             if payload.get("set_paid") is True:
                 self.lifecycle.payment_complete(doc, payload.get("transaction_id"))
@@ -239,7 +239,7 @@ class OrderStore:
             (doc["status"], doc["customer_id"], doc["date_modified"], dumps(doc), doc["id"]),
         )
 
-    def list(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any]) -> Page[Doc]:
         """GET /orders with validated arguments."""
         query = ListQuery.from_args(args)
         where = Where()
@@ -264,7 +264,9 @@ class OrderStore:
         columns = {"date": "date_created_gmt", "id": "id", "modified": "date_modified_gmt"}
         order = query.order_sql(columns | {"title": "id", "slug": "id"}, id_column="id")
         limit, offset = query.limit_offset()
-        count = self.db.one(f"SELECT COUNT(*) AS n FROM orders WHERE {where.sql()}", tuple(where.params))
+        count = self.db.one(
+            f"SELECT COUNT(*) AS n FROM orders WHERE {where.sql()}", tuple(where.params)
+        )
         rows = self.db.all(
             f"SELECT doc FROM orders WHERE {where.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
             (*where.params, limit, offset),
@@ -321,16 +323,20 @@ class OrderStore:
         self.db.execute(
             "INSERT INTO orders(id, status, customer_id, date_created_gmt, date_modified_gmt, doc) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc["id"], doc["status"], doc["customer_id"], doc["date_created"],
-             doc["date_modified"], dumps(doc)),
+            (
+                doc["id"],
+                doc["status"],
+                doc["customer_id"],
+                doc["date_created"],
+                doc["date_modified"],
+                dumps(doc),
+            ),
         )
 
     def _check_customer(self, payload: dict[str, Any]) -> None:
         customer_id = payload.get("customer_id")
         if customer_id and self._customers.find(int(customer_id)) is None:
-            raise WooError(
-                "woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400
-            )
+            raise WooError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
 
     def _apply(self, doc: Doc, payload: dict[str, Any], *, creating: bool) -> None:
         for key in _COPIED:
@@ -358,7 +364,7 @@ class OrderStore:
         for item in payload.get("line_items") or []:
             if not isinstance(item, dict):
                 continue
-            existing = next((l for l in doc["line_items"] if l["id"] == item.get("id")), None)
+            existing = next((x for x in doc["line_items"] if x["id"] == item.get("id")), None)
             if existing is None:
                 doc["line_items"].append(self.lines.new_line(item, creating=True))
             elif int(item.get("quantity", 1) or 0) == 0 or (
@@ -375,7 +381,7 @@ class OrderStore:
             for item in payload.get(key) or []:
                 if not isinstance(item, dict):
                     continue
-                existing = next((l for l in doc[key] if l["id"] == item.get("id")), None)
+                existing = next((x for x in doc[key] if x["id"] == item.get("id")), None)
                 if existing is None:
                     doc[key].append(build(item))
                 elif item.get("method_id", "x") is None or item.get("name", "x") is None:

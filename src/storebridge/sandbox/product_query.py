@@ -110,13 +110,18 @@ def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None =
             *ids,
         )
     if query.search:
-        where.add("(name LIKE ? OR json_extract(doc, '$.description') LIKE ?)", *(
-            [f"%{query.search}%"] * 2
-        ))
-    query.add_common(where, created="date_created_gmt", modified="date_modified_gmt", id_column="id")
+        where.add(
+            "(name LIKE ? OR json_extract(doc, '$.description') LIKE ?)",
+            *([f"%{query.search}%"] * 2),
+        )
+    query.add_common(
+        where, created="date_created_gmt", modified="date_modified_gmt", id_column="id"
+    )
     order = query.order_sql(_ORDER_COLUMNS, id_column="id")
     limit, offset = query.limit_offset()
-    total_row = db.one(f"SELECT COUNT(*) AS n FROM products WHERE {where.sql()}", tuple(where.params))
+    total_row = db.one(
+        f"SELECT COUNT(*) AS n FROM products WHERE {where.sql()}", tuple(where.params)
+    )
     rows = db.all(
         f"SELECT doc FROM products WHERE {where.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
         (*where.params, limit, offset),

@@ -48,7 +48,11 @@ class ProductRenderer:
                 child_prices, [c["regular_price"] for c in children if c["regular_price"]], on_sale
             )
         else:
-            price, on_sale, html = active_price(doc, now), is_on_sale(doc, now), price_html(doc, now)
+            price, on_sale, html = (
+                active_price(doc, now),
+                is_on_sale(doc, now),
+                price_html(doc, now),
+            )
         stock_status = doc["stock_status"]
         if doc["type"] == "variable" and not doc["manage_stock"]:
             stock_status = children_stock_status([self._stock(c)[2] for c in children])
@@ -303,4 +307,3 @@ def _sale_dates(doc: Doc) -> dict[str, str | None]:
 def _view_tax_class(doc: Doc) -> str:
     """In view context a variation's "parent" tax class shows as the parent's (empty)."""
     return "" if doc["tax_class"] == "parent" else str(doc["tax_class"])
-

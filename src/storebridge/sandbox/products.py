@@ -81,7 +81,9 @@ class ProductStore:
     def create(self, payload: dict[str, Any]) -> Doc:
         """POST /products."""
         if payload.get("id"):
-            raise WooError("woocommerce_rest_product_exists", "Cannot create existing product.", 400)
+            raise WooError(
+                "woocommerce_rest_product_exists", "Cannot create existing product.", 400
+            )
         now = self.clock()
         doc = new_product_doc(now)
         with self.db.transaction():
@@ -240,9 +242,7 @@ class ProductStore:
     def unique_slug(self, base: str, own_id: int) -> str:
         """wp_unique_post_slug(): base, base-2, base-3..."""
         candidate, suffix = base, 2
-        while self.db.one(
-            "SELECT 1 FROM products WHERE slug = ? AND id != ?", (candidate, own_id)
-        ):
+        while self.db.one("SELECT 1 FROM products WHERE slug = ? AND id != ?", (candidate, own_id)):
             candidate, suffix = f"{base}-{suffix}", suffix + 1
         return candidate
 

@@ -49,7 +49,9 @@ class RefundStore:
         if payload.get("amount") not in (None, ""):
             amount = to_decimal(payload["amount"])
         else:
-            amount = sum((to_decimal(i.get("refund_total") or 0) for i in line_requests), Decimal(0))
+            amount = sum(
+                (to_decimal(i.get("refund_total") or 0) for i in line_requests), Decimal(0)
+            )
         if amount < 0:
             raise WooError(
                 "woocommerce_rest_invalid_order_refund",
@@ -95,7 +97,7 @@ class RefundStore:
         )
         return refund
 
-    def list(self, order_id: int) -> list[Doc]:
+    def for_order(self, order_id: int) -> list[Doc]:
         """An order's refunds, newest first."""
         rows = self._db.all(
             "SELECT doc FROM refunds WHERE order_id = ? ORDER BY date_created_gmt DESC, id DESC",

@@ -84,7 +84,9 @@ def wanted_fields(args: Mapping[str, Any]) -> list[str] | None:
     return [value.strip() for value in values if value.strip()]
 
 
-def filter_fields(body: dict[str, Any], fields: list[str] | None, *, single: bool) -> dict[str, Any]:
+def filter_fields(
+    body: dict[str, Any], fields: list[str] | None, *, single: bool
+) -> dict[str, Any]:
     """Keep the requested top-level keys; a single item keeps its `_links`."""
     if fields is None:
         return body

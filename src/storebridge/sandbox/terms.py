@@ -56,14 +56,12 @@ class TermStore:
 
     def get(self, taxonomy: str, term_id: int) -> Doc:
         """One term, or 404."""
-        row = self._db.one(
-            "SELECT * FROM terms WHERE taxonomy = ? AND id = ?", (taxonomy, term_id)
-        )
+        row = self._db.one("SELECT * FROM terms WHERE taxonomy = ? AND id = ?", (taxonomy, term_id))
         if row is None:
             raise WooError("woocommerce_rest_term_invalid", "Resource does not exist.", 404)
         return {"id": row["id"], "name": row["name"], "slug": row["slug"], **loads(row["doc"])}
 
-    def list(self, taxonomy: str) -> list[Doc]:
+    def all(self, taxonomy: str) -> list[Doc]:
         """Every term of a taxonomy, by name (the WooCommerce default order)."""
         rows = self._db.all(
             "SELECT id FROM terms WHERE taxonomy = ? ORDER BY name, id", (taxonomy,)

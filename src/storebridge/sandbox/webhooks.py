@@ -29,7 +29,11 @@ TOPIC_HOOKS: dict[str, list[str]] = {
     "coupon.updated": ["woocommerce_process_shop_coupon_meta", "woocommerce_update_coupon"],
     "coupon.deleted": ["wp_trash_post"],
     "coupon.restored": ["untrashed_post"],
-    "customer.created": ["user_register", "woocommerce_created_customer", "woocommerce_new_customer"],
+    "customer.created": [
+        "user_register",
+        "woocommerce_created_customer",
+        "woocommerce_new_customer",
+    ],
     "customer.updated": ["profile_update", "woocommerce_update_customer"],
     "customer.deleted": ["delete_user"],
     "order.created": ["woocommerce_new_order"],
@@ -158,7 +162,7 @@ class WebhookStore:
         self._db.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
         return copy.deepcopy(doc)
 
-    def list(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any]) -> Page[Doc]:
         """GET /webhooks."""
         query = ListQuery.from_args(args)
         where = Where()
@@ -167,12 +171,18 @@ class WebhookStore:
             where.add("status = ?", status)
         if query.search:
             where.add("json_extract(doc, '$.name') LIKE ?", f"%{query.search}%")
-        query.add_common(where, created="date_created_gmt", modified="date_created_gmt", id_column="id")
+        query.add_common(
+            where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
+        )
         direction = "ASC" if query.order == "asc" else "DESC"
         # Ties keep id order, as MySQL returns them (golden 136).
-        order = f"id {direction}" if query.orderby == "id" else f"date_created_gmt {direction}, id ASC"
+        order = (
+            f"id {direction}" if query.orderby == "id" else f"date_created_gmt {direction}, id ASC"
+        )
         limit, offset = query.limit_offset()
-        count = self._db.one(f"SELECT COUNT(*) AS n FROM webhooks WHERE {where.sql()}", tuple(where.params))
+        count = self._db.one(
+            f"SELECT COUNT(*) AS n FROM webhooks WHERE {where.sql()}", tuple(where.params)
+        )
         rows = self._db.all(
             f"SELECT doc FROM webhooks WHERE {where.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
             (*where.params, limit, offset),

@@ -65,6 +65,19 @@ class WooConnection(BaseModel):
             text = text[: -len(API_PREFIX)]
         return text
 
+    @field_validator("consumer_key", "consumer_secret", mode="before")
+    @classmethod
+    def _clean_key(cls, value: object) -> object:
+        # Unwrap a SecretStr (possibly nested by a caller) and drop the stray whitespace
+        # or newline that copy-pasted keys often carry; WooCommerce compares them exactly.
+        while isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                raise ValueError("must not be empty")
+        return value
+
     @model_validator(mode="after")
     def _check_auth_against_scheme(self) -> WooConnection:
         if self.auth in ("basic", "query") and not self.is_https:

@@ -29,9 +29,18 @@ def insert_for(session: Session, model: type[Base]) -> PgInsert | SqliteInsert:
 def rowcount(
     session: Session, statement: Executable, params: list[dict[str, Any]] | None = None
 ) -> int:
-    """Execute a DML statement (once per `params` entry) and return how many rows it touched."""
+    """Execute an UPDATE or DELETE (once per `params` entry); how many rows it touched."""
     result = cast(CursorResult[Any], session.execute(statement, params))
     return result.rowcount
+
+
+def inserted(session: Session, statement: PgInsert | SqliteInsert) -> int:
+    """Execute an INSERT (typically ``ON CONFLICT DO NOTHING``); how many rows it added.
+
+    Counted from ``RETURNING`` because the DBAPI rowcount of an INSERT is not
+    reliable across drivers (psycopg reports -1 through SQLAlchemy).
+    """
+    return len(session.execute(statement.returning(statement.table.c.id)).all())
 
 
 def now_or(now: datetime | None) -> datetime:

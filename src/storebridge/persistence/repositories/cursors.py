@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storebridge.persistence.repositories._sql import insert_for, now_or, rowcount
+from storebridge.persistence.repositories._sql import insert_for, now_or
 from storebridge.persistence.tables import Cursor
 
 __all__ = ["CursorState", "advance_cursor", "get_cursor"]
@@ -55,8 +55,7 @@ def advance_cursor(
     at = now_or(now)
     ids = sorted(set(boundary_ids))
     changes = {"value": value, "boundary_ids": ids, "updated_at": at}
-    rowcount(
-        session,
+    session.execute(
         insert_for(session, Cursor)
         .values(store=store, stream=stream, **changes)
         .on_conflict_do_update(index_elements=["store", "stream"], set_=changes),

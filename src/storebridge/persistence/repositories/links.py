@@ -15,9 +15,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import bindparam, case, null, select, update
+from sqlalchemy import Table, bindparam, case, null, select, update
 from sqlalchemy.orm import Session
 
 from storebridge.domain.model import sku_key
@@ -114,7 +114,21 @@ _PUSHED = (
     "pushed_stock",
     "pushed_at",
 )
+#: Columns an upsert overwrites on an existing link (identity, state and trouble).
+_REPAIRED = (
+    "sku",
+    "woo_id",
+    "woo_parent_id",
+    "kind",
+    "origin",
+    "state",
+    "problem",
+    "failures",
+    "last_error",
+    "updated_at",
+)
 _CHUNK = 500
+_TABLE = cast(Table, ProductLink.__table__)
 
 
 def upsert_links(
@@ -147,21 +161,16 @@ def upsert_links(
         for link in links
     }
     values = list(rows.values())
-    table = ProductLink.__table__
+    table = _TABLE
     for start in range(0, len(values), _CHUNK):
         statement = insert_for(session, ProductLink).values(values[start : start + _CHUNK])
         new = statement.excluded
         same_product = table.c.woo_id.is_not_distinct_from(new.woo_id)
-        changes: dict[str, Any] = {
-            name: new[name]
-            for name in ("sku", "woo_id", "woo_parent_id", "kind", "origin", "state")
-            + ("problem", "failures", "last_error", "updated_at")
-        }
+        changes: dict[str, Any] = {name: new[name] for name in _REPAIRED}
         changes.update(
             {name: case((same_product, table.c[name]), else_=null()) for name in _PUSHED}
         )
-        rowcount(
-            session,
+        session.execute(
             statement.on_conflict_do_update(index_elements=["store", "sku_key"], set_=changes),
         )
     return len(values)
@@ -211,7 +220,7 @@ def mark_pushed_many(
     how many links were updated (SKUs without a link are ignored).
     """
     at = now_or(now)
-    table = ProductLink.__table__
+    table = _TABLE
     groups: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
     for sku, sent in pushed.items():
         params: dict[str, Any] = {"b_key": sku_key(sku)}
@@ -273,7 +282,7 @@ def record_on_hand_many(
     Returns how many links were updated (SKUs without a link are ignored).
     """
     at = now_or(now)
-    table = ProductLink.__table__
+    table = _TABLE
     statement = (
         update(table)
         .where(table.c.store == store, table.c.sku_key == bindparam("b_key"))
@@ -355,8 +364,7 @@ def park(
     at = now_or(now)
     link = get_link(session, store=store, sku=sku)
     if link is None:
-        rowcount(
-            session,
+        session.execute(
             insert_for(session, ProductLink)
             .values(
                 store=store,

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storebridge.persistence.repositories._sql import insert_for, now_or, rowcount
+from storebridge.persistence.repositories._sql import insert_for, inserted, now_or, rowcount
 from storebridge.persistence.tables import JobLock
 from storebridge.persistence.types import utcnow
 
@@ -59,13 +59,13 @@ def try_acquire(
     )
     if taken_over:
         return True
-    inserted = rowcount(
+    added = inserted(
         session,
         insert_for(session, JobLock)
         .values(store=store, job=job, holder=holder, acquired_at=at, expires_at=expires)
         .on_conflict_do_nothing(index_elements=["store", "job"]),
     )
-    return inserted == 1
+    return added == 1
 
 
 def renew(

@@ -55,8 +55,7 @@ def record(
     statement = insert_for(session, QuarantineRow).values(
         store=store, fingerprint=key, first_seen=at, **values
     )
-    rowcount(
-        session,
+    session.execute(
         statement.on_conflict_do_update(index_elements=["store", "fingerprint"], set_=values),
     )
     return session.scalars(

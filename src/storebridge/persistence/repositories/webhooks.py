@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storebridge.persistence.repositories._sql import insert_for, now_or, rowcount
+from storebridge.persistence.repositories._sql import insert_for, inserted, now_or, rowcount
 from storebridge.persistence.tables import WebhookDelivery
 
 __all__ = ["get_delivery", "mark_processed", "record_delivery"]
@@ -29,7 +29,7 @@ def record_delivery(
     now: datetime | None = None,
 ) -> bool:
     """Record a received delivery; True if it is new, False if it was seen before."""
-    inserted = rowcount(
+    added = inserted(
         session,
         insert_for(session, WebhookDelivery)
         .values(
@@ -41,7 +41,7 @@ def record_delivery(
         )
         .on_conflict_do_nothing(index_elements=["store", "delivery_id"]),
     )
-    return inserted == 1
+    return added == 1
 
 
 def mark_processed(

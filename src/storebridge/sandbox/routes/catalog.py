@@ -29,7 +29,7 @@ def _term_routes(kind: str, taxonomy: str) -> None:
         args = checked_args(request, PAGING)
         authorize(request, "list")
         sandbox, base = sandbox_of(request), base_url_of(request)
-        terms = sandbox.terms.list(taxonomy)
+        terms = sandbox.terms.all(taxonomy)
         per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
         window = terms[(page_no - 1) * per_page : page_no * per_page]
         page = Page(window, len(terms), page_no, per_page)
@@ -76,11 +76,13 @@ async def list_coupons(request: Request) -> Response:
     args = checked_args(request, {**PAGING, "code": PAGING["search"]})
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
-    coupons = sandbox.coupons.list()
+    coupons = sandbox.coupons.all()
     if args.get("code"):
         coupons = [c for c in coupons if c["code"] == str(args["code"]).lower()]
     per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
-    page = Page(coupons[(page_no - 1) * per_page : page_no * per_page], len(coupons), page_no, per_page)
+    page = Page(
+        coupons[(page_no - 1) * per_page : page_no * per_page], len(coupons), page_no, per_page
+    )
     return many(request, page, lambda doc: sandbox.coupons.render(doc, base))
 
 

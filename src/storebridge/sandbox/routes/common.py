@@ -121,7 +121,9 @@ def one(
     base = base_url_of(request)
     fields = wanted_fields(query_args(request))
     headers = {"Location": api_url(base, location)} if location else None
-    return json_response(filter_fields(body, fields, single=True), base, status=status, headers=headers)
+    return json_response(
+        filter_fields(body, fields, single=True), base, status=status, headers=headers
+    )
 
 
 def many(

@@ -38,7 +38,7 @@ async def list_all(request: Request) -> Response:
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
     dp = int(args.get("dp") or 2)
-    page = sandbox.orders.list(args)
+    page = sandbox.orders.query(args)
     return many(request, page, lambda doc: sandbox.order_renderer.order(doc, base, dp=dp))
 
 
@@ -116,7 +116,7 @@ async def list_refunds(request: Request) -> Response:
     sandbox, base = sandbox_of(request), base_url_of(request)
     order_id = request.path_params["order_id"]
     _order_or_404(request, order_id)
-    refunds = sandbox.refunds.list(order_id)
+    refunds = sandbox.refunds.for_order(order_id)
     page = Page(refunds, len(refunds), 1, max(len(refunds), 1))
     return many(request, page, lambda doc: sandbox.order_renderer.refund(doc, order_id, base))
 
@@ -144,7 +144,9 @@ async def read_refund(request: Request) -> Response:
     params = request.path_params
     _order_or_404(request, params["order_id"])
     refund = sandbox.refunds.get(params["order_id"], params["refund_id"])
-    return one(request, sandbox.order_renderer.refund(refund, params["order_id"], base_url_of(request)))
+    return one(
+        request, sandbox.order_renderer.refund(refund, params["order_id"], base_url_of(request))
+    )
 
 
 @router.get("/orders/{order_id:int}/notes")
@@ -155,7 +157,7 @@ async def list_notes(request: Request) -> Response:
     sandbox, base = sandbox_of(request), base_url_of(request)
     order_id = request.path_params["order_id"]
     _note_order_or_404(request, order_id)
-    notes = sandbox.notes.list(order_id, str(args.get("type") or "any"))
+    notes = sandbox.notes.for_order(order_id, str(args.get("type") or "any"))
     return plain(request, [sandbox.notes.render(note, order_id, base) for note in notes])
 
 
@@ -207,4 +209,3 @@ def _order_or_404(request: Request, order_id: int) -> dict[str, Any]:
 def _note_order_or_404(request: Request, order_id: int) -> None:
     if sandbox_of(request).orders.find(order_id) is None:
         raise WooError("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
-

@@ -28,7 +28,7 @@ async def list_all(request: Request) -> Response:
     args = checked_args(request, WEBHOOK_LIST_ARGS)
     authorize(request, "list")
     base = base_url_of(request)
-    page = sandbox_of(request).webhooks.list(args)
+    page = sandbox_of(request).webhooks.query(args)
     return many(request, page, lambda doc: WebhookStore.render(doc, base))
 
 
