@@ -5,10 +5,11 @@
   127.0.0.1:5432 (user postgres, trust auth), dropped afterwards.
 - `mariadb_url`: the same on MariaDB at 127.0.0.1:3306 (root, no password).
 - `db_backend`: parametrised over "sqlite" and "postgres" (marked `postgres`);
-  `db_url` is an empty database on it, `migrated_db_url` a fresh database
-  already migrated to head (copied from a template migrated once per session,
-  which is much faster than migrating per test), and `migrated_engine` /
-  `migrated_session_factory` are built on `migrated_db_url`.
+  `db_url` is an empty database on it, `migrated_db_url` an empty database
+  already migrated to head (SQLite: a copy of a file migrated once per
+  session; PostgreSQL: one database per session, emptied before each test,
+  because creating a database per test costs about a second), and
+  `migrated_engine` / `migrated_session_factory` are built on it.
 
 When a server does not answer, its tests are skipped, unless
 STOREBRIDGE_REQUIRE_SERVICES=1 (set by CI), where they fail.  Tests using
@@ -46,8 +47,7 @@ def _unreachable(server: str, where: str, error: BaseException) -> NoReturn:
             f"{error.__class__.__name__}: {error}"
         )
     pytest.skip(
-        f"{server} not reachable at {where}: start it or set "
-        f"{REQUIRE_SERVICES_ENV}=1 in CI"
+        f"{server} not reachable at {where}: start it or set {REQUIRE_SERVICES_ENV}=1 in CI"
     )
 
 
@@ -169,49 +169,133 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_SHAPE_SQL = """
+SELECT 'rel:' || n.nspname || '.' || c.relname || ':' || c.relkind::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+UNION ALL
+SELECT 'proc:' || n.nspname || '.' || p.proname
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+UNION ALL
+SELECT 'version:' || version_num FROM alembic_version
+"""
+
+
+class _SharedPostgres:
+    """One PostgreSQL database migrated to head, reset before each test that uses it.
+
+    Creating and dropping a database costs around a second on a busy machine,
+    so `migrated_db_url` reuses this one: before each test, connections left
+    by the previous test are terminated, every table is emptied and every
+    sequence restarted.  If a
+    test changed the schema (or the reset fails), the database is rebuilt.
+    """
+
+    def __init__(self, admin: psycopg.Connection[Any]) -> None:
+        self.admin = admin
+        self.name = ""
+        self.shape: list[tuple[Any, ...]] = []
+        self.connection: psycopg.Connection[Any] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{self.name}"
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        connection = psycopg.connect(
+            host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname=self.name,
+            autocommit=True, connect_timeout=3,
+        )  # fmt: skip
+        connection.execute("SET lock_timeout = '10s'")
+        return connection
+
+    def _build(self) -> None:
+        self.drop()
+        self.name = _unique_name().replace("sb_test_", "sb_shared_")
+        self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        upgrade(self.url)
+        self.connection = self._connect()
+        self.shape = sorted(self.connection.execute(_SHAPE_SQL).fetchall())
+
+    def _reset(self) -> bool:
+        connection = self.connection
+        if connection is None or connection.closed:
+            return False
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        if sorted(connection.execute(_SHAPE_SQL).fetchall()) != self.shape:
+            return False
+        tables = connection.execute(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+            "WHERE schemaname !~ '^pg_' AND schemaname <> 'information_schema' "
+            "AND tablename <> 'alembic_version'"
+        ).fetchall()
+        sequences = connection.execute(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
+            "AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+        ).fetchall()
+        # DELETE is several times faster than TRUNCATE on tables this small; the
+        # replica role skips foreign-key triggers, so the order of tables is free.
+        with connection.transaction():
+            connection.execute("SET LOCAL session_replication_role = replica")
+            for (table,) in tables:
+                connection.execute(sql.SQL("DELETE FROM {}").format(sql.SQL(table)))
+            for (sequence,) in sequences:
+                connection.execute(sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.SQL(sequence)))
+        return True
+
+    def fresh_url(self) -> str:
+        try:
+            reset = bool(self.name) and self._reset()
+        except psycopg.Error:
+            reset = False
+        if not reset:
+            self._build()
+        return self.url
+
+    def drop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if self.name:
+            self.admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+            )
+            self.name = ""
+
+
 @pytest.fixture(scope="session")
-def _postgres_template(
+def _postgres_shared(
     _postgres_admin: psycopg.Connection[Any] | BaseException,
-) -> Iterator[str]:
-    """A PostgreSQL database migrated to head once per session, cloned per test."""
+) -> Iterator[_SharedPostgres]:
     if isinstance(_postgres_admin, BaseException):
         _unreachable("PostgreSQL", f"{POSTGRES_HOST}:{POSTGRES_PORT}", _postgres_admin)
-    name = _unique_name().replace("sb_test_", "sb_template_")
-    _postgres_admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    shared = _SharedPostgres(_postgres_admin)
     try:
-        upgrade(f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}")
-        yield name
+        yield shared
     finally:
-        _postgres_admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        shared.drop()
 
 
 @pytest.fixture
-def migrated_db_url(
-    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
-    """A fresh database already migrated to head (a copy of a per-session template)."""
+def migrated_db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database already migrated to head.
+
+    SQLite: a copy of a file migrated once per session.  PostgreSQL: a
+    database migrated once per session and emptied before each test (stop any
+    background thread or server using it before the test ends).
+    """
     if db_backend == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
         target = tmp_path / "migrated.sqlite3"
         shutil.copyfile(template, target)
-        yield f"sqlite:///{target}"
-        return
-    template_name: str = request.getfixturevalue("_postgres_template")
-    admin: psycopg.Connection[Any] = request.getfixturevalue("_postgres_admin")
-    name = _unique_name()
-    admin.execute(
-        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template_name)
-        )
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        return f"sqlite:///{target}"
+    shared: _SharedPostgres = request.getfixturevalue("_postgres_shared")
+    return shared.fresh_url()
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from storebridge.connectors.demo import DemoPos
 from storebridge.connectors.demo_catalogue import SIZES, WEBSTORE
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.model import RawItem
+from storebridge.domain.selection import Selection
+from storebridge.domain.validation import validate_feed
 from storebridge.errors import PosRejected, PosUnavailable
 
 TODAY = date(2025, 3, 14)
@@ -362,3 +364,23 @@ def test_the_web_location_must_be_one_of_the_locations() -> None:
         DemoPosSettings(web_location="online")
     assert DemoPosSettings().effective_web_location == "store-1"
     assert DemoPosSettings(web_location="warehouse").effective_web_location == "warehouse"
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [Selection("flag"), Selection("webstore", WEBSTORE), Selection("all")],
+    ids=["flag", "webstore", "all"],
+)
+def test_the_demo_catalogue_passes_validation_before_and_after_store_life(
+    tmp_path: Path, selection: Selection
+) -> None:
+    pos = make_pos(tmp_path, seed_items=400, seed_styles=10)
+    before = validate_feed(pos.read_items(), selection=selection)
+    rng = random.Random(4)
+    for _ in range(5):
+        pos.simulate_step(rng, 100, now=NOW)
+    after = validate_feed(pos.read_items(), selection=selection)
+    assert before.quarantined == []
+    assert after.quarantined == []
+    if selection.mode != "all":
+        assert 0 < sum(item.selected for item in after.items) < len(after.items)

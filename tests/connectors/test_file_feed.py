@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from storebridge.connectors.file_feed import FileFeed
 from storebridge.connectors.settings import ColumnMapping, FileFeedSettings
+from storebridge.domain.validation import validate_feed
 from storebridge.errors import PosRejected, PosUnavailable
 
 
@@ -90,8 +91,8 @@ def test_every_mapped_column_lands_in_its_raw_item_field(tmp_path: Path) -> None
     (row,) = feed.read_items()
     assert row.sku == "TS-M" and row.name == "Tee M"
     assert (row.regular_price, row.sale_price) == ("20.00", "15.00")
-    assert row.sale_from == "2025-03-01T00:00:00"
-    assert row.sale_to == "31/13/2025"  # not a date: passed on as found, to be quarantined
+    assert (row.sale_from, row.sale_to) == ("01/03/2025", "31/13/2025")  # parsed by validation
+    assert feed.date_format == "%d/%m/%Y"
     assert row.on_hand == {"shop": "2", "back": None}  # a blank cell is None
     assert row.web_flag is True
     assert row.webstore_prices == {"online": "18.00", "outlet": "18.00"}
@@ -366,3 +367,24 @@ def test_a_drop_folder_accumulates_known_skus_across_files(tmp_path: Path, drop:
 def test_an_unknown_encoding_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="encoding 'klingon'"):
         FileFeedSettings(path=tmp_path, encoding="klingon")
+
+
+def test_feed_rows_validate_with_the_feeds_own_number_and_date_settings(tmp_path: Path) -> None:
+    path = tmp_path / "erp.csv"
+    path.write_bytes(
+        "sku;name;price;promo;until;quantity\n"
+        "BOL-1;Crème brûlée bowl;1.234,50;999,00;31/03/2025;3\n"
+        "BOL-2;Bad price;twelve;;;1\n".encode("latin-1")
+    )
+    mapping = ColumnMapping(sale_price="promo", sale_to="until")
+    feed = feed_for(
+        tmp_path, path, delimiter=";", encoding="latin-1", decimal_comma=True,
+        date_format="%d/%m/%Y", mapping=mapping,
+    )  # fmt: skip
+    result = validate_feed(
+        feed.read_items(), decimal_comma=feed.decimal_comma, date_format=feed.date_format
+    )
+    (item,) = result.items
+    assert (item.regular_price, item.sale_price) == (Decimal("1234.50"), Decimal("999.00"))
+    assert item.sale_to is not None and item.sale_to.date().isoformat() == "2025-03-31"
+    assert [(q.sku, q.ref.line) for q in result.quarantined] == [("BOL-2", 3)]

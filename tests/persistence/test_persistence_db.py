@@ -88,7 +88,7 @@ def test_datetimes_sort_chronologically_across_offsets(
 
 def test_naive_datetimes_are_refused(migrated_session_factory: sessionmaker[Session]) -> None:
     with migrated_session_factory() as session:
-        session.add(_link(datetime(2025, 3, 1, 12, 0)))  # noqa: DTZ001
+        session.add(_link(datetime(2025, 3, 1, 12, 0)))
         with pytest.raises(StatementError, match="naive datetime"):
             session.flush()
 

@@ -63,7 +63,12 @@ def test_relinking_to_another_product_repairs_the_link_and_forgets_pushed_values
     with migrated_session_factory() as session:
         link = links.get_link(session, store="main", sku="A")
         assert link is not None
-        assert (link.woo_id, link.origin, link.state, link.problem) == (2, "adopted", "linked", None)
+        assert (link.woo_id, link.origin, link.state, link.problem) == (
+            2,
+            "adopted",
+            "linked",
+            None,
+        )
         assert link.pushed_regular_price is None and link.pushed_stock is None
         assert link.pushed_at is None
 
@@ -81,9 +86,7 @@ def test_upserting_the_same_product_again_keeps_pushed_values(
 
 
 def test_mark_pushed_records_only_what_was_sent(migrated_session_factory: Sessions) -> None:
-    sale = PushedPrices(
-        Decimal("20.00"), Decimal("15.50"), T0, T0 + timedelta(days=7)
-    )
+    sale = PushedPrices(Decimal("20.00"), Decimal("15.50"), T0, T0 + timedelta(days=7))
     with migrated_session_factory.begin() as session:
         links.upsert_link(session, store="main", sku="A", woo_id=1, kind="simple", origin="created")
         links.mark_pushed(session, store="main", sku="A", prices=sale, now=T0)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hmac
 import json
 import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -32,6 +34,7 @@ from storebridge.sandbox import (
     DEMO_READONLY_KEY,
     DEMO_READONLY_SECRET,
     ManualClock,
+    SandboxConfig,
     create_sandbox_app,
 )
 
@@ -49,7 +52,10 @@ KEY_SPACES = {
     "variations": "post",
     "customer_id": "user",
     "webhook_id": "webhook",
+    "parent_id": "post",
 }
+# Keys holding lists of ids (in the space of their container unless KEY_SPACES says).
+ID_LISTS = ("variations", "delete", "include", "upsell_ids", "cross_sell_ids")
 # Lists whose items carry ids of another space than their container.
 LIST_SPACES = {
     "line_items": "order_item",
@@ -166,12 +172,17 @@ class IdMap:
                     result[k] = self.translate(v, LIST_SPACES.get(k, space), k)
             return result
         if isinstance(value, list):
-            item_space = KEY_SPACES.get(key or "", space) if key in ("variations", "delete", "include") else space
-            return [self.translate(v, item_space, key if key in ("variations", "delete", "include") else None) for v in value]
+            if key in ID_LISTS:
+                item_space = KEY_SPACES.get(key, space)
+                return [
+                    self.get(item_space, v) if type(v) is int else self.translate(v, space)
+                    for v in value
+                ]
+            return [self.translate(v, space) for v in value]
         if isinstance(value, bool):
             return value
         if isinstance(value, int):
-            if key in ("id", "delete", "include"):
+            if key == "id":
                 return self.get(space, value)
             if key in KEY_SPACES:
                 return self.get(KEY_SPACES[key], value)
@@ -226,7 +237,9 @@ class GoldenReplay:
         self.clock = ManualClock(datetime(2026, 11, 26, 19, 27, 15, tzinfo=UTC))
         self.delivered: list[httpx.Request] = []
         self.app = create_sandbox_app(
-            clock=self.clock, webhook_transport=httpx.MockTransport(self._receive)
+            SandboxConfig(webhook_auto_deliver=False),
+            clock=self.clock,
+            webhook_transport=httpx.MockTransport(self._receive),
         )
         self.sandbox = self.app.state.sandbox
         self.ids = IdMap()
@@ -239,13 +252,17 @@ class GoldenReplay:
 
     def run(self) -> None:
         """Replay every capture in order."""
-        for path in golden_files():
-            number = int(path.name[:3])
-            data = json.loads(path.read_text())
+        captures = [(int(p.name[:3]), json.loads(p.read_text())) for p in golden_files()]
+        for index, (number, data) in enumerate(captures):
             if data.get("delivery") is not None:
-                self._deliveries_due(data)
+                self._deliveries_due(captures)
                 continue
             self._advance_clock(data["response"]["body"])
+            following = captures[index + 1][1] if index + 1 < len(captures) else {}
+            if data["request"]["method"] != "GET" and _is_get(following):
+                # A write answering with the state before it (DELETE) hides its own time;
+                # the GET right after it shows it.
+                self._advance_clock(following["response"]["body"])
             self.results[number] = asyncio.run(self._send(data))
 
     def _advance_clock(self, body: Any) -> None:
@@ -253,11 +270,15 @@ class GoldenReplay:
         if moment is not None and moment > self.clock():
             self.clock.set(moment)
 
-    def _deliveries_due(self, data: dict[str, Any]) -> None:
-        """The first delivery capture: WP-Cron ran at its received_at time."""
+    def _deliveries_due(self, captures: list[tuple[int, dict[str, Any]]]) -> None:
+        """At the first delivery capture, WP-Cron runs: flush at the last received_at."""
         if self.deliveries:
             return
-        received = data["delivery"]["received_at"].rstrip("Z")
+        received = max(
+            data["delivery"]["received_at"].rstrip("Z")
+            for _, data in captures
+            if data.get("delivery") is not None
+        )
         self.clock.set(datetime.fromisoformat(received).replace(tzinfo=UTC))
         self.deliveries = self.sandbox.flush_webhooks()
 
@@ -322,11 +343,13 @@ class GoldenReplay:
         return self.ids.translate(data["response"]["body"], top_space(data["request"]["path"]))
 
 
+def _is_get(capture: dict[str, Any]) -> bool:
+    request = capture.get("request")
+    return isinstance(request, dict) and request.get("method") == "GET"
+
+
 def oauth_path(method: str, base: str, path: str) -> str:
     """Sign a path with OAuth 1.0a HMAC-SHA256 parameters in the query string."""
-    from hashlib import sha256
-    import hmac
-
     plain, _, query = path.partition("?")
     params = parse_qsl(query, keep_blank_values=True)
     params = [(k, v) for k, v in params if not k.startswith("oauth_")]
@@ -349,22 +372,26 @@ def oauth_path(method: str, base: str, path: str) -> str:
     return f"{plain}?{urlencode(params)}"
 
 
-def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
-    """Every place where two JSON values differ (dict key order included)."""
+def differences(expected: Any, actual: Any, path: str = "", *, ordered: bool = True) -> list[str]:
+    """Every place where two JSON values differ (dict key order included when `ordered`)."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         problems = []
-        if list(expected) != list(actual):
+        if (list(expected) if ordered else sorted(expected)) != (
+            list(actual) if ordered else sorted(actual)
+        ):
             problems.append(f"{path or '<root>'}: keys {list(expected)} != {list(actual)}")
         for key in expected:
             if key in actual:
-                problems.extend(differences(expected[key], actual[key], f"{path}.{key}"))
+                problems.extend(
+                    differences(expected[key], actual[key], f"{path}.{key}", ordered=ordered)
+                )
         return problems
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
             return [f"{path}: {len(expected)} items != {len(actual)} items"]
         problems = []
         for index, (e, a) in enumerate(zip(expected, actual, strict=True)):
-            problems.extend(differences(e, a, f"{path}[{index}]"))
+            problems.extend(differences(e, a, f"{path}[{index}]", ordered=ordered))
         return problems
     if expected != actual or type(expected) is not type(actual):
         return [f"{path}: {expected!r} != {actual!r}"]

@@ -77,7 +77,7 @@ def test_lists_and_tables_come_from_json_in_environment_variables(config: Path) 
 
 
 def test_a_list_variable_that_is_not_json_says_so(config: Path) -> None:
-    with pytest.raises(ConfigError, match="STOREBRIDGE_STORES__MAIN__LOCATIONS .* must hold JSON"):
+    with pytest.raises(ConfigError, match=r"STOREBRIDGE_STORES__MAIN__LOCATIONS .* must hold JSON"):
         load_settings(config, environ={"STOREBRIDGE_STORES__MAIN__LOCATIONS": "store-1,store-2"})
 
 
@@ -115,9 +115,7 @@ def test_an_empty_level_in_a_variable_name_is_an_error(config: Path) -> None:
         load_settings(config, environ={"STOREBRIDGE_WEB____PORT": "1"})
 
 
-def test_a_secret_is_read_from_the_file_named_by_its_file_key(
-    config: Path, tmp_path: Path
-) -> None:
+def test_a_secret_is_read_from_the_file_named_by_its_file_key(config: Path, tmp_path: Path) -> None:
     secret_file = tmp_path / "woo_secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
     text = config.read_text(encoding="utf-8")
@@ -154,9 +152,7 @@ def test_a_secret_given_both_directly_and_by_file_is_refused(config: Path) -> No
         )
 
 
-def test_a_missing_secret_file_names_the_field_and_the_file(
-    config: Path, tmp_path: Path
-) -> None:
+def test_a_missing_secret_file_names_the_field_and_the_file(config: Path, tmp_path: Path) -> None:
     text = config.read_text(encoding="utf-8").replace(
         'secret_key = "', f'secret_key_file = "{tmp_path / "absent"}"\n# secret_key = "'
     )
@@ -176,9 +172,7 @@ def test_an_empty_secret_file_is_refused(config: Path, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="is empty"):
-        load_settings(
-            config, environ={"STOREBRIDGE_STORES__MAIN__WEBHOOK_SECRET_FILE": str(empty)}
-        )
+        load_settings(config, environ={"STOREBRIDGE_STORES__MAIN__WEBHOOK_SECRET_FILE": str(empty)})
 
 
 def test_file_suffixed_keys_of_non_secret_fields_are_not_treated_as_secret_files(

@@ -32,9 +32,11 @@ def version() -> None:
 # Command groups register below (one import + add per group).
 from storebridge.cli import db as _db  # noqa: E402
 from storebridge.cli import init as _init  # noqa: E402
+from storebridge.cli import sandbox as _sandbox  # noqa: E402
 
 app.command("init")(_init.init)
 app.add_typer(_db.app, name="db")
+app.add_typer(_sandbox.app, name="sandbox")
 
 
 def main() -> None:

@@ -282,11 +282,15 @@ class DemoPos:
             ).fetchall()
         return [
             DemoDocument(
-                r["ref"], r["kind"], r["idempotency_key"], r["customer_ref"],
-                Decimal(r["total"]), r["original_ref"],
+                ref=r["ref"],
+                kind=r["kind"],
+                idempotency_key=r["idempotency_key"],
+                customer_ref=r["customer_ref"],
+                total=Decimal(r["total"]),
+                original_ref=r["original_ref"],
             )
             for r in rows
-        ]  # fmt: skip
+        ]
 
     def customer_email(self, ref: str) -> str | None:
         """The e-mail stored on customer `ref` ("" for the shared guest), None if unknown."""
@@ -349,7 +353,7 @@ class DemoPos:
             if selected:
                 conn.execute(
                     "INSERT OR IGNORE INTO webstore_prices (sku, webstore, price)"
-                    " SELECT sku, ?, COALESCE(sale_price, price) FROM items WHERE sku_key = ?",
+                    " SELECT sku, ?, price FROM items WHERE sku_key = ?",
                     (WEBSTORE, sku_key(sku)),
                 )
             else:

@@ -182,11 +182,20 @@ def _stock(rng: random.Random, locations: Sequence[str]) -> dict[str, int]:
     }
 
 
-def _web_prices(rng: random.Random, price: Decimal, web: bool) -> dict[str, Decimal]:
+def _web_prices(
+    rng: random.Random, price: Decimal, sale_price: Decimal | None, web: bool
+) -> dict[str, Decimal]:
+    """The web store's price list entry: the shelf price, sometimes a little under it.
+
+    It is a *regular* price (the promotion still applies on top), so it must
+    stay above any sale price.
+    """
     if not web:
         return {}
     if rng.random() < 0.2:  # a web-only price a little under the shelf price
-        return {WEBSTORE: charm_price(rng, int(price * Decimal("0.95")))}
+        web_price = charm_price(rng, int(price * Decimal("0.95")))
+        if web_price < price and (sale_price is None or web_price > sale_price):
+            return {WEBSTORE: web_price}
     return {WEBSTORE: price}
 
 
@@ -219,7 +228,7 @@ def simple_item(
         sale_price=sale_price,
         sale_from=sale_from,
         sale_to=sale_to,
-        webstore_prices=_web_prices(rng, sale_price or price, web),
+        webstore_prices=_web_prices(rng, price, sale_price, web),
     )
 
 
@@ -256,7 +265,7 @@ def style_variants(
                     sale_price=sale_price,
                     sale_from=promo[1] if sale_price is not None else None,
                     sale_to=promo[2] if sale_price is not None else None,
-                    webstore_prices={WEBSTORE: sale_price or price} if web else {},
+                    webstore_prices={WEBSTORE: price} if web else {},
                     parent_code=parent_code,
                     parent_name=parent_name,
                     attributes={"Colour": colour, "Size": size},

@@ -55,6 +55,9 @@ class SimEvent:
         return f"{self.kind} {self.sku}: {self.detail}"
 
 
+_Action = Callable[[sqlite3.Connection, random.Random, datetime], "SimEvent | None"]
+
+
 def next_item_seq(conn: sqlite3.Connection) -> int:
     """Reserve the next simple-item number (kept in `meta` so SKUs never repeat)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'next_item_seq'").fetchone()
@@ -97,9 +100,7 @@ class StoreLife:
         self, conn: sqlite3.Connection, rng: random.Random, now: datetime, events: int = 10
     ) -> list[SimEvent]:
         """Play up to `events` random events; returns those that found something to act on."""
-        actions: dict[
-            EventKind, Callable[[sqlite3.Connection, random.Random, datetime], SimEvent | None]
-        ] = {
+        actions: dict[EventKind, _Action] = {
             "sale": self._sale,
             "receipt": self._receipt,
             "price_change": self._price_change,
@@ -191,8 +192,13 @@ class StoreLife:
             return None
         price = Decimal(row["price"])
         sale = charm_price(rng, int(price * Decimal(rng.choice(("0.6", "0.7", "0.75", "0.8")))))
-        if sale >= price:
-            sale = money(price * Decimal("0.8"))
+        # The promotion applies to the web store's price too: stay under the lowest of them.
+        web_prices = conn.execute(
+            "SELECT price FROM webstore_prices WHERE sku = ?", (row["sku"],)
+        ).fetchall()
+        floor = min([price, *(Decimal(p["price"]) for p in web_prices)])
+        if sale >= floor:
+            sale = money(floor * Decimal("0.8"))
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=rng.choice((7, 14, 21)))
         conn.execute(
@@ -229,7 +235,7 @@ class StoreLife:
         conn.execute("UPDATE items SET web = 1 WHERE sku = ?", (row["sku"],))
         conn.execute(
             "INSERT OR REPLACE INTO webstore_prices (sku, webstore, price) VALUES (?, ?, ?)",
-            (row["sku"], WEBSTORE, row["sale_price"] or row["price"]),
+            (row["sku"], WEBSTORE, row["price"]),
         )
         return SimEvent("web_on", row["sku"], "added to the web selection")
 

@@ -5,9 +5,11 @@ overwrites and which stays where it is, or a *drop folder*, whose files
 matching `pattern` are processed in name order (each file is read as it
 comes; a SKU repeated across files reaches validation twice).  How a file
 becomes rows is `file_feed_rows`: values as found, each with a `SourceRef`
-(file name, line, raw text).  A decimal comma (``12,50``) is *not* rewritten:
-the engine passes `settings.decimal_comma` (also `FileFeed.decimal_comma`) to
-validation, which parses it; rewriting here would be guessing twice.
+(file name, line, raw text).  A decimal comma (``12,50``) and dates in
+`date_format` are *not* rewritten: the engine passes `settings.decimal_comma`
+and `settings.date_format` (also `FileFeed.decimal_comma` / `.date_format`)
+to `domain.validation`, which parses both; rewriting here would be guessing
+twice.
 
 A file that cannot be read at all (unreadable, empty, a mapped column missing
 from its header) is *rejected* whole: in a drop folder it is moved to
@@ -99,6 +101,11 @@ class FileFeed:
     def decimal_comma(self) -> bool:
         """Whether prices are written ``12,50``: validation must be told (values are as found)."""
         return self.settings.decimal_comma
+
+    @property
+    def date_format(self) -> str | None:
+        """The strptime format of sale dates, for validation (values are as found)."""
+        return self.settings.date_format
 
     @property
     def is_drop_folder(self) -> bool:

@@ -3,9 +3,12 @@
 `FeedReader.rows(path)` opens the file in the configured encoding (undecodable
 bytes become U+FFFD; a UTF-8 BOM is skipped), reads it line by line and maps
 each record onto a `RawItem` *as found*: cell values stay strings, JSON
-numbers stay numbers (decimals as `Decimal`), blank cells become None.  Only
-the two settings that belong to the feed are applied here: `true_values` for
-the web flag and `date_format` for sale dates (see `file_feed`).
+numbers stay numbers (decimals as `Decimal`), blank cells become None,
+wholly blank CSV rows are skipped.  Only `true_values` is applied here, to
+turn the web flag into a bool, because validation does not know that setting;
+decimal commas and `date_format` dates are left as found for validation,
+which takes both as parameters (a bare date there means the whole day, a
+nuance a conversion here would lose).
 
 A record that cannot be split (csv.Error) or parsed (bad JSON, not an object)
 is yielded with ``sku=None`` and its raw text, so validation quarantines it.
@@ -19,7 +22,6 @@ import codecs
 import csv
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
@@ -74,7 +76,6 @@ class _RowMapper:
     def __init__(self, settings: FileFeedSettings) -> None:
         self.m = settings.mapping
         self.true_values = {v.strip().casefold() for v in settings.true_values}
-        self.date_format = settings.date_format
 
     def columns(self) -> list[str]:
         """Every column the mapping names (all must be in a CSV header)."""
@@ -102,14 +103,6 @@ class _RowMapper:
             return value.strip().casefold() in self.true_values
         return value != 0
 
-    def _date(self, value: Scalar) -> Scalar:
-        if self.date_format and isinstance(value, str):
-            try:
-                return datetime.strptime(value.strip(), self.date_format).isoformat()  # noqa: DTZ007 - naive on purpose: validation applies the store's zone
-            except ValueError:
-                return value  # as found: validation quarantines it with the value shown
-        return value
-
     def build(self, get: Callable[[str], object], ref: SourceRef) -> RawItem:
         m = self.m
 
@@ -127,8 +120,8 @@ class _RowMapper:
             name=val(m.name),
             regular_price=val(m.price),
             sale_price=val(m.sale_price),
-            sale_from=self._date(val(m.sale_from)),
-            sale_to=self._date(val(m.sale_to)),
+            sale_from=val(m.sale_from),
+            sale_to=val(m.sale_to),
             on_hand={location: val(col) for location, col in m.quantity.items()},
             web_flag=self._flag(val(m.web_flag)) if m.web_flag is not None else None,
             webstore_prices=webstore_prices,

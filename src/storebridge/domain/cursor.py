@@ -164,8 +164,7 @@ class Sweep:
                 # Nothing newer yet: the second may still receive records. Stop here;
                 # the next run drains it again.
                 return SweepStep(self._to("normal", self.cursor), [], done=True)
-            assert self.cursor.value is not None
-            return SweepStep(self._to("normal", Cursor(self.cursor.value + _SECOND)), [], done=False)
+            return SweepStep(self._to("seal", self.cursor), [], done=False)
         cursor, fresh = advance(self.cursor, page)
         if self.phase == "normal":
             if not full:

@@ -53,13 +53,14 @@ def create_sandbox_app(
         lifespan=lifespan,
     )
     app.state.sandbox = store
-    # Order matters: /products/batch must be tried before the catalog routes.
-    for module in (products, orders, customers, webhooks, catalog):
+    modules = (products, orders, customers, webhooks, catalog)
+    for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(control.router, prefix="/_sandbox")
     app.add_exception_handler(WooError, _woo_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_middleware(ApiGate, sandbox=store, router=app.router)
+    api_routes = [route for module in modules for route in module.router.routes]
+    app.add_middleware(ApiGate, sandbox=store, routes=api_routes)
     return app
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Match, Router
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storebridge.sandbox.auth import RequestFacts
@@ -42,10 +42,11 @@ class SimulatedTimeout(httpx.ReadTimeout):
 class ApiGate:
     """Counting, latency, faults and authentication for /wp-json requests."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox, router: Router) -> None:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, routes: list[BaseRoute]) -> None:
         self._app = app
         self._sandbox = sandbox
-        self._router = router
+        # The API routes, with paths relative to /wp-json/wc/v3.
+        self._routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -100,16 +101,20 @@ class ApiGate:
 
     def _route(self, scope: Scope) -> tuple[str, list[str]]:
         """The matched route template (relative to /wp-json/wc/v3) and its methods."""
+        path = scope["path"]
+        if not path.startswith(API_PREFIX + "/"):
+            return "<no route>", []
+        probe = {**scope, "path": path.removeprefix(API_PREFIX), "method": "GET", "root_path": ""}
         template: str | None = None
         methods: set[str] = set()
-        for route in self._router.routes:
-            path = getattr(route, "path", "")
-            if not path.startswith(API_PREFIX):
+        for route in self._routes:
+            route_path = str(getattr(route, "path", ""))
+            if template is not None and route_path != template:
                 continue
-            match, _ = route.matches({**scope, "method": "GET"})
-            if match == Match.NONE or (template is not None and path != API_PREFIX + template):
+            match, _ = route.matches(probe)
+            if match == Match.NONE:
                 continue
-            template = path.removeprefix(API_PREFIX) or "/"
+            template = route_path
             methods.update(getattr(route, "methods", None) or ())
         return template or "<no route>", sorted(methods)
 

@@ -165,8 +165,10 @@ class OrderLifecycle:
         if (direction > 0 and recorded) or (direction < 0 and not recorded):
             return
         for line in doc["line_items"]:
-            if line["product_id"]:
-                self._products.add_sales(line["product_id"], direction * line["quantity"])
+            # Sales are counted on the product sold: the variation, not its parent (golden 161).
+            product_id = line["variation_id"] or line["product_id"]
+            if product_id:
+                self._products.add_sales(product_id, direction * line["quantity"])
         doc["_recorded_sales"] = direction > 0
 
 

@@ -239,7 +239,7 @@ class ProductRenderer:
             "sale_price": doc["sale_price"],
             **_sale_dates(doc),
             "on_sale": on_sale,
-            "purchasable": price != "" and doc["status"] != "trash",
+            "purchasable": price != "",
             "total_sales": int(doc.get("total_sales") or 0),
             "virtual": doc["virtual"],
             "downloadable": doc["downloadable"],
@@ -275,7 +275,8 @@ class ProductRenderer:
     def _edit_extras(self, body: dict[str, Any], doc: Doc, base_url: str, context: str) -> None:
         if context == "edit":
             body["permalink_template"] = f"{base_url}/product/%pagename%/"
-            body["generated_slug"] = doc["slug"] or self._products.unique_slug(
+            slug = doc["slug"].removesuffix("__trashed")
+            body["generated_slug"] = slug or self._products.unique_slug(
                 sanitize_title(doc["name"]) or str(doc["id"]), doc["id"]
             )
 

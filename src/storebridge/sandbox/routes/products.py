@@ -60,7 +60,10 @@ async def batch(request: Request) -> Response:
     products, render = sandbox.products, sandbox.renderer.product
 
     def delete(product_id: int) -> dict[str, Any]:
-        return render(products.delete(product_id, force=True), base, context="edit")
+        # The answer is the product as it was, variations included: render first.
+        body = render(products.get_product(product_id), base, context="edit")
+        products.delete(product_id, force=True)
+        return body
 
     result = run_batch(
         sandbox.db,
@@ -100,8 +103,12 @@ async def delete(request: Request) -> Response:
     force = is_forced(request)
     authorize(request, "delete")
     sandbox = sandbox_of(request)
-    doc = sandbox.products.delete(request.path_params["product_id"], force=force)
-    return one(request, sandbox.renderer.product(doc, base_url_of(request), context="edit"))
+    product_id = request.path_params["product_id"]
+    # The answer is the product as it was, variations included: render first.
+    before = sandbox.products.get_product(product_id)
+    body = sandbox.renderer.product(before, base_url_of(request), context="edit")
+    sandbox.products.delete(product_id, force=force)
+    return one(request, body)
 
 
 @router.get("/products/{parent_id:int}/variations")

@@ -1,0 +1,88 @@
+"""Read-only view of the order ledger: the units allocated per SKU (design.md §4).
+
+The allocation engine writes the ledger (orders and their lines, their
+exports, and the inventory snapshots that release exported orders); the
+products engine and the stock push only *read* it here, through
+`domain.allocation`, so ``allocated`` is always recomputed from the orders and
+never kept as a counter.
+
+An exported order is released once the POS on-hand includes its sale: when
+its export carries ``released_at``, or when an inventory read that *started*
+after the export was acknowledged has been applied.  A products run that is
+reading the POS right now passes that read's start (`reading_since`), since
+the on-hand it is about to publish already includes such exports.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storebridge.domain.allocation import OrderFacts, allocated_by_sku
+from storebridge.persistence.tables import Export, InventorySnapshot, Order, OrderLine
+from storebridge.settings import StoreSettings
+
+__all__ = ["allocated_for_store", "latest_snapshot_start"]
+
+
+def latest_snapshot_start(session: Session, *, store: str) -> datetime | None:
+    """When the newest applied inventory read of `store` started, if any."""
+    return session.scalar(
+        select(func.max(InventorySnapshot.read_started_at)).where(InventorySnapshot.store == store)
+    )
+
+
+def allocated_for_store(
+    session: Session,
+    store: str,
+    settings: StoreSettings,
+    *,
+    reading_since: datetime | None = None,
+) -> dict[str, int]:
+    """Units allocated per SKU key for `store`, recomputed from its ledger.
+
+    Args:
+        session: a session on StoreBridge's database.
+        store: the store name.
+        settings: the store's settings (allocating and export statuses).
+        reading_since: start of a POS read in progress whose on-hand will be
+            published together with this allocation.
+    """
+    statuses = sorted({*settings.allocating_statuses, *settings.export_statuses})
+    snapshot = latest_snapshot_start(session, store=store)
+    if reading_since is not None and (snapshot is None or reading_since > snapshot):
+        snapshot = reading_since
+    query = (
+        select(
+            Order.woo_order_id,
+            Order.status,
+            OrderLine.sku_key,
+            OrderLine.quantity,
+            Export.exported_at,
+            Export.released_at,
+        )
+        .join(
+            OrderLine,
+            (OrderLine.store == Order.store) & (OrderLine.woo_order_id == Order.woo_order_id),
+        )
+        .outerjoin(
+            Export, (Export.store == Order.store) & (Export.woo_order_id == Order.woo_order_id)
+        )
+        .where(Order.store == store, Order.status.in_(statuses), OrderLine.sku_key.is_not(None))
+        .order_by(Order.woo_order_id)
+    )
+    lines: dict[int, list[tuple[str, int]]] = {}
+    facts: dict[int, tuple[str, datetime | None, bool]] = {}
+    for order_id, status, key, quantity, exported_at, released_at in session.execute(query):
+        lines.setdefault(order_id, []).append((key, quantity))
+        released = released_at is not None or (
+            exported_at is not None and snapshot is not None and exported_at < snapshot
+        )
+        facts[order_id] = (status, exported_at, released)
+    orders = (
+        OrderFacts(order_id, status, tuple(lines[order_id]), exported_at, released)
+        for order_id, (status, exported_at, released) in facts.items()
+    )
+    return allocated_by_sku(orders, settings.allocating_statuses, settings.export_statuses)

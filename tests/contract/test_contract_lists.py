@@ -1,0 +1,90 @@
+"""Contract: list filters, ordering, paging headers and `_fields`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.contract.contract_support import Store
+
+
+async def _three(store: Store) -> list[dict[str, object]]:
+    products = []
+    for label in ("L1", "L2", "L3"):
+        body = {"name": f"Contract List {label}", "sku": store.sku(label), "status": "draft"}
+        products.append(await store.create("/products", body))
+        await store.advance(1.1)
+    return products
+
+
+async def test_sku_filter_is_exact_case_insensitive_and_takes_a_comma_list(store: Store) -> None:
+    first, second, _ = await _three(store)
+    exact = await store.client.get("/products", params={"sku": store.sku("L1").lower()})
+    assert [p["id"] for p in exact.json()] == [first["id"]]
+    assert exact.headers["X-WP-Total"] == "1"
+    prefix = await store.client.get("/products", params={"sku": store.prefix})
+    assert prefix.json() == [] and prefix.headers["X-WP-TotalPages"] == "0"
+    listed = await store.client.get(
+        "/products", params={"sku": f"{store.sku('L1')},{store.sku('L2').lower()},NOPE-NOPE"}
+    )
+    assert [p["id"] for p in listed.json()] == [second["id"], first["id"]]  # newest first
+
+
+async def test_modified_after_is_strict_and_read_in_gmt(store: Store) -> None:
+    first, second, third = await _three(store)
+    cursor = second["date_modified_gmt"]
+    response = await store.client.get(
+        "/products",
+        params={
+            "sku": ",".join(store.sku(label) for label in ("L1", "L2", "L3")),
+            "modified_after": cursor,
+            "dates_are_gmt": "true",
+            "orderby": "modified",
+            "order": "asc",
+        },
+    )
+    assert [p["id"] for p in response.json()] == [third["id"]]
+    assert all(
+        datetime.fromisoformat(p["date_modified_gmt"]).replace(tzinfo=UTC)
+        > datetime.fromisoformat(str(cursor)).replace(tzinfo=UTC)
+        for p in response.json()
+    )
+    bad = await store.client.get("/products", params={"modified_after": "yesterday"})
+    assert bad.status_code == 400
+    assert bad.json()["data"]["details"]["modified_after"]["code"] == "rest_invalid_date"
+
+
+async def test_pages_carry_totals_and_links_and_past_the_end_is_empty(store: Store) -> None:
+    products = await _three(store)
+    ids = ",".join(str(p["id"]) for p in products)
+    params = {"include": ids, "per_page": 2, "orderby": "id", "order": "asc"}
+    first = await store.client.get("/products", params={**params, "page": 1})
+    assert [p["id"] for p in first.json()] == [products[0]["id"], products[1]["id"]]
+    assert (first.headers["X-WP-Total"], first.headers["X-WP-TotalPages"]) == ("3", "2")
+    assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
+    second = await store.client.get("/products", params={**params, "page": 2})
+    assert [p["id"] for p in second.json()] == [products[2]["id"]]
+    assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' not in second.headers["Link"]
+    past = await store.client.get("/products", params={**params, "page": 9})
+    assert past.status_code == 200 and past.json() == []
+    assert past.headers["X-WP-Total"] == "3"
+
+
+async def test_fields_limits_the_answer(store: Store) -> None:
+    products = await _three(store)
+    listed = await store.client.get(
+        "/products", params={"include": str(products[0]["id"]), "_fields": "id,sku"}
+    )
+    assert listed.json() == [{"id": products[0]["id"], "sku": store.sku("L1")}]
+    single = await store.client.get(f"/products/{products[0]['id']}", params={"_fields": "id,sku"})
+    assert set(single.json()) == {"id", "sku", "_links"}
+
+
+async def test_status_and_type_filters_narrow_the_list(store: Store) -> None:
+    products = await _three(store)
+    ids = ",".join(str(p["id"]) for p in products)
+    published = await store.client.get("/products", params={"include": ids, "status": "publish"})
+    assert published.json() == []
+    drafts = await store.client.get(
+        "/products", params={"include": ids, "status": "draft", "type": "simple"}
+    )
+    assert len(drafts.json()) == 3
