@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storebridge.persistence.db import create_engine_for, session_factory, upgrade
 
+pytest_plugins = ("pytester",)  # tests/persistence/test_persistence_fixtures.py runs inner sessions
+
 REQUIRE_SERVICES_ENV = "STOREBRIDGE_REQUIRE_SERVICES"
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 MARIADB_HOST, MARIADB_PORT = "127.0.0.1", 3306
@@ -107,44 +109,44 @@ def postgres_url(_postgres_admin: psycopg.Connection[Any] | BaseException) -> It
         )
 
 
+def _mariadb_connect() -> pymysql.connections.Connection[Any]:
+    return pymysql.connect(
+        host=MARIADB_HOST, port=MARIADB_PORT, user="root", password="", database="test",
+        connect_timeout=3, autocommit=True,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
-def _mariadb_admin() -> Iterator[pymysql.connections.Connection[Any] | BaseException]:
+def _mariadb_reachable() -> BaseException | None:
+    """None when MariaDB answers, else the error (checked once per session)."""
     try:
-        connection = pymysql.connect(
-            host=MARIADB_HOST,
-            port=MARIADB_PORT,
-            user="root",
-            password="",
-            database="test",
-            connect_timeout=3,
-            autocommit=True,
-        )
+        _mariadb_connect().close()
     except pymysql.Error as exc:
-        yield exc
-        return
-    try:
-        yield connection
-    finally:
-        connection.close()
+        return exc
+    return None
 
 
 @pytest.fixture
-def mariadb_url(
-    _mariadb_admin: pymysql.connections.Connection[Any] | BaseException,
-) -> Iterator[str]:
+def mariadb_url(_mariadb_reachable: BaseException | None) -> Iterator[str]:
     """A fresh empty MariaDB database for this test (PyMySQL URL), dropped after it."""
-    if isinstance(_mariadb_admin, BaseException):
-        _unreachable("MariaDB", f"{MARIADB_HOST}:{MARIADB_PORT}", _mariadb_admin)
+    if _mariadb_reachable is not None:
+        _unreachable("MariaDB", f"{MARIADB_HOST}:{MARIADB_PORT}", _mariadb_reachable)
     name = _unique_name()
-    _mariadb_admin.ping(reconnect=True)
-    with _mariadb_admin.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    connection = _mariadb_connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        connection.close()
     try:
         yield f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}/{name}?charset=utf8mb4"
     finally:
-        _mariadb_admin.ping(reconnect=True)
-        with _mariadb_admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        connection = _mariadb_connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        finally:
+            connection.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

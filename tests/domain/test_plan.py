@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from storebridge.domain.plan import (
     CreateVariableStyle,
     Deleted,
     Healthy,
+    LinkState,
     LinkView,
     Plan,
     SkipBroken,
@@ -31,18 +33,18 @@ from storebridge.domain.plan import (
 )
 
 
-def item(sku: str, price: str = "10", **fields: object) -> PosItem:
-    return PosItem(sku=sku, name=f"Item {sku}", regular_price=Decimal(price), on_hand={}, **fields)  # type: ignore[arg-type]
+def item(sku: str, price: str = "10", **fields: Any) -> PosItem:
+    return PosItem(sku=sku, name=f"Item {sku}", regular_price=Decimal(price), on_hand={}, **fields)
 
 
-def variant(sku: str, style: str, size: str, **fields: object) -> PosItem:
+def variant(sku: str, style: str, size: str, **fields: Any) -> PosItem:
     return item(
         sku, parent_code=style, parent_name=f"Style {style}", attributes=(("Size", size),), **fields
     )
 
 
-def linked(pos: PosItem, woo_id: int, available: int, **fields: object) -> LinkView:
-    return LinkView(pos.key, pos.sku, woo_id, last_pushed=sync_fields(pos, available), **fields)  # type: ignore[arg-type]
+def linked(pos: PosItem, woo_id: int, available: int, **fields: Any) -> LinkView:
+    return LinkView(pos.key, pos.sku, woo_id, last_pushed=sync_fields(pos, available), **fields)
 
 
 def run(
@@ -141,12 +143,14 @@ def test_a_sku_held_by_a_variable_product_is_a_conflict() -> None:
 
 
 @pytest.mark.parametrize("state", ["broken", "deleted", "parked"])
-def test_a_broken_deleted_or_parked_link_is_never_written_to_nor_recreated(state: str) -> None:
+def test_a_broken_deleted_or_parked_link_is_never_written_to_nor_recreated(
+    state: LinkState,
+) -> None:
     pos = item("A")
     link = replace(linked(pos, 7, 1), state=state)
     result = run([pos], [link])
     assert result.is_empty
-    assert result.reports == (SkipBroken("a", 7, state),)  # type: ignore[arg-type]
+    assert result.reports == (SkipBroken("a", 7, state),)
 
 
 def test_a_linked_item_that_left_the_selection_goes_to_zero_stock() -> None:

@@ -17,6 +17,8 @@ from storebridge.domain.plan import (
     Adopt,
     AdoptStyle,
     CreateVariableStyle,
+    LinkKind,
+    LinkState,
     LinkView,
     Plan,
     WooView,
@@ -24,6 +26,7 @@ from storebridge.domain.plan import (
 )
 
 STYLES = ["T0", "T1", "T2"]
+LINK_STATES: list[LinkState] = ["linked", "linked", "broken", "deleted", "parked"]
 SIZES = ["S", "M", "L", "XL"]
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999"), places=2)
@@ -79,25 +82,20 @@ def worlds(draw: st.DrawFn) -> World:
     for pos in items:
         choice = draw(st.sampled_from(["none", "linked", "existing"]))
         if choice == "linked":
-            last = draw(
-                st.sampled_from(["none", "same", "random"]).flatmap(
-                    lambda how, pos=pos: (
-                        st.just(None)
-                        if how == "none"
-                        else st.just(sync_fields(pos, available[pos.key]))
-                        if how == "same"
-                        else owned_states
-                    )
-                )
-            )
-            kind = "variation" if pos.parent_code else "simple"
+            how = draw(st.sampled_from(["none", "same", "random"]))
+            last: PosOwned | None = None
+            if how == "same":
+                last = sync_fields(pos, available[pos.key])
+            elif how == "random":
+                last = draw(owned_states)
+            kind: LinkKind = "variation" if pos.parent_code else "simple"
             links[pos.key] = LinkView(
                 pos.key,
                 pos.sku,
                 next(ids),
                 next(ids) if kind == "variation" else None,
                 kind,
-                draw(st.sampled_from(["linked", "linked", "broken", "deleted", "parked"])),
+                draw(st.sampled_from(LINK_STATES)),
                 last,
             )
         elif choice == "existing":
@@ -114,7 +112,7 @@ def worlds(draw: st.DrawFn) -> World:
         choice = draw(st.sampled_from(["none", "linked", "existing"]))
         key = sku_key(style)
         if choice == "linked":
-            state = draw(st.sampled_from(["linked", "broken"]))
+            state: LinkState = draw(st.sampled_from(["linked", "broken"]))
             links[key] = LinkView(key, style, next(ids), kind="variable", state=state)
         elif choice == "existing":
             woo_type = draw(st.sampled_from(["variable", "simple"]))

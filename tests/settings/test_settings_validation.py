@@ -6,6 +6,7 @@ import tomllib
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from storebridge.errors import ConfigError
 from storebridge.settings import (
@@ -240,6 +241,11 @@ def test_secrets_are_masked_in_repr_str_and_json_dumps() -> None:
 def test_pydantic_errors_raised_directly_by_the_model_hide_inputs() -> None:
     data = example()
     data["web"]["secret_key"] = "short-secret-value"
-    with pytest.raises(Exception) as caught:
+    # A model-level error of the WooCommerce table has the whole table, keys included, as input.
+    data["stores"]["main"]["woocommerce"].update(auth="basic", consumer_secret=SECRET)
+    with pytest.raises(ValidationError) as caught:
         Settings.model_validate(data)
-    assert "short-secret-value" not in str(caught.value)
+    assert len(caught.value.errors()) == 2
+    for rendering in (str(caught.value), repr(caught.value)):
+        assert "short-secret-value" not in rendering
+        assert SECRET not in rendering

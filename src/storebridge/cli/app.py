@@ -32,11 +32,19 @@ def version() -> None:
 # Command groups register below (one import + add per group).
 from storebridge.cli import db as _db  # noqa: E402
 from storebridge.cli import init as _init  # noqa: E402
+from storebridge.cli import plan as _plan  # noqa: E402
+from storebridge.cli import quarantine as _quarantine  # noqa: E402
+from storebridge.cli import reconcile as _reconcile  # noqa: E402
 from storebridge.cli import sandbox as _sandbox  # noqa: E402
+from storebridge.cli import sync as _sync  # noqa: E402
 
 app.command("init")(_init.init)
 app.add_typer(_db.app, name="db")
 app.add_typer(_sandbox.app, name="sandbox")
+app.command("plan")(_plan.plan)
+app.add_typer(_sync.app, name="sync")
+app.command("reconcile")(_reconcile.reconcile)
+app.add_typer(_quarantine.app, name="quarantine")
 
 
 def main() -> None:

@@ -22,10 +22,11 @@ category given by name (golden 001).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from storebridge.domain.model import CENT, PosItem
 
@@ -126,11 +127,16 @@ def update_payload(desired: PosOwned, last_pushed: PosOwned | None) -> Payload:
     every key is sent, including ``""`` for an absent sale so that a stale
     sale in WooCommerce is cleared.
     """
-    wanted = pos_owned_wire(desired)
     if last_pushed is None:
-        return wanted
-    before = pos_owned_wire(last_pushed)
-    return {key: value for key, value in wanted.items() if before[key] != value}
+        return pos_owned_wire(desired)
+    payload: Payload = {}
+    for key, attribute, render in _WIRE_FIELDS:
+        wanted = getattr(desired, attribute)
+        before = getattr(last_pushed, attribute)
+        # Equal values always render alike; unequal ones may still (20.001 vs 20.00).
+        if wanted != before and (value := render(wanted)) != render(before):
+            payload[key] = value
+    return payload
 
 
 def create_payload(
@@ -284,6 +290,20 @@ def _when(value: datetime | None) -> str:
     # Naive values are UTC by the core's convention (never the machine's zone).
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return aware.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _as_is(value: object) -> object:
+    return value
+
+
+_WIRE_FIELDS: tuple[tuple[str, str, Callable[[Any], object]], ...] = (
+    ("regular_price", "regular_price", _price),
+    ("sale_price", "sale_price", _price),
+    (SALE_FROM_KEY, "sale_from", _when),
+    (SALE_TO_KEY, "sale_to", _when),
+    ("manage_stock", "manage_stock", _as_is),
+    ("stock_quantity", "stock_quantity", _as_is),
+)
 
 
 def _decimal_text(value: Decimal) -> str:

@@ -125,7 +125,7 @@ def plan(
     """
     planner = _Planner(links, available, existing, delist, category_ids)
     seen: set[str] = set()
-    styles: dict[str, list[PosItem]] = {}
+    styles: dict[str, list[tuple[str, PosItem]]] = {}
     for item in items:
         key = item.key
         if key in seen:
@@ -134,9 +134,9 @@ def plan(
             )
         seen.add(key)
         if item.parent_code:
-            styles.setdefault(sku_key(item.parent_code), []).append(item)
+            styles.setdefault(sku_key(item.parent_code), []).append((key, item))
         else:
-            planner.item(item)
+            planner.item(key, item)
     for style_key, variants in styles.items():
         planner.style(style_key, variants)
     if complete:
@@ -194,24 +194,24 @@ class _Planner:
 
     # -- simple items and linked variations
 
-    def item(self, item: PosItem) -> None:
-        link = self.links.get(item.key)
+    def item(self, key: str, item: PosItem) -> None:
+        link = self.links.get(key)
         if link is not None:
-            self.linked(item, link)
+            self.linked(key, item, link)
         elif not item.selected:
             self.left_alone += 1
-        elif (found := self._found(item.key)) is not None:
-            self.adopt(item, found)
+        elif (found := self._found(key)) is not None:
+            self.adopt(key, item, found)
         else:
-            desired = sync_fields(item, self.available[item.key])
-            payload = create_payload(item, self.available[item.key], self.category_ids)
-            self.creates.append(CreateDraft(item.key, item.sku, payload, desired))
+            available = self.available[key]
+            payload = create_payload(item, available, self.category_ids)
+            self.creates.append(CreateDraft(key, item.sku, payload, sync_fields(item, available)))
 
-    def linked(self, item: PosItem, link: LinkView) -> None:
+    def linked(self, key: str, item: PosItem, link: LinkView) -> None:
         if link.kind == "variable":
             self.reports.append(
                 Conflict(
-                    item.key,
+                    key,
                     link.woo_id,
                     "sku_is_style",
                     f"SKU {item.sku!r} is linked to a variable product (a style code); "
@@ -219,18 +219,18 @@ class _Planner:
                 )
             )
         elif link.state != "linked":
-            self.reports.append(SkipBroken(item.key, link.woo_id, link.state))
+            self.reports.append(SkipBroken(key, link.woo_id, link.state))
         elif not item.selected:
             self.linked_but_gone(link)
         else:
-            desired = sync_fields(item, self.available[item.key])
+            desired = sync_fields(item, self.available[key])
             if desired == link.last_pushed:
                 self.unchanged += 1
                 return
             payload = update_payload(desired, link.last_pushed)
             if payload:
                 self.updates.append(
-                    UpdateFields(item.key, link.live_id, link.woo_parent_id, payload, desired)
+                    UpdateFields(key, link.live_id, link.woo_parent_id, payload, desired)
                 )
             else:
                 self.unchanged += 1
@@ -253,11 +253,11 @@ class _Planner:
             ZeroStock(link.sku_key, link.live_id, link.woo_parent_id, payload, desired)
         )
 
-    def adopt(self, item: PosItem, found: WooView) -> None:
+    def adopt(self, key: str, item: PosItem, found: WooView) -> None:
         if found.type not in ("simple", "variation"):
             self.reports.append(
                 Conflict(
-                    item.key,
+                    key,
                     found.id,
                     f"sku_taken_by_{found.type}",
                     f"WooCommerce product {found.id} ({found.type}) already has SKU "
@@ -266,11 +266,11 @@ class _Planner:
                 )
             )
             return
-        desired = sync_fields(item, self.available[item.key])
+        desired = sync_fields(item, self.available[key])
         kind: LinkKind = "variation" if found.type == "variation" else "simple"
         parent_id = found.parent_id if kind == "variation" else None
         payload = update_payload(desired, found.owned)
-        self.adopts.append(Adopt(item.key, item.sku, found.id, kind, parent_id, payload, desired))
+        self.adopts.append(Adopt(key, item.sku, found.id, kind, parent_id, payload, desired))
 
     def _found(self, key: str) -> WooView | None:
         found = self.existing.get(key)
@@ -279,18 +279,18 @@ class _Planner:
 
     # -- styles
 
-    def style(self, style_key: str, variants: list[PosItem]) -> None:
-        pending: list[PosItem] = []
-        for variant in variants:
-            link = self.links.get(variant.key)
+    def style(self, style_key: str, variants: list[tuple[str, PosItem]]) -> None:
+        pending: list[tuple[str, PosItem]] = []
+        for key, variant in variants:
+            link = self.links.get(key)
             if link is not None:
-                self.linked(variant, link)
+                self.linked(key, variant, link)
             elif not variant.selected:
                 self.left_alone += 1
-            elif (found := self._found(variant.key)) is not None:
-                self.adopt(variant, found)
+            elif (found := self._found(key)) is not None:
+                self.adopt(key, variant, found)
             else:
-                pending.append(variant)
+                pending.append((key, variant))
         if not pending:
             return
         parent = self._style_parent(style_key, pending)
@@ -299,16 +299,16 @@ class _Planner:
             return
         if parent == "blocked":
             return  # reported by _style_parent
-        for variant in pending:
-            new = self._new_variation(variant)
+        for key, variant in pending:
+            new = self._new_variation(key, variant)
             options = {name: (value,) for name, value in variant.attributes}
             self.variable_creates.append(AddVariation(style_key, parent, new, options))
 
     def _style_parent(
-        self, style_key: str, pending: list[PosItem]
+        self, style_key: str, pending: list[tuple[str, PosItem]]
     ) -> int | Literal["new", "blocked"]:
         """The parent's id, "new" for a style to create, "blocked" (and reported)."""
-        code = pending[0].parent_code or style_key
+        code = pending[0][1].parent_code or style_key
         waiting = f"{len(pending)} new variant(s) wait"
         link = self.links.get(style_key)
         if link is not None:
@@ -344,23 +344,23 @@ class _Planner:
         )
         return "blocked"
 
-    def _new_variation(self, variant: PosItem) -> NewVariation:
-        quantity = self.available[variant.key]
+    def _new_variation(self, key: str, variant: PosItem) -> NewVariation:
+        quantity = self.available[key]
         return NewVariation(
-            variant.key,
+            key,
             variant.sku,
             create_variation_payload(variant, quantity),
             sync_fields(variant, quantity),
         )
 
-    def _create_style(self, style_key: str, pending: list[PosItem]) -> None:
-        first = pending[0]
+    def _create_style(self, style_key: str, pending: list[tuple[str, PosItem]]) -> None:
+        first = pending[0][1]
         code = first.parent_code or style_key
         # Attribute names and options compare ignoring case, as in WooCommerce's
         # matching of a variation's attributes to its parent's; first spelling wins.
         attributes: dict[str, list[str]] = {}
         spelled: dict[str, str] = {}
-        for variant in pending:
+        for _, variant in pending:
             for name, value in variant.attributes:
                 options = attributes.setdefault(spelled.setdefault(name.casefold(), name), [])
                 if value.casefold() not in {o.casefold() for o in options}:
@@ -374,5 +374,5 @@ class _Planner:
             categories=first.categories,
             category_ids=self.category_ids,
         )
-        variations = tuple(self._new_variation(v) for v in pending)
+        variations = tuple(self._new_variation(key, v) for key, v in pending)
         self.variable_creates.append(CreateVariableStyle(style_key, code, payload, variations))

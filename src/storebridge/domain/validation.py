@@ -63,7 +63,11 @@ class FeedResult:
 
     @property
     def quarantined_keys(self) -> frozenset[str]:
-        """SKU keys of quarantined rows that had a usable SKU (the planner leaves them alone)."""
+        """SKU keys of the quarantined rows: pass them to `plan(quarantined=...)`.
+
+        The planner then leaves their links alone, so a bad row does not zero
+        the stock of a product that is on the web.
+        """
         return frozenset(sku_key(q.sku) for q in self.quarantined if q.sku)
 
 

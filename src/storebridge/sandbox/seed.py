@@ -7,15 +7,16 @@ so a seeded catalogue can be queried by SKU right away.
 
 from __future__ import annotations
 
-import copy
+import json
 import sqlite3
 from dataclasses import dataclass
 
-from storebridge.sandbox.db import UNCATEGORIZED_ID
+from storebridge.sandbox.db import UNCATEGORIZED_ID, dumps
 from storebridge.sandbox.errors import WooError
 from storebridge.sandbox.formatting import format_decimal_input, sanitize_title
 from storebridge.sandbox.product_write import new_product_doc, normalise
 from storebridge.sandbox.products import ProductStore
+from storebridge.sandbox.skus import sku_key
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,32 @@ def seed_products(
     normalise(template)
     width = max(6, len(str(start + count - 1)))
     first_id = db.next_ids("post", count)
+    # One JSON template with markers, filled per row: json.dumps per product is the slow part.
+    template.update(id=-7, name="\x00name", slug="\x00slug", sku="\x00sku")
+    fmt = (
+        dumps(template)
+        .replace("{", "{{")
+        .replace("}", "}}")
+        .replace('"\\u0000name"', "{name}")
+        .replace('"\\u0000slug"', "{slug}")
+        .replace('"\\u0000sku"', "{sku}")
+        .replace('"id":-7', '"id":{id}')
+    )
+    columns = products.row({**template, "sku": "", "name": "", "slug": ""})
+    # sanitize_title(prefix + digits) == stem + digits, whatever the prefix ends with.
+    slug_stem = sanitize_title(f"Seeded product {sku_prefix}0")[:-1]
     rows = []
     for offset in range(count):
-        doc = copy.copy(template)
-        sku = f"{sku_prefix}{start + offset:0{width}d}"
-        doc["id"] = first_id + offset
-        doc["sku"] = sku
-        doc["name"] = f"Seeded product {sku}"
-        doc["slug"] = sanitize_title(doc["name"]) if status == "publish" else ""
-        rows.append(products.row(doc))
+        number = f"{start + offset:0{width}d}"
+        sku = f"{sku_prefix}{number}"
+        name = f"Seeded product {sku}"
+        slug = f"{slug_stem}{number}" if status == "publish" else ""
+        doc_json = fmt.format(
+            id=first_id + offset, name=json.dumps(name), slug=json.dumps(slug), sku=json.dumps(sku)
+        )
+        rows.append(
+            (first_id + offset, *columns[1:5], sku, sku_key(sku), name, slug, *columns[9:14], doc_json)
+        )
     try:
         db.executemany(
             "INSERT INTO products(id, kind, parent_id, type, status, sku, sku_key, name, slug, "

@@ -99,8 +99,23 @@ class LinkTable:
         return links, revived
 
 
-def load_links(session: Session, *, store: str) -> LinkTable:
-    """Every link of `store`, keyed by SKU key (one streamed query, needed columns only)."""
+def load_links(session: Session, *, store: str, keys: Collection[str] | None = None) -> LinkTable:
+    """The links of `store` (all, or those of `keys`), keyed by SKU key.
+
+    One streamed query per 500 keys (one in all for the whole table), reading
+    only the columns planning needs.
+    """
+    table = LinkTable()
+    if keys is None:
+        _load_into(table, session, store, None)
+    else:
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            _load_into(table, session, store, ordered[start : start + 500])
+    return table
+
+
+def _load_into(table: LinkTable, session: Session, store: str, keys: list[str] | None) -> None:
     c = _TABLE.c
     query = (
         select(
@@ -123,7 +138,8 @@ def load_links(session: Session, *, store: str) -> LinkTable:
         .where(c.store == store)
         .execution_options(yield_per=5000)
     )
-    table = LinkTable()
+    if keys is not None:
+        query = query.where(c.sku_key.in_(keys))
     for row in session.execute(query):
         key: str = row.sku_key
         table.links[key] = LinkView(
@@ -147,7 +163,6 @@ def load_links(session: Session, *, store: str) -> LinkTable:
             table.failures[key] = row.failures
         if row.problem:
             table.problems[key] = row.problem
-    return table
 
 
 def input_digest(item: PosItem, available: int) -> str:

@@ -146,6 +146,6 @@ async def _create_category(woo: WooClient, name: str) -> int | None:
         holder = error.data.get("resource_id")
         if error.code == "term_exists" and isinstance(holder, int):
             return holder
-        raise
+        return None  # refused (a name WordPress cannot store): the draft goes without it
     value = body.get("id") if isinstance(body, dict) else None
     return value if isinstance(value, int) else None

@@ -18,7 +18,7 @@ row ("on-hand 10 - allocated 2 - safety 1 = 7") for every stock figure sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -99,7 +99,7 @@ class DbRecorder:
         store: str,
         *,
         explain: Explainer | None = None,
-        on_hand: Mapping[str, int] | None = None,
+        on_hand: Callable[[str], int | None] | None = None,
         park_after: int = DEFAULT_PARK_AFTER,
         digest: Callable[[str], str | None] | None = None,
     ) -> None:
@@ -114,7 +114,7 @@ class DbRecorder:
         self.sessions = sessions
         self.store = store
         self.explain = explain or (lambda _key: None)
-        self.on_hand = on_hand or {}
+        self.on_hand = on_hand or (lambda _key: None)
         self.park_after = park_after
         self.digest = digest or (lambda _key: None)
 
@@ -131,11 +131,7 @@ class DbRecorder:
         with self.sessions.begin() as session:
             link_repo.upsert_links(session, store=self.store, links=new, now=now)
             link_repo.mark_pushed_many(session, store=self.store, pushed=pushed, now=now)
-            on_hand = {
-                w.sku_key: self.on_hand[w.sku_key]
-                for w in writes
-                if w.origin is not None and w.sku_key in self.on_hand
-            }
+            on_hand = {w.sku_key: self.on_hand(w.sku_key) for w in writes if w.origin is not None}
             store_on_hand(session, store=self.store, values=on_hand, now=now)
             self._history(session, [(w.sku_key, True) for w in writes if w.stock_sent])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -16,7 +16,7 @@ from storebridge.persistence.tables import Base
 from storebridge.persistence.types import utcnow
 
 
-def insert_for(session: Session, model: type[Base]) -> PgInsert | SqliteInsert:
+def insert_for(session: Session, model: type[Base] | Table) -> PgInsert | SqliteInsert:
     """An INSERT supporting ``ON CONFLICT`` for the session's backend."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -127,14 +127,13 @@ _REPAIRED = (
     "last_error",
     "updated_at",
 )
-_CHUNK = 500
 _TABLE = cast(Table, ProductLink.__table__)
 
 
 def upsert_links(
     session: Session, *, store: str, links: Iterable[NewLink], now: datetime | None = None
 ) -> int:
-    """Create or repair many links at once (one statement per 500); returns how many.
+    """Create or repair many links at once (batched multi-row statements); returns how many.
 
     Each link ends up `linked` with its failures cleared.  A link pointed at a
     different WooCommerce id forgets its last-pushed values, because nothing
@@ -161,18 +160,19 @@ def upsert_links(
         for link in links
     }
     values = list(rows.values())
-    table = _TABLE
-    for start in range(0, len(values), _CHUNK):
-        statement = insert_for(session, ProductLink).values(values[start : start + _CHUNK])
-        new = statement.excluded
-        same_product = table.c.woo_id.is_not_distinct_from(new.woo_id)
-        changes: dict[str, Any] = {name: new[name] for name in _REPAIRED}
-        changes.update(
-            {name: case((same_product, table.c[name]), else_=null()) for name in _PUSHED}
-        )
-        session.execute(
-            statement.on_conflict_do_update(index_elements=["store", "sku_key"], set_=changes),
-        )
+    if not values:
+        return 0
+    statement = insert_for(session, _TABLE)
+    new = statement.excluded
+    same_product = _TABLE.c.woo_id.is_not_distinct_from(new.woo_id)
+    changes: dict[str, Any] = {name: new[name] for name in _REPAIRED}
+    changes.update({name: case((same_product, _TABLE.c[name]), else_=null()) for name in _PUSHED})
+    # One cached statement with a parameter list: SQLAlchemy batches it into
+    # multi-row INSERTs ("insertmanyvalues") without recompiling per chunk.
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["store", "sku_key"], set_=changes),
+        values,
+    )
     return len(values)
 
 

@@ -1,0 +1,247 @@
+"""`storebridge sync products`: run the products engine now, with progress and a summary.
+
+Also the small toolkit the other product commands (`plan`, `reconcile`,
+`quarantine`) share: loading the configuration and the services, choosing the
+stores, turning database and configuration problems into a sentence saying
+what to do, and rendering a `RunReport` as a Rich table.  Commands only
+parse, call the engine and render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.errors import ConfigError
+from storebridge.persistence.repositories.locks import job_lock
+from storebridge.settings import load_settings
+from storebridge.sync.products import sync_products
+from storebridge.sync.report import RunReport
+
+__all__ = [
+    "ConfigOption",
+    "StoreOption",
+    "app",
+    "console",
+    "fail",
+    "open_services",
+    "print_problems",
+    "run_engine",
+    "store_lock",
+    "store_names",
+    "summary_table",
+]
+
+app = typer.Typer(help="Run a sync job now.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="configuration file (default: $STOREBRIDGE_CONFIG or ./storebridge.toml)",
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", "-s", help="the [stores.<name>] to use (default: every store)"),
+]
+
+#: How long a CLI run may hold a store's job lock before others may take it over.
+LOCK_TTL = timedelta(hours=2)
+
+
+def console() -> Console:
+    """A console on the current stdout (created per command, so test runners capture it)."""
+    return Console(width=max(100, Console().width), highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print `message` as an error and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=code)
+
+
+@contextmanager
+def open_services(config: Path | None) -> Iterator[Services]:
+    """Load the configuration and wire the services; configuration errors end the command."""
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    services = build_services(settings)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def run_engine(services: Services, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run an engine coroutine; a missing or unreachable database ends the command."""
+    storage = services.settings.storage
+    try:
+        return asyncio.run(work())
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise fail(
+            f"cannot use the database {storage.display_url}: {reason}; if its tables are "
+            "missing or old, run `storebridge db upgrade`"
+        ) from None
+
+
+def store_names(services: Services, store: str | None) -> list[str]:
+    """The stores a command runs for; an unknown name ends the command."""
+    try:
+        return services.store_names(store)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def store_lock(services: Services, store: str, job: str) -> Iterator[None]:
+    """Hold the store's job lock (shared with `storebridge run`) or end the command."""
+    holder = f"cli:{socket.gethostname()}:{os.getpid()}"
+    try:
+        with job_lock(services.sessions, store=store, job=job, holder=holder, ttl=LOCK_TTL) as ok:
+            if not ok:
+                raise fail(
+                    f"another StoreBridge process is running the {job} job of store {store!r}; "
+                    "wait for it to finish and try again",
+                    code=1,
+                )
+            yield
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise fail(
+            f"cannot use the database {services.settings.storage.display_url}: {reason}; "
+            "run `storebridge db upgrade` first"
+        ) from None
+
+
+_COLUMNS = (
+    ("created", "created"),
+    ("adopted", "adopted"),
+    ("updated", "updated"),
+    ("zeroed", "zeroed"),
+    ("styles", "created_style"),
+    ("variations", "created_variation"),
+    ("new variants", "added_variation"),
+    ("failed", "failed"),
+    ("parked", "parked"),
+)
+
+
+def summary_table(reports: list[RunReport], title: str) -> Table:
+    """One row per store: what the run did, its problems and its API requests."""
+    table = Table(title=title)
+    table.add_column("store")
+    table.add_column("outcome")
+    for header, _key in _COLUMNS:
+        table.add_column(header, justify="right")
+    table.add_column("waiting", justify="right")
+    table.add_column("quarantined", justify="right")
+    table.add_column("requests (read/write)", justify="right")
+    for report in reports:
+        waiting = sum(v for k, v in report.counts.items() if k.startswith("waiting_"))
+        table.add_row(
+            report.store,
+            report.outcome,
+            *(str(report.counts.get(key, 0)) for _header, key in _COLUMNS),
+            str(waiting),
+            str(len(report.quarantined)),
+            f"{report.reads}/{report.writes}",
+        )
+    return table
+
+
+def print_problems(out: Console, report: RunReport, limit: int = 20) -> None:
+    """The run's error and the items needing attention (first `limit`)."""
+    if report.error:
+        out.print(f"[bold red]{report.store}: {report.error}[/]")
+    for problem in report.problems[:limit]:
+        woo = f" (WooCommerce #{problem.woo_id})" if problem.woo_id else ""
+        out.print(f"  {report.store} {problem.kind}: {problem.sku}{woo}: {problem.detail}")
+    if len(report.problems) > limit:
+        out.print(f"  ... and {len(report.problems) - limit} more")
+    if report.quarantined:
+        out.print(
+            f"  {report.store}: {len(report.quarantined)} POS row(s) quarantined; "
+            "see `storebridge quarantine list`"
+        )
+
+
+class _Bar:
+    """Executor progress callbacks drawn as one Rich task per phase."""
+
+    def __init__(self, progress: Progress, store: str) -> None:
+        self.progress = progress
+        self.store = store
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        task = self.tasks.get(phase)
+        if task is None:
+            task = self.progress.add_task(f"{self.store}: {phase}", total=total)
+            self.tasks[phase] = task
+        self.progress.update(task, completed=done, total=total)
+
+
+@app.command("products")
+def products(
+    store: StoreOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="plan only: write nothing to WooCommerce")
+    ] = False,
+    retry_parked: Annotated[
+        bool,
+        typer.Option("--retry-parked", help="try parked items again (after fixing their cause)"),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Push new drafts, prices and stock from the POS/ERP to WooCommerce."""
+    out = console()
+    reports: list[RunReport] = []
+    with open_services(config) as services:
+        for name in store_names(services, store):
+            if dry_run:
+                run = run_engine(services, partial(sync_products, services, name, dry_run=True))
+                reports.append(run.report)
+                continue
+            with (
+                store_lock(services, name, "products"),
+                Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=out,
+                    transient=True,
+                ) as progress,
+            ):
+                bar = _Bar(progress, name)
+                work = partial(
+                    sync_products, services, name, progress=bar, retry_parked_items=retry_parked
+                )
+                run = run_engine(services, work)
+            reports.append(run.report)
+    title = "Products sync (dry run: nothing written)" if dry_run else "Products sync"
+    out.print(summary_table(reports, title))
+    for report in reports:
+        print_problems(out, report)
+    if any(report.outcome != "ok" for report in reports):
+        raise typer.Exit(code=1)

@@ -1,0 +1,112 @@
+"""Reading one store's POS feed into validated items and their available quantities.
+
+`read_feed` streams the connector's rows through `domain.validation` (in a
+worker thread: connectors are synchronous) with the store's selection mode and
+the connector's number and date formats.  `Availability` then computes, for
+every selected item, ``available = max(0, on_hand(selected locations) -
+allocated - safety)`` with its explanation, the figure the planner publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from storebridge.connectors.settings import FileFeedSettings
+from storebridge.domain.allocation import StockExplanation, explain
+from storebridge.domain.model import PosItem
+from storebridge.domain.selection import Selection
+from storebridge.domain.validation import FeedResult, validate_feed
+from storebridge.persistence.types import utcnow
+from storebridge.ports import PosReader
+from storebridge.settings import StoreSettings
+
+__all__ = ["Acknowledging", "Availability", "Feed", "is_complete", "read_feed"]
+
+
+@runtime_checkable
+class Acknowledging(Protocol):
+    """A connector whose read input must be acknowledged once processed (a drop folder)."""
+
+    def acknowledge(self) -> object:
+        """Mark the files of the last read as done."""
+        ...
+
+
+def is_complete(connector: PosReader) -> bool:
+    """Whether a read is a full snapshot (a drop folder only delivers changes)."""
+    return getattr(connector, "is_drop_folder", False) is not True
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One read of the POS: validated items, quarantined rows, and when the read began."""
+
+    result: FeedResult
+    started_at: datetime
+    complete: bool
+
+    @property
+    def items(self) -> list[PosItem]:
+        return self.result.items
+
+
+def _selection(settings: StoreSettings) -> Selection:
+    webstore = settings.webstore if settings.selection == "webstore" else None
+    return Selection(settings.selection, webstore)
+
+
+async def read_feed(connector: PosReader, settings: StoreSettings) -> Feed:
+    """Read and validate the whole feed (off the event loop)."""
+    options = settings.connector
+    decimal_comma = isinstance(options, FileFeedSettings) and options.decimal_comma
+    date_format = options.date_format if isinstance(options, FileFeedSettings) else None
+    started = utcnow()
+
+    def read() -> FeedResult:
+        return validate_feed(
+            connector.read_items(),
+            selection=_selection(settings),
+            decimal_comma=decimal_comma,
+            date_format=date_format,
+        )
+
+    result = await asyncio.to_thread(read)
+    return Feed(result, started, is_complete(connector))
+
+
+@dataclass
+class Availability:
+    """The quantity to publish per selected SKU key, with its terms."""
+
+    available: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, StockExplanation] = field(default_factory=dict)
+
+    @classmethod
+    def compute(
+        cls, items: Iterable[PosItem], allocated: Mapping[str, int], settings: StoreSettings
+    ) -> Availability:
+        """Explain every selected item's figure (design.md §4)."""
+        result = cls()
+        for item in items:
+            if not item.selected:
+                continue
+            terms = explain(
+                item.on_hand,
+                settings.locations,
+                allocated,
+                settings.safety_stock,
+                settings.safety_overrides,
+                item.key,
+            )
+            result.available[item.key] = terms.available
+            result.terms[item.key] = terms
+        return result
+
+    def explain(self, key: str) -> tuple[StockExplanation, str] | None:
+        """The terms and reason of a published figure, for the stock history."""
+        terms = self.terms.get(key)
+        return None if terms is None else (terms, f"products sync: {terms}")

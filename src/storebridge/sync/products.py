@@ -1,0 +1,296 @@
+"""The products synchronizer: POS items in, WooCommerce drafts, prices and stock out.
+
+`sync_products` runs one store through a fixed sequence of named steps:
+
+1. **read** the POS feed and validate it (`feed.read_feed`); record the
+   quarantined rows and resolve the fixed ones (`quarantine`);
+2. **load** the link table (needed columns only) and the order ledger, and
+   compute each selected item's available quantity (`feed.Availability`);
+3. **look up** the unlinked SKUs in WooCommerce (`lookup.find_existing`), so
+   existing products are adopted, never duplicated, and resolve the new
+   drafts' category names to ids;
+4. **plan** (`domain.plan.plan`, pure) and, unless it is a dry run,
+5. **execute** the plan (`executor.Executor`), which records in the link
+   table only what WooCommerce confirmed;
+6. **record** the on-hand read, the inventory snapshot (which releases
+   exported orders' allocations), the run and its request counts, and only
+   then acknowledge a drop folder's files.
+
+An idle cycle (nothing changed) makes no write request and no per-product
+read.  A dry run (`plan_products`, the `storebridge plan` command) reads
+WooCommerce but writes neither there nor in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from storebridge.bootstrap import Services, StoreServices
+from storebridge.domain.allocation import StockExplanation
+from storebridge.domain.links import LinkView
+from storebridge.domain.model import PosItem, sku_key
+from storebridge.domain.operations import Conflict, Plan, SkipBroken
+from storebridge.domain.plan import plan, unlinked_keys
+from storebridge.persistence.tables import InventorySnapshot
+from storebridge.persistence.types import utcnow
+from storebridge.sync.executor import Executor, Progress
+from storebridge.sync.feed import Acknowledging, Availability, Feed, read_feed
+from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.link_table import (
+    DEFAULT_PARK_AFTER,
+    LinkTable,
+    input_digest,
+    load_links,
+    retry_parked,
+    store_on_hand,
+    unpark,
+)
+from storebridge.sync.lookup import find_existing, resolve_categories
+from storebridge.sync.quarantine import record_quarantine
+from storebridge.sync.recorder import DbRecorder
+from storebridge.sync.report import ItemProblem, RunReport
+from storebridge.sync.runs import LedgerRefresh, run_job
+from storebridge.woocommerce import WooClient
+
+__all__ = ["LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
+
+
+@dataclass
+class ProductRun:
+    """A products run's result: its report and the plan it made."""
+
+    report: RunReport
+    plan: Plan | None = None
+
+
+async def sync_products(
+    services: Services,
+    store: str,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    refresh_ledger: LedgerRefresh | None = None,
+    retry_parked_items: bool = False,
+    park_after: int = DEFAULT_PARK_AFTER,
+) -> ProductRun:
+    """Bring WooCommerce in line with the POS for one store; see the module docstring.
+
+    Args:
+        services: the wired application (`bootstrap.build_services`).
+        store: the store name.
+        dry_run: plan only; write nothing anywhere.
+        progress: called as the executor advances (phase, done, total).
+        refresh_ledger: refreshes the order ledger right before stock is computed.
+        retry_parked_items: release every parked item first (an operator's "retry").
+        park_after: failed writes in a row after which an item is parked.
+
+    Errors that stop the run (POS unreachable, WooCommerce refusing the key...)
+    are not raised: the report's `error` says what happened and what to do.
+    """
+    synchronizer = _ProductSync(
+        services.store(store), services, dry_run, progress, refresh_ledger, park_after
+    )
+    job = "plan" if dry_run else "products"
+    result = ProductRun(RunReport(store, job, utcnow(), dry_run=dry_run))
+
+    async def body(woo: WooClient) -> None:
+        if retry_parked_items and not dry_run:
+            with services.sessions.begin() as session:
+                released = retry_parked(session, store=store)
+            result.report.counts["released"] += released
+        result.plan = await synchronizer.run(woo, result.report)
+
+    await run_job(services, store, result.report, body, record=not dry_run)
+    return result
+
+
+async def plan_products(services: Services, store: str) -> ProductRun:
+    """What a products run would do now, without writing anything (`storebridge plan`)."""
+    return await sync_products(services, store, dry_run=True)
+
+
+class _ProductSync:
+    def __init__(
+        self,
+        store: StoreServices,
+        services: Services,
+        dry_run: bool,
+        progress: Progress | None,
+        refresh_ledger: LedgerRefresh | None,
+        park_after: int,
+    ) -> None:
+        self.store = store
+        self.name = store.name
+        self.settings = store.settings
+        self.sessions = services.sessions
+        self.dry_run = dry_run
+        self.progress = progress
+        self.refresh_ledger = refresh_ledger
+        self.park_after = park_after
+
+    async def run(self, woo: WooClient, report: RunReport) -> Plan:
+        feed = await read_feed(self.store.connector, self.settings)
+        report.quarantined = list(feed.result.quarantined)
+        if self.refresh_ledger is not None and not self.dry_run:
+            await self.refresh_ledger(woo)
+        items_by_key = {item.key: item for item in feed.items}
+        with self.sessions.begin() as session:
+            if not self.dry_run:
+                update = record_quarantine(
+                    session,
+                    store=self.name,
+                    rows=feed.result.quarantined,
+                    valid_keys=items_by_key.keys(),
+                    complete=feed.complete,
+                )
+                report.counts["quarantine_resolved"] += update.resolved
+            table = load_links(session, store=self.name)
+            allocated = allocated_for_store(
+                session,
+                self.name,
+                self.settings,
+                reading_since=feed.started_at if feed.complete else None,
+            )
+        availability = Availability.compute(feed.items, allocated, self.settings)
+        links, revived = table.planning_view(items_by_key, availability.available, self.park_after)
+        if revived and not self.dry_run:
+            with self.sessions.begin() as session:
+                unpark(session, store=self.name, keys=revived)
+        the_plan = await self._plan(woo, feed, links, availability)
+        report.planned = the_plan.summary()
+        _report_waiting(the_plan, table, report)
+        if self.dry_run:
+            return the_plan
+        await self._execute(woo, the_plan, table, availability, items_by_key, report)
+        self._record_read(feed, table, availability)
+        if isinstance(self.store.connector, Acknowledging) and report.failed_items == 0:
+            # Only now are the results durable; a failed item keeps its file for the next run.
+            self.store.connector.acknowledge()
+        return the_plan
+
+    async def _plan(
+        self,
+        woo: WooClient,
+        feed: Feed,
+        links: dict[str, LinkView],
+        availability: Availability,
+    ) -> Plan:
+        keys = unlinked_keys(feed.items, links)
+        spelled: dict[str, str] = {}
+        for item in feed.items:
+            if item.key in keys:
+                spelled.setdefault(item.key, item.sku)
+            if item.parent_code and sku_key(item.parent_code) in keys:
+                spelled.setdefault(sku_key(item.parent_code), item.parent_code)
+        existing = await find_existing(woo, spelled.values()) if spelled else {}
+        names = _new_category_names(feed.items, keys, existing.keys())
+        category_ids = None
+        if names:
+            create = self.settings.create_categories and not self.dry_run
+            category_ids = await resolve_categories(woo, names, create=create)
+        return plan(
+            feed.items,
+            links,
+            available=availability.available,
+            existing=existing,
+            delist=self.settings.delist,
+            category_ids=category_ids,
+            quarantined=feed.result.quarantined_keys,
+            complete=feed.complete,
+        )
+
+    async def _execute(
+        self,
+        woo: WooClient,
+        the_plan: Plan,
+        table: LinkTable,
+        availability: Availability,
+        items_by_key: dict[str, PosItem],
+        report: RunReport,
+    ) -> None:
+        def digest(key: str) -> str | None:
+            item = items_by_key.get(key)
+            if item is None:
+                return None
+            return input_digest(item, availability.available.get(key, 0))
+
+        def on_hand(key: str) -> int | None:
+            terms = availability.terms.get(key)
+            return None if terms is None else terms.on_hand
+
+        def sku_of(key: str) -> str:
+            item = items_by_key.get(key)
+            if item is not None:
+                return item.sku
+            link = table.links.get(key)
+            return link.sku if link is not None else key
+
+        def explain(key: str) -> tuple[StockExplanation, str] | None:
+            found = availability.explain(key)
+            if found is not None:
+                return found
+            # Not selected any more: a delisting publishes 0 whatever the POS holds.
+            held = table.on_hand.get(key) or 0
+            return StockExplanation(held, 0, 0, 0), "left the selection: 0 published"
+
+        recorder = DbRecorder(
+            self.sessions,
+            self.name,
+            explain=explain,
+            on_hand=on_hand,
+            park_after=self.park_after,
+            digest=digest,
+        )
+        executor = Executor(woo, recorder, report, sku_of=sku_of, progress=self.progress)
+        await executor.apply(the_plan)
+
+    def _record_read(self, feed: Feed, table: LinkTable, availability: Availability) -> None:
+        """Store changed on-hand figures and the inventory snapshot the run applied."""
+        unselected = {item.key for item in feed.items if not item.selected}
+        changed: dict[str, int | None] = {}
+        for key, stored in table.on_hand.items():
+            terms = availability.terms.get(key)
+            if terms is None and not feed.complete and key not in unselected:
+                continue  # a delta says nothing about the items it does not carry
+            current = None if terms is None else terms.on_hand
+            if current != stored:
+                changed[key] = current
+        now = utcnow()
+        with self.sessions.begin() as session:
+            store_on_hand(session, store=self.name, values=changed, now=now)
+            if feed.complete:
+                session.add(
+                    InventorySnapshot(
+                        store=self.name,
+                        read_started_at=feed.started_at,
+                        applied_at=now,
+                        items=len(feed.items),
+                    )
+                )
+
+
+def _new_category_names(
+    items: list[PosItem], unlinked: Collection[str], existing: Collection[str]
+) -> list[str]:
+    """Category names of the items about to become new drafts."""
+    names: dict[str, str] = {}
+    for item in items:
+        if not item.selected or item.key not in unlinked or item.key in existing:
+            continue
+        for name in item.categories:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
+def _report_waiting(the_plan: Plan, table: LinkTable, report: RunReport) -> None:
+    """Links waiting for a human and SKU conflicts: shown on every run until fixed."""
+    for entry in the_plan.reports:
+        link = table.links.get(entry.sku_key)
+        sku = link.sku if link is not None else entry.sku_key
+        if isinstance(entry, SkipBroken):
+            problem = table.problems.get(entry.sku_key) or "waits for a human"
+            report.problems.append(ItemProblem(sku, entry.state, problem, entry.woo_id))
+            report.counts[f"waiting_{entry.state}"] += 1
+        elif isinstance(entry, Conflict):
+            report.problem(sku, "conflict", f"{entry.reason}: {entry.detail}", entry.woo_id)

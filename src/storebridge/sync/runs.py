@@ -1,0 +1,120 @@
+"""Running one job for one store: the run record, the client, and errors that stop it.
+
+`run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
+body, takes the client's request counters into the report, and closes the
+run with its outcome.  An error that stops the job (POS unreachable, key
+refused...) is caught and turned into `RunReport.error`, a sentence saying
+what to do next (`describe_error`); anything else is a bug, recorded as a
+failed run and raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from storebridge.bootstrap import Services
+from storebridge.errors import ConfigError, PosRejected, PosUnavailable, StoreBridgeError
+from storebridge.persistence.repositories import runs
+from storebridge.persistence.types import utcnow
+from storebridge.sync.report import RunReport
+from storebridge.woocommerce import (
+    WooAuthError,
+    WooClient,
+    WooError,
+    WooRateLimited,
+    WooServerError,
+    WooTransportError,
+)
+
+__all__ = ["LedgerRefresh", "describe_error", "run_job"]
+
+logger = logging.getLogger("storebridge.sync")
+
+#: Brings the order ledger up to date before stock is computed (the allocation engine's job).
+LedgerRefresh = Callable[[WooClient], Awaitable[object]]
+
+
+def describe_error(error: StoreBridgeError, store: str) -> str:
+    """What stopped a run, and what the operator should do about it (never a secret)."""
+    where = f"[stores.{store}.woocommerce]"
+    if isinstance(error, WooAuthError):
+        return (
+            f"WooCommerce refused the API key ({error}): check consumer_key and consumer_secret "
+            f"in {where} and that the key has read_write permission"
+        )
+    if isinstance(error, WooTransportError):
+        return (
+            f"cannot reach WooCommerce ({error}): check the url in {where} and the network; "
+            "the next run tries again"
+        )
+    if isinstance(error, WooRateLimited | WooServerError):
+        return f"WooCommerce kept failing ({error}); the next run tries again"
+    if isinstance(error, WooError):
+        return f"WooCommerce answered with an error ({error})"
+    if isinstance(error, PosUnavailable):
+        return f"the POS/ERP is unavailable ({error}); the next run tries again"
+    if isinstance(error, PosRejected):
+        return f"the POS/ERP feed was refused: {error}"
+    if isinstance(error, ConfigError):
+        return f"configuration problem: {error}"
+    return str(error)
+
+
+async def run_job(
+    services: Services,
+    store: str,
+    report: RunReport,
+    body: Callable[[WooClient], Awaitable[None]],
+    *,
+    record: bool = True,
+) -> None:
+    """Run `body` with a fresh client for `store`, filling `report` and the runs table.
+
+    Args:
+        services: the wired application.
+        store: the store name.
+        report: the report to complete (its `job` names the run).
+        body: the job itself.
+        record: write a `runs` row (False for dry runs).
+    """
+    store_services = services.store(store)
+    if record:
+        with services.sessions.begin() as session:
+            report.run_id = runs.start_run(session, store=store, job=report.job).id
+    finished = False
+    try:
+        async with store_services.woo() as woo:
+            try:
+                await body(woo)
+            finally:
+                report.add_requests(woo.stats.snapshot())
+        finished = True
+    except StoreBridgeError as error:
+        report.error = describe_error(error, store)
+        logger.warning("store %s: %s run stopped: %s", store, report.job, report.error)
+        finished = True
+    finally:
+        if not finished:  # a bug or a cancellation: the exception goes on after recording
+            report.error = "internal error: the run stopped unexpectedly (see the log)"
+        report.finished_at = utcnow()
+        if record and report.run_id is not None:
+            with services.sessions.begin() as session:
+                runs.finish_run(
+                    session,
+                    run_id=report.run_id,
+                    outcome=report.outcome,
+                    counts=report.summary_counts(),
+                    error=report.error or _first_problems(report),
+                    requests=report.requests,
+                    now=report.finished_at,
+                )
+
+
+def _first_problems(report: RunReport) -> str | None:
+    failed = [p for p in report.problems if p.kind in ("failed", "parked")]
+    if not failed:
+        return None
+    shown = "; ".join(f"{p.sku}: {p.detail}" for p in failed[:3])
+    more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
+    return f"{len(failed)} item(s) failed: {shown}{more}"

@@ -1,0 +1,98 @@
+"""Republishing stock for some SKUs without reading the POS (after an order webhook).
+
+When an order arrives, its lines become allocated in the ledger and the web
+must show less stock at once, long before the next products run.
+`push_stock` recomputes ``available = max(0, on_hand - allocated - safety)``
+for the given SKUs from the on-hand stored by the last products run and the
+ledger as it is now, and pushes only the figures that differ from the last
+push (one batch request per 100 changed SKUs, nothing when none changed).
+
+Links out of the selection have no stored on-hand and are never touched:
+a delisted product keeps its 0 (or, with ``delist = "leave"``, whatever it has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from storebridge.bootstrap import Services
+from storebridge.domain.allocation import StockExplanation
+from storebridge.domain.model import sku_key
+from storebridge.domain.operations import Plan, UpdateFields
+from storebridge.domain.ownership import update_payload
+from storebridge.persistence.types import utcnow
+from storebridge.sync.executor import Executor
+from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.link_table import load_links
+from storebridge.sync.recorder import DbRecorder
+from storebridge.sync.report import RunReport
+from storebridge.sync.runs import LedgerRefresh, run_job
+from storebridge.woocommerce import WooClient
+
+__all__ = ["push_stock"]
+
+
+async def push_stock(
+    services: Services,
+    store: str,
+    sku_keys: Collection[str] | None = None,
+    *,
+    refresh_ledger: LedgerRefresh | None = None,
+) -> RunReport:
+    """Push the current available quantity of `sku_keys` (all linked SKUs when None).
+
+    Args:
+        services: the wired application.
+        store: the store name.
+        sku_keys: the SKUs whose allocation changed (any spelling; compared as keys).
+        refresh_ledger: refreshes the order ledger first (skip it when the caller
+            just did, e.g. right after recording a webhook's order).
+
+    Returns:
+        The run's report; ``counts["updated"]`` is the number of figures pushed.
+    """
+    settings = services.store(store).settings
+    report = RunReport(store, "stock", utcnow())
+    keys = None if sku_keys is None else {sku_key(k) for k in sku_keys}
+
+    async def body(woo: WooClient) -> None:
+        if refresh_ledger is not None:
+            await refresh_ledger(woo)
+        with services.sessions.begin() as session:
+            table = load_links(session, store=store, keys=keys)
+            allocated = allocated_for_store(session, store, settings)
+        terms: dict[str, StockExplanation] = {}
+        updates: list[UpdateFields] = []
+        for key, link in table.links.items():
+            on_hand = table.on_hand.get(key)
+            last = link.last_pushed
+            if link.state != "linked" or link.kind == "variable" or on_hand is None:
+                continue
+            if last is None:
+                continue  # never pushed: the next products run creates or adopts it
+            held = allocated.get(key, 0)
+            safety = settings.safety_for(link.sku)
+            available = max(0, on_hand - held - safety)
+            desired = replace(last, manage_stock=True, stock_quantity=available)
+            payload = update_payload(desired, last)
+            if payload:
+                terms[key] = StockExplanation(on_hand, held, safety, available)
+                updates.append(
+                    UpdateFields(key, link.live_id, link.woo_parent_id, payload, desired)
+                )
+        report.counts["checked"] += len(table.links)
+
+        def explain(key: str) -> tuple[StockExplanation, str] | None:
+            found = terms.get(key)
+            return None if found is None else (found, f"stock push: {found}")
+
+        recorder = DbRecorder(services.sessions, store, explain=explain)
+        links = table.links
+        executor = Executor(
+            woo, recorder, report, sku_of=lambda key: links[key].sku if key in links else key
+        )
+        await executor.apply(Plan(updates=tuple(updates)))
+
+    await run_job(services, store, report, body)
+    return report
