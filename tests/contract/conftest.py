@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.contract.contract_support import API, Store, credentials_for
 
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
@@ -28,7 +29,6 @@ from storebridge.sandbox import (
     SandboxConfig,
     create_sandbox_app,
 )
-from tests.contract.contract_support import API, Store, credentials_for
 
 SANDBOX_BASE = "https://shop.test"
 

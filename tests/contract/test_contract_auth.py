@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, create_sandbox_app
 from tests.contract.conftest import sandbox_only
 from tests.contract.contract_support import API, OAuth1QueryAuth, Store, oauth_signature
+
+from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, create_sandbox_app
 
 
 async def test_a_request_without_credentials_cannot_list(store: Store) -> None:
@@ -95,7 +95,5 @@ def test_the_oauth_signature_matches_the_reference_vector() -> None:
         ("oauth_signature_method", "HMAC-SHA256"),
         ("oauth_timestamp", "1700000000"),
     ]
-    signature = oauth_signature(
-        "GET", "http://shop.test/wp-json/wc/v3/products", params, "cs_test"
-    )
+    signature = oauth_signature("GET", "http://shop.test/wp-json/wc/v3/products", params, "cs_test")
     assert signature == "uRjG22IFUNp7CWOuDW5eKKUdFOE6eDi2na17xP//S0s="

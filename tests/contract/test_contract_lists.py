@@ -30,7 +30,7 @@ async def test_sku_filter_is_exact_case_insensitive_and_takes_a_comma_list(store
 
 
 async def test_modified_after_is_strict_and_read_in_gmt(store: Store) -> None:
-    first, second, third = await _three(store)
+    _, second, third = await _three(store)
     cursor = second["date_modified_gmt"]
     response = await store.client.get(
         "/products",

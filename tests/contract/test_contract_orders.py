@@ -22,7 +22,9 @@ async def _stocked(store: Store, label: str, stock: int = 50) -> dict[str, Any]:
 
 
 async def _stock(store: Store, product_id: int) -> int:
-    response = await store.client.get(f"/products/{product_id}", params={"_fields": "stock_quantity"})
+    response = await store.client.get(
+        f"/products/{product_id}", params={"_fields": "stock_quantity"}
+    )
     value: int = response.json()["stock_quantity"]
     return value
 

@@ -55,9 +55,7 @@ async def test_prices_must_be_strings_but_garbage_strings_are_stored_empty(store
 
 async def test_a_sale_price_above_the_regular_price_is_silently_dropped(store: Store) -> None:
     product = await _product(store, "SALE", regular_price="10.00")
-    response = await store.client.put(
-        f"/products/{product['id']}", json={"sale_price": "15.00"}
-    )
+    response = await store.client.put(f"/products/{product['id']}", json={"sale_price": "15.00"})
     assert response.status_code == 200
     assert response.json()["sale_price"] == "" and response.json()["price"] == "10.00"
 
@@ -65,7 +63,9 @@ async def test_a_sale_price_above_the_regular_price_is_silently_dropped(store: S
 async def test_stock_status_follows_the_quantity_and_manage_stock_false_nulls_it(
     store: Store,
 ) -> None:
-    product = await _product(store, "STK", regular_price="5.00", manage_stock=True, stock_quantity=5)
+    product = await _product(
+        store, "STK", regular_price="5.00", manage_stock=True, stock_quantity=5
+    )
     path = f"/products/{product['id']}"
     zero = (await store.client.put(path, json={"stock_quantity": 0})).json()
     assert zero["stock_status"] == "outofstock"
@@ -107,7 +107,9 @@ async def test_unknown_ids_are_404_on_get_and_400_on_put(store: Store) -> None:
     assert (put.status_code, put.json()["code"]) == (400, "woocommerce_rest_product_invalid_id")
 
 
-async def test_delete_trashes_then_410_and_a_trashed_sku_still_blocks_creation(store: Store) -> None:
+async def test_delete_trashes_then_410_and_a_trashed_sku_still_blocks_creation(
+    store: Store,
+) -> None:
     product = await _product(store, "TRASH", status="publish")
     path = f"/products/{product['id']}"
     trashed = await store.client.delete(path)

@@ -32,7 +32,10 @@ async def _tee(store: Store) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 {
                     "regular_price": "11.00",
                     "sale_price": "9.00",
-                    "attributes": [{"name": "Size", "option": "M"}, {"name": "Color", "option": "Red"}],
+                    "attributes": [
+                        {"name": "Size", "option": "M"},
+                        {"name": "Color", "option": "Red"},
+                    ],
                 },
             ]
         },

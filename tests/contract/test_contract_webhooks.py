@@ -11,7 +11,7 @@ from tests.contract.conftest import sandbox_only
 from tests.contract.contract_support import Store
 
 LISTENER = "http://127.0.0.1:9/contract-listener"
-SECRET = "whsec_contract"  # noqa: S105
+SECRET = "whsec_contract"
 
 
 async def test_a_webhook_never_echoes_its_secret(store: Store) -> None:

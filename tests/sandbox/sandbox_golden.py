@@ -86,7 +86,7 @@ DATE_KEYS = (
     "date_paid_gmt",
     "date_completed_gmt",
 )
-WEBHOOK_SECRET = "whsec_realwoo_test"  # noqa: S105 - the public secret of the captures
+WEBHOOK_SECRET = "whsec_realwoo_test"
 
 
 def golden_files() -> list[Path]:
@@ -164,9 +164,9 @@ class IdMap:
         if isinstance(value, dict):
             result = {}
             for k, v in value.items():
-                if k == "value" and value.get("key") == "_refunded_item_id":
-                    result[k] = str(self.get("order_item", _int(v)))
-                elif k == "display_value" and value.get("key") == "_refunded_item_id":
+                if (k == "value" and value.get("key") == "_refunded_item_id") or (
+                    k == "display_value" and value.get("key") == "_refunded_item_id"
+                ):
                     result[k] = str(self.get("order_item", _int(v)))
                 else:
                     result[k] = self.translate(v, LIST_SPACES.get(k, space), k)
@@ -196,7 +196,9 @@ class IdMap:
     def translate_text(self, text: str) -> str:
         """Rewrite ids inside URLs and texts."""
         for pattern, space in URL_SPACES:
-            text = pattern.sub(lambda m, s=space: m.group(1) + str(self.get(s, int(m.group(2)))), text)
+            text = pattern.sub(
+                lambda m, s=space: m.group(1) + str(self.get(s, int(m.group(2)))), text
+            )
         return text
 
 
@@ -214,9 +216,11 @@ def golden_moment(body: Any) -> datetime | None:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in DATE_KEYS and isinstance(value, str):
-                    found.append(value)
-                elif key == "date_created" and "date_created_gmt" not in node and isinstance(value, str):
+                if (key in DATE_KEYS and isinstance(value, str)) or (
+                    key == "date_created"
+                    and "date_created_gmt" not in node
+                    and isinstance(value, str)
+                ):
                     found.append(value)
                 else:
                     walk(value)

@@ -39,7 +39,9 @@ def oauth_params(
         ("oauth_timestamp", str(timestamp if timestamp is not None else int(time.time()))),
     ]
     sign_with = algorithm if algorithm in ("HMAC-SHA1", "HMAC-SHA256") else "HMAC-SHA256"
-    params.append(("oauth_signature", signature(sign_with, secret, base_string(method, url, params))))
+    params.append(
+        ("oauth_signature", signature(sign_with, secret, base_string(method, url, params)))
+    )
     return params
 
 
@@ -64,7 +66,9 @@ def test_the_signature_base_string_matches_the_reference_vector() -> None:
         "%26oauth_nonce%3Dabc123%26oauth_signature_method%3DHMAC-SHA256%26oauth_timestamp"
         "%3D1700000000%26per_page%3D2"
     )
-    assert signature("HMAC-SHA256", "cs_test", text) == "uRjG22IFUNp7CWOuDW5eKKUdFOE6eDi2na17xP//S0s="
+    assert (
+        signature("HMAC-SHA256", "cs_test", text) == "uRjG22IFUNp7CWOuDW5eKKUdFOE6eDi2na17xP//S0s="
+    )
 
 
 @pytest.mark.parametrize("algorithm", ["HMAC-SHA256", "HMAC-SHA1"])
@@ -97,10 +101,22 @@ async def test_a_stale_timestamp_is_refused(http_client: httpx.AsyncClient) -> N
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda p: [(k, "ck_nobody" if k == "oauth_consumer_key" else v) for k, v in p], "Consumer key is invalid."),
-        (lambda p: [(k, "x" + v if k == "oauth_signature" else v) for k, v in p], "Invalid signature - provided signature does not match."),
-        (lambda p: [(k, "PLAINTEXT" if k == "oauth_signature_method" else v) for k, v in p], "Invalid signature - signature method is invalid."),
-        (lambda p: [(k, v) for k, v in p if k != "oauth_nonce"], "Missing OAuth parameter oauth_nonce"),
+        (
+            lambda p: [(k, "ck_nobody" if k == "oauth_consumer_key" else v) for k, v in p],
+            "Consumer key is invalid.",
+        ),
+        (
+            lambda p: [(k, "x" + v if k == "oauth_signature" else v) for k, v in p],
+            "Invalid signature - provided signature does not match.",
+        ),
+        (
+            lambda p: [(k, "PLAINTEXT" if k == "oauth_signature_method" else v) for k, v in p],
+            "Invalid signature - signature method is invalid.",
+        ),
+        (
+            lambda p: [(k, v) for k, v in p if k != "oauth_nonce"],
+            "Missing OAuth parameter oauth_nonce",
+        ),
     ],
 )
 async def test_oauth_failures_are_reported_as_woocommerce_does(
@@ -149,11 +165,11 @@ async def test_behind_a_tls_proxy_basic_auth_works_over_plain_http() -> None:
     app = create_sandbox_app(SandboxConfig(assume_https=True))
     transport = httpx.ASGITransport(app=app)
     auth = (DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET)
-    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test", auth=auth) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://shop.test", auth=auth
+    ) as client:
         behind_proxy = await client.get(f"{API}/products")
-        told_plain = await client.get(
-            f"{API}/products", headers={"X-Forwarded-Proto": "http"}
-        )
+        told_plain = await client.get(f"{API}/products", headers={"X-Forwarded-Proto": "http"})
         created = await client.post(f"{API}/products", json={"name": "linked"})
     app.state.sandbox.close()
     assert behind_proxy.status_code == 200
@@ -161,7 +177,9 @@ async def test_behind_a_tls_proxy_basic_auth_works_over_plain_http() -> None:
     assert created.json()["_links"]["self"][0]["href"].startswith("https://shop.test/")
 
 
-async def test_x_forwarded_proto_is_ignored_without_the_switch(http_client: httpx.AsyncClient) -> None:
+async def test_x_forwarded_proto_is_ignored_without_the_switch(
+    http_client: httpx.AsyncClient,
+) -> None:
     response = await http_client.get(
         f"{API}/products",
         headers={"X-Forwarded-Proto": "https"},

@@ -60,15 +60,30 @@ def test_the_shopper_and_merchant_commands_drive_a_running_sandbox() -> None:
         assert ordered.exit_code == 0, ordered.output
         order_id = ordered.output.split()[1]
         assert "processing" in ordered.output
-        changed = runner.invoke(app, ["sandbox", "order-status", "--url", url, order_id, "completed"])
+        changed = runner.invoke(
+            app, ["sandbox", "order-status", "--url", url, order_id, "completed"]
+        )
         assert changed.output.strip() == f"order {order_id} completed"
         edited = runner.invoke(
             app,
-            ["sandbox", "edit-product", "--url", url, "--sku", "SEED-000001", "--price", "7.50", "--stock", "3"],
+            [
+                "sandbox",
+                "edit-product",
+                "--url",
+                url,
+                "--sku",
+                "SEED-000001",
+                "--price",
+                "7.50",
+                "--stock",
+                "3",
+            ],
         )
         assert edited.exit_code == 0, edited.output
         assert "price 7.50 stock 3" in edited.output
-        refused = runner.invoke(app, ["sandbox", "order-status", "--url", url, "999999", "completed"])
+        refused = runner.invoke(
+            app, ["sandbox", "order-status", "--url", url, "999999", "completed"]
+        )
         assert refused.exit_code == 1
         counters = httpx.get(f"{url}/_sandbox/counters").json()
         assert counters["total"] == 0  # the control plane is not counted

@@ -15,7 +15,9 @@ from storebridge.sandbox import Sandbox
 @pytest.fixture
 async def control(sandbox_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=sandbox_app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://shop.test/_sandbox") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="https://shop.test/_sandbox"
+    ) as client:
         yield client
 
 

@@ -25,7 +25,9 @@ async def test_a_queued_429_carries_retry_after_and_then_the_store_answers(
     assert (await sandbox_client.get("/products")).status_code == 200
 
 
-@pytest.mark.parametrize(("kind", "content_type"), [("500", "json"), ("502", "html"), ("503", "html")])
+@pytest.mark.parametrize(
+    ("kind", "content_type"), [("500", "json"), ("502", "html"), ("503", "html")]
+)
 async def test_server_errors_come_as_a_host_would_send_them(
     sandbox: Sandbox, sandbox_client: httpx.AsyncClient, kind: str, content_type: str
 ) -> None:
@@ -58,7 +60,9 @@ async def test_drop_after_applies_the_write_but_loses_the_answer(
     assert [p["sku"] for p in listed.json()] == ["HALF"]
 
 
-async def test_a_stalled_request_times_out(sandbox: Sandbox, sandbox_client: httpx.AsyncClient) -> None:
+async def test_a_stalled_request_times_out(
+    sandbox: Sandbox, sandbox_client: httpx.AsyncClient
+) -> None:
     sandbox.faults.configure(FaultConfig(timeout_seconds=0))
     sandbox.faults.fail_next("timeout", 1)
     with pytest.raises(httpx.ReadTimeout) as raised:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from storebridge.sandbox import ManualClock, Sandbox
+from storebridge.sandbox import ManualClock, Sandbox, SandboxConfig
 
 
 async def _create(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +72,9 @@ async def test_a_variation_without_own_stock_uses_and_moves_the_parents(
         f"/products/{parent['id']}/variations",
         {"regular_price": "5.00", "attributes": [{"name": "color", "option": "Red"}]},
     )
-    read = (await sandbox_client.get(f"/products/{parent['id']}/variations/{variation['id']}")).json()
+    read = (
+        await sandbox_client.get(f"/products/{parent['id']}/variations/{variation['id']}")
+    ).json()
     assert (read["manage_stock"], read["stock_quantity"]) == ("parent", 9)
     order = await _create(
         sandbox_client,
@@ -156,10 +159,16 @@ async def test_a_variation_cannot_be_edited_through_the_products_route(
     parent = await _create(
         sandbox_client,
         "/products",
-        {"name": "V", "type": "variable", "attributes": [{"name": "S", "options": ["1"], "variation": True}]},
+        {
+            "name": "V",
+            "type": "variable",
+            "attributes": [{"name": "S", "options": ["1"], "variation": True}],
+        },
     )
     variation = await _create(
-        sandbox_client, f"/products/{parent['id']}/variations", {"attributes": [{"name": "S", "option": "1"}]}
+        sandbox_client,
+        f"/products/{parent['id']}/variations",
+        {"attributes": [{"name": "S", "option": "1"}]},
     )
     response = await sandbox_client.put(f"/products/{variation['id']}", json={"name": "x"})
     assert (response.status_code, response.json()["code"]) == (
@@ -199,3 +208,16 @@ async def test_order_notes_record_status_changes_and_need_force_to_delete(
     assert mine["author"] == "admin"
     refused = await sandbox_client.delete(f"/orders/{order['id']}/notes/{mine['id']}")
     assert refused.json()["message"] == "Webhooks do not support trashing."
+
+
+def test_a_file_backed_sandbox_keeps_its_state_across_restarts(tmp_path: Path) -> None:
+    path = str(tmp_path / "sandbox.db")
+    first = Sandbox(SandboxConfig(db_path=path))
+    created = first.products.create({"name": "kept", "sku": "KEEP-1"})
+    first.close()
+    second = Sandbox(SandboxConfig(db_path=path))
+    try:
+        assert second.products.by_sku("keep-1")["id"] == created["id"]  # type: ignore[index]
+        assert second.products.create({"name": "next"})["id"] == created["id"] + 1
+    finally:
+        second.close()

@@ -67,7 +67,12 @@ def test_validation_reports_every_bad_argument_with_wordpress_wording() -> None:
 
 def test_a_sale_needs_a_lower_price_and_an_open_window() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    doc = {"regular_price": "10", "sale_price": "10", "date_on_sale_from": None, "date_on_sale_to": None}
+    doc = {
+        "regular_price": "10",
+        "sale_price": "10",
+        "date_on_sale_from": None,
+        "date_on_sale_to": None,
+    }
     assert not is_on_sale(doc, now)
     doc["sale_price"] = "9"
     assert is_on_sale(doc, now)

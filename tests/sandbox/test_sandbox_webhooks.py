@@ -13,7 +13,7 @@ import httpx
 
 from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sign
 
-SECRET = "whsec_demo"  # noqa: S105
+SECRET = "whsec_demo"
 URL = "http://listener.test/hooks"
 
 
@@ -71,7 +71,7 @@ async def test_trashing_sends_deleted_with_the_id_only_and_force_delete_sends_no
     await sandbox_client.delete(f"/products/{first['id']}")
     await sandbox_client.delete(f"/products/{second['id']}", params={"force": "true"})
     sandbox.flush_webhooks()
-    assert [r.content for r in deliveries[1:]] == [f"{{\"id\":{first['id']}}}".encode()]
+    assert [r.content for r in deliveries[1:]] == [f'{{"id":{first["id"]}}}'.encode()]
 
 
 async def test_a_paused_webhook_receives_nothing(
@@ -89,8 +89,12 @@ async def test_order_events_cover_checkout_status_changes_and_refunds(
 ) -> None:
     await _hook(sandbox_client, "order.created")
     await _hook(sandbox_client, "order.updated")
-    product = (await sandbox_client.post("/products", json={"name": "P", "regular_price": "4.00"})).json()
-    order = sandbox.place_order({"line_items": [{"product_id": product["id"]}], "status": "processing"})
+    product = (
+        await sandbox_client.post("/products", json={"name": "P", "regular_price": "4.00"})
+    ).json()
+    order = sandbox.place_order(
+        {"line_items": [{"product_id": product["id"]}], "status": "processing"}
+    )
     sandbox.flush_webhooks()
     assert sorted(_topics(deliveries)[2:]) == ["order.created", "order.updated"]
     assert json.loads(deliveries[-1].content)["created_via"] == "checkout"

@@ -20,7 +20,14 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from storebridge.bootstrap import Services, build_services
-from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument, RawItem, SourceRef
+from storebridge.domain.model import (
+    CreditDocument,
+    CustomerDoc,
+    OrderDocument,
+    RawItem,
+    Scalar,
+    SourceRef,
+)
 from storebridge.persistence.tables import ProductLink
 from storebridge.ports import WriteReceipt
 from storebridge.retry import RetryPolicy
@@ -46,9 +53,9 @@ async def no_sleep(_seconds: float) -> None:
 
 
 def raw(
-    sku: str,
-    price: str = "10.00",
-    stock: int = 5,
+    sku: Scalar,
+    price: Scalar = "10.00",
+    stock: Scalar = 5,
     *,
     line: int = 1,
     source: str = "fake:items",

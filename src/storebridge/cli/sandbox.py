@@ -154,7 +154,9 @@ def edit_product(
     }
     if stock is not None:
         changes.update(manage_stock=True, stock_quantity=stock)
-    body = _control(url, "POST", "/products/edit", {"id": product_id, "sku": sku, "changes": changes})
+    body = _control(
+        url, "POST", "/products/edit", {"id": product_id, "sku": sku, "changes": changes}
+    )
     typer.echo(
         f"product {body['id']} {body['sku']} price {body['price']} "
         f"stock {body['stock_quantity']} {body['status']}"

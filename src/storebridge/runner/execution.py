@@ -35,12 +35,21 @@ from storebridge.bootstrap import Services
 from storebridge.persistence.repositories import locks, runs
 from storebridge.persistence.repositories.runs import RunOutcome
 from storebridge.persistence.tables import Run
-from storebridge.runner.api_usage import ApiUsage, collecting
+from storebridge.runner.api_usage import API_REQUESTS, ApiUsage, collecting
 from storebridge.runner.clock import Clock
 from storebridge.runner.jobs import Job, JobResult
 from storebridge.runner.schedule import due_at
 
-__all__ = ["INTERRUPTED", "Busy", "Execution", "NotDue", "Ran", "execute"]
+__all__ = [
+    "INTERRUPTED",
+    "Busy",
+    "Execution",
+    "NotDue",
+    "Ran",
+    "execute",
+    "last_started",
+    "latest",
+]
 
 logger = logging.getLogger("storebridge.runner")
 
@@ -75,6 +84,12 @@ class NotDue:
 Execution = Ran | Busy | NotDue
 
 
+def latest(*moments: datetime | None) -> datetime | None:
+    """The latest of the known moments (None when none is known)."""
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
 def last_started(services: Services, store: str, job: str) -> datetime | None:
     """When the newest run of `job` for `store` started, if it ever ran."""
     with services.sessions() as session:
@@ -95,6 +110,7 @@ async def execute(
     clock: Clock,
     lock_ttl: timedelta,
     interval: timedelta | None = None,
+    ran_at: datetime | None = None,
 ) -> Execution:
     """Run `job` for `store` under its lock (see the module docstring).
 
@@ -106,6 +122,8 @@ async def execute(
         clock: time source for the lock, the run log and the heartbeat.
         lock_ttl: how long the lock lasts without renewal (renewed every third).
         interval: when given, skip the run if it ran less than this long ago.
+        ran_at: when this runner last started the job (engines that log their run
+            under another name leave no trace of it under the job's own name).
     """
     owner = f"{holder}/{job.name}/{uuid.uuid4().hex[:8]}"
     lock = job.lock_name
@@ -119,7 +137,8 @@ async def execute(
     try:
         _close_orphans(services, store, job.name, clock.now())
         if interval is not None:
-            due = due_at(last_started(services, store, job.name), interval, clock.now())
+            last = latest(last_started(services, store, job.name), ran_at)
+            due = due_at(last, interval, clock.now())
             if due > clock.now():
                 return NotDue(due)
         heartbeat = asyncio.create_task(_heartbeat(services, store, lock, owner, lock_ttl, clock))
@@ -177,13 +196,20 @@ def _record(
             # The engine closed its row already; only the request totals are added.
             run = session.get(Run, run_id)
             if run is not None:
-                run.counts = {**run.counts, **usage.counts()}
+                run.counts = {**run.counts, **result.extra_counts, **usage.counts()}
             return
+        # Requests already logged on engine rows written during the job are not counted twice.
+        logged = sum(
+            sum(int(n) for n in (row.requests or {}).values())
+            for row in session.scalars(select(Run).where(Run.id.in_(result.run_ids)))
+        )
+        api = usage.counts()
+        api[API_REQUESTS] = max(0, api[API_REQUESTS] - logged)
         runs.finish_run(
             session,
             run_id=run_id,
             outcome=result.outcome,
-            counts={**result.counts, **usage.counts()},
+            counts={**result.counts, **result.extra_counts, **api},
             error=result.error,
             requests=dict(result.requests) or usage.by_endpoint(),
             now=clock.now(),

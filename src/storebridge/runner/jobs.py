@@ -12,32 +12,45 @@ orders, reconcile) share the ``catalog`` lock of a store, so a stock push
 never interleaves with a products run computing the same figures; the export
 writes only to the POS and runs under its own lock.
 
-`default_jobs()` wires the sync engines.  Each engine records its own run
-(`sync.runs.run_job`), so the runner only adds the API usage to that row.
+`default_jobs()` wires the sync engines.  Products, export and reconcile
+record their own run (`sync.runs.run_job`); the runner adds the API usage to
+that row.  The orders job (one allocation cycle,
+`sync.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
+stock push it makes leaves its own ``stock`` row, listed in `run_ids`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select
 
 from storebridge.bootstrap import Services
+from storebridge.errors import StoreBridgeError
 from storebridge.persistence.repositories.runs import RunOutcome
+from storebridge.persistence.tables import ProductLink
+from storebridge.sync.allocation import ledger_refresher, refresh_and_push
+from storebridge.sync.export import export_orders
+from storebridge.sync.products import sync_products
+from storebridge.sync.reconcile import reconcile
 from storebridge.sync.report import RunReport
+from storebridge.sync.runs import describe_error
 
 __all__ = [
+    "DRAFTS",
     "JOB_NAMES",
     "Job",
     "JobFn",
     "JobResult",
-    "combine",
+    "count_drafts",
     "default_jobs",
 ]
 
 #: The periodic jobs, in the order the overview lists them.
 JOB_NAMES: tuple[str, ...] = ("products", "orders", "export", "reconcile")
-
-_SEVERITY: dict[RunOutcome, int] = {"ok": 0, "partial": 1, "failed": 2}
+#: Count added to reconcile runs: drafts StoreBridge created that are still unpublished.
+DRAFTS = "drafts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +58,8 @@ class JobResult:
     """What one execution of a job did, for the run log.
 
     `run_ids` lists the runs rows the engine wrote itself; when it is empty
-    the runner writes the row from this result.
+    the runner writes the row from this result.  `extra_counts` are figures
+    the runner measured besides the engine (added to the engine's row too).
     """
 
     outcome: RunOutcome = "ok"
@@ -53,6 +67,7 @@ class JobResult:
     requests: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
     run_ids: tuple[int, ...] = ()
+    extra_counts: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_report(cls, report: RunReport) -> JobResult:
@@ -64,29 +79,6 @@ class JobResult:
             error=report.error,
             run_ids=() if report.run_id is None else (report.run_id,),
         )
-
-
-def combine(results: Iterable[JobResult]) -> JobResult:
-    """One result for a job made of several engine runs: the worst outcome, summed counts."""
-    items = list(results)
-    if not items:
-        return JobResult()
-    outcome = max((r.outcome for r in items), key=_SEVERITY.__getitem__)
-    counts: dict[str, int] = {}
-    requests: dict[str, int] = {}
-    for result in items:
-        for key, value in result.counts.items():
-            counts[key] = counts.get(key, 0) + value
-        for key, value in result.requests.items():
-            requests[key] = requests.get(key, 0) + value
-    errors = [r.error for r in items if r.error]
-    return JobResult(
-        outcome=outcome,
-        counts=counts,
-        requests=requests,
-        error="; ".join(errors) if errors else None,
-        run_ids=tuple(run_id for r in items for run_id in r.run_ids),
-    )
 
 
 #: Runs a job for one store: (services, store name) -> what it did.
@@ -117,15 +109,76 @@ class Job:
 
 
 async def _products(services: Services, store: str) -> JobResult:
-    from storebridge.sync.products import sync_products
-
-    run = await sync_products(services, store)
+    run = await sync_products(services, store, refresh_ledger=ledger_refresher(services, store))
     return JobResult.from_report(run.report)
+
+
+async def _orders(services: Services, store: str) -> JobResult:
+    """One allocation cycle: refresh the ledger, release, push the stock that moved."""
+    try:
+        cycle = await refresh_and_push(services, store)
+    except StoreBridgeError as error:
+        return JobResult(outcome="failed", error=describe_error(error, store))
+    refresh = cycle.refresh
+    counts = {
+        "orders_new": refresh.count("new"),
+        "orders_changed": refresh.count("changed"),
+        "released": len(cycle.released),
+        "skus": len(cycle.skus),
+    }
+    if cycle.push is None:
+        return JobResult(counts=counts)
+    pushed = JobResult.from_report(cycle.push)
+    counts["stock_pushed"] = cycle.push.counts.get("updated", 0)
+    return replace(pushed, counts=counts, requests={})
+
+
+async def _export(services: Services, store: str) -> JobResult:
+    return JobResult.from_report(await export_orders(services, store))
+
+
+async def _reconcile(services: Services, store: str) -> JobResult:
+    report = await reconcile(services, store, refresh_ledger=ledger_refresher(services, store))
+    result = JobResult.from_report(report)
+    if report.error is not None:
+        return result
+    return replace(result, extra_counts={DRAFTS: await count_drafts(services, store)})
+
+
+async def count_drafts(services: Services, store: str) -> int:
+    """How many products StoreBridge created are still drafts in WooCommerce.
+
+    One paged read of the store's drafts (ids only): merchants publish what
+    they want, so drafts are few, and the figure tells them what is waiting.
+    """
+    with services.sessions() as session:
+        created = set(
+            session.scalars(
+                select(ProductLink.woo_id).where(
+                    ProductLink.store == store,
+                    ProductLink.origin == "created",
+                    ProductLink.state == "linked",
+                    ProductLink.woo_parent_id.is_(None),
+                    ProductLink.woo_id.is_not(None),
+                )
+            )
+        )
+    if not created:
+        return 0
+    drafts = 0
+    async with services.store(store).woo() as woo:
+        async for item in woo.iter_items("/products", {"status": "draft"}, fields=["id"]):
+            if int(item["id"]) in created:
+                drafts += 1
+    return drafts
 
 
 def default_jobs() -> dict[str, Job]:
     """The engines StoreBridge ships, keyed by job name."""
     jobs = [
         Job("products", _products, lock="catalog", records_runs=True),
+        Job("orders", _orders, lock="catalog"),
+        Job("export", _export, records_runs=True),
+        Job("reconcile", _reconcile, lock="catalog", records_runs=True),
     ]
     return {job.name: job for job in jobs}

@@ -33,7 +33,15 @@ from datetime import datetime, timedelta
 from storebridge.bootstrap import Services
 from storebridge.runner.api_usage import instrument
 from storebridge.runner.clock import Clock, SystemClock
-from storebridge.runner.execution import Busy, Execution, NotDue, execute, last_started
+from storebridge.runner.execution import (
+    Busy,
+    Execution,
+    NotDue,
+    Ran,
+    execute,
+    last_started,
+    latest,
+)
 from storebridge.runner.jobs import Job, default_jobs
 from storebridge.runner.schedule import JobKey, due_at, intervals, wait_seconds
 
@@ -88,6 +96,7 @@ class Scheduler:
         )
         self.intervals = intervals(services.settings, self.jobs, names)
         self.next_due: dict[JobKey, datetime] = {}
+        self.last_start: dict[JobKey, datetime] = {}
         self.running: set[JobKey] = set()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -149,9 +158,10 @@ class Scheduler:
         interval = self.intervals[key]
         while not self.stopping:
             try:
-                due = due_at(
-                    last_started(self.services, key.store, key.job), interval, self.clock.now()
+                last = latest(
+                    last_started(self.services, key.store, key.job), self.last_start.get(key)
                 )
+                due = due_at(last, interval, self.clock.now())
                 self.next_due[key] = due
                 wait = wait_seconds(due, self.clock.now())
                 if wait > 0:
@@ -167,6 +177,7 @@ class Scheduler:
                         clock=self.clock,
                         lock_ttl=self.lock_ttl,
                         interval=interval,
+                        ran_at=self.last_start.get(key),
                     )
                 finally:
                     self.running.discard(key)
@@ -174,7 +185,9 @@ class Scheduler:
                 logger.exception("%s: scheduling failed; retrying in %s", key, ERROR_RETRY)
                 await self._sleep(ERROR_RETRY.total_seconds())
                 continue
-            if isinstance(outcome, Busy):
+            if isinstance(outcome, Ran):
+                self.last_start[key] = outcome.started_at
+            elif isinstance(outcome, Busy):
                 logger.debug("%s: held by %s; retrying soon", key, outcome.holder)
                 await self._sleep(self.busy_retry.total_seconds())
             elif isinstance(outcome, NotDue):

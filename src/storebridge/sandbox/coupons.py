@@ -117,21 +117,18 @@ class CouponStore:
         return before
 
     def render(self, doc: Doc, base_url: str) -> dict[str, Any]:
-        """A coupon as the REST API returns it."""
-        body = {key: value for key, value in doc.items() if key != "id"}
-        ordered: dict[str, Any] = {"id": doc["id"], "code": doc["code"], "amount": doc["amount"]}
-        ordered["status"] = doc["status"]
+        """A coupon as the REST API returns it (golden 057's key order)."""
+        body: dict[str, Any] = {"id": doc["id"], "code": doc["code"], "amount": doc["amount"]}
+        body["status"] = doc["status"]
         for key in ("date_created", "date_modified"):
-            ordered[key] = doc[key]
-            ordered[f"{key}_gmt"] = doc[key]
-        for key, value in body.items():
-            if key not in ordered and key not in ("date_expires",):
-                ordered[key] = value
-            if key == "description":
-                ordered["date_expires"] = None
-                ordered["date_expires_gmt"] = None
-        ordered["_links"] = links(base_url, f"/coupons/{doc['id']}", "/coupons")
-        return ordered
+            body[key] = body[f"{key}_gmt"] = doc[key]
+        body["discount_type"] = doc["discount_type"]
+        body["description"] = doc["description"]
+        body["date_expires"] = body["date_expires_gmt"] = doc["date_expires"]
+        skipped = set(body) | {"id"}
+        body.update({key: value for key, value in doc.items() if key not in skipped})
+        body["_links"] = links(base_url, f"/coupons/{doc['id']}", "/coupons")
+        return body
 
     def _save(self, doc: Doc) -> None:
         self._db.execute("UPDATE coupons SET doc = ? WHERE id = ?", (dumps(doc), doc["id"]))

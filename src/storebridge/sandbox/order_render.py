@@ -20,15 +20,6 @@ Doc = dict[str, Any]
 
 EDITABLE = ("pending", "on-hold", "auto-draft")
 PAYABLE = ("pending", "failed", "checkout-draft")
-_MONEY = (
-    "discount_total",
-    "discount_tax",
-    "shipping_total",
-    "shipping_tax",
-    "cart_tax",
-    "total",
-    "total_tax",
-)
 
 
 class OrderRenderer:

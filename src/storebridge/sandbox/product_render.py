@@ -90,10 +90,10 @@ class ProductRenderer:
         return {
             "id": doc["id"],
             "type": "variation",
-            "date_created": wp_date_text(doc["date_created"]),
-            "date_created_gmt": wp_date_text(doc["date_created"]),
-            "date_modified": wp_date_text(doc["date_modified"]),
-            "date_modified_gmt": wp_date_text(doc["date_modified"]),
+            "date_created": doc["date_created"],
+            "date_created_gmt": doc["date_created"],
+            "date_modified": doc["date_modified"],
+            "date_modified_gmt": doc["date_modified"],
             "description": description,
             "permalink": self.permalink(doc, base_url),
             "sku": doc["sku"] or parent.get("sku", ""),
@@ -221,10 +221,10 @@ class ProductRenderer:
             "name": doc["name"],
             "slug": doc["slug"],
             "permalink": self.permalink(doc, base_url),
-            "date_created": wp_date_text(doc["date_created"]),
-            "date_created_gmt": wp_date_text(doc["date_created"]),
-            "date_modified": wp_date_text(doc["date_modified"]),
-            "date_modified_gmt": wp_date_text(doc["date_modified"]),
+            "date_created": doc["date_created"],
+            "date_created_gmt": doc["date_created"],
+            "date_modified": doc["date_modified"],
+            "date_modified_gmt": doc["date_modified"],
             "type": doc["type"],
             "status": doc["status"],
             "featured": doc["featured"],
@@ -288,11 +288,6 @@ class ProductRenderer:
         if parent is not None and parent["manage_stock"]:
             return "parent", parent["stock_quantity"], parent["stock_status"]
         return False, None, doc["stock_status"]
-
-
-def wp_date_text(value: str | None) -> str | None:
-    """Stored dates are already in the REST format."""
-    return value
 
 
 def _sale_dates(doc: Doc) -> dict[str, str | None]:

@@ -79,7 +79,16 @@ def seed_products(
             id=first_id + offset, name=json.dumps(name), slug=json.dumps(slug), sku=json.dumps(sku)
         )
         rows.append(
-            (first_id + offset, *columns[1:5], sku, sku_key(sku), name, slug, *columns[9:14], doc_json)
+            (
+                first_id + offset,
+                *columns[1:5],
+                sku,
+                sku_key(sku),
+                name,
+                slug,
+                *columns[9:14],
+                doc_json,
+            )
         )
     try:
         db.executemany(

@@ -92,7 +92,7 @@ class LedgerChange:
 class RefreshResult:
     """What a ledger refresh saw."""
 
-    changes: list[LedgerChange] = field(default_factory=list)
+    changes: list[LedgerChange] = field(default_factory=list)  # new and changed orders only
     requests: int = 0
 
     @property
@@ -228,7 +228,9 @@ def record_order(
     if status_before is None or [*old_lines] != [*new_lines]:
         _replace_lines(session, store, order, new_lines)
     if order.status != status_before:
-        session.add(OrderStatusChange(store=store, woo_order_id=order_id, status=order.status, at=at))
+        session.add(
+            OrderStatusChange(store=store, woo_order_id=order_id, status=order.status, at=at)
+        )
     if edited:
         note_order_edit(session, store=store, order_id=order_id, status=order.status)
     return _change(order_id, status_before, order.status, old_lines, new_lines, edited)
@@ -391,12 +393,17 @@ async def _sweep(
             if moment is not None:
                 records.append((int(item["id"]), moment))
         step = sweep.receive(records)
-        fresh = {record_id for record_id, _ in step.fresh}
+        # Every body read at or after the cursor is recorded, not only the cursor's "fresh"
+        # ones: an order modified twice in one second keeps its (id, second), so only its
+        # content tells the second change apart, and recording is idempotent by content.
+        # A "beyond" page is only proof that the clock moved on; it is read again next.
+        process = bodies if sweep.phase != "beyond" else []
         now = utcnow()
         with sessions.begin() as session:
-            for item in bodies:
-                if int(item["id"]) in fresh:
-                    result.changes.append(record_order(session, store=store, raw=item, now=now))
+            for item in process:
+                change = record_order(session, store=store, raw=item, now=now)
+                if change.outcome in ("new", "changed"):
+                    result.changes.append(change)
             _save_cursor(session, store, stream, step.sweep.cursor, now)
         if step.done:
             return

@@ -40,8 +40,8 @@ from storebridge.domain.model import (
     sku_key,
 )
 from storebridge.errors import ExportError, TotalsMismatch
-from storebridge.woocommerce import LineItem, Order
 from storebridge.woocommerce import Address as WooAddress
+from storebridge.woocommerce import LineItem, Order
 from storebridge.woocommerce.payloads import GmtDateTime, Money, WooModel
 
 __all__ = [

@@ -290,7 +290,8 @@ def _report_waiting(the_plan: Plan, table: LinkTable, report: RunReport) -> None
         sku = link.sku if link is not None else entry.sku_key
         if isinstance(entry, SkipBroken):
             problem = table.problems.get(entry.sku_key) or "waits for a human"
-            report.problems.append(ItemProblem(sku, entry.state, problem, entry.woo_id))
+            detail = f"{entry.state}: {problem}"
+            report.problems.append(ItemProblem(sku, "waiting", detail, entry.woo_id))
             report.counts[f"waiting_{entry.state}"] += 1
         elif isinstance(entry, Conflict):
             report.problem(sku, "conflict", f"{entry.reason}: {entry.detail}", entry.woo_id)

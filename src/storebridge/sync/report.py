@@ -28,7 +28,7 @@ class ItemProblem:
     """One item that did not go through, or waits for a human."""
 
     sku: str
-    kind: str  # failed | parked | broken | deleted | conflict | skipped
+    kind: str  # this run: failed | parked | broken | deleted | conflict; earlier: waiting
     detail: str
     woo_id: int | None = None
 

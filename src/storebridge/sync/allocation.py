@@ -1,0 +1,179 @@
+"""The allocation engine: keep WooCommerce's stock in step with the order ledger (design.md §4).
+
+`refresh_and_push` is one allocation cycle for a store:
+
+1. **refresh** the order ledger (`ledger.refresh_ledger`: orders modified
+   since the cursor), right before pushing, to keep the overwrite window small;
+2. **release** exported orders whose sale the POS on-hand now includes: an
+   inventory snapshot whose read *started* after the export was acknowledged
+   has been applied (the products run records those snapshots in
+   ``inventory_snapshots``); the export gets ``released_at``;
+3. **forget** the last pushed stock of SKUs whose WooCommerce stock
+   WooCommerce moved by itself (a line's ``_reduced_stock`` changed: an order
+   was paid, cancelled, restocked...).  What StoreBridge last pushed is then no
+   longer what WooCommerce holds, so the next push must send the figure even
+   if it equals the previous one (woocommerce-rest-api.md §6.8);
+4. **push** the available quantity of the SKUs whose allocation may have
+   changed (`sync.stock.push_stock`, which writes only figures that differ).
+
+`allocated` itself is never stored: `ledger_view.allocated_for_store`
+recomputes it from the ledger, so replays cannot count twice.  The same
+steps 2-3 run when a webhook is ingested (`webhook_ingest`) and before a
+products run computes stock (`ledger_refresher`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storebridge.bootstrap import Services
+from storebridge.persistence.tables import Export, OrderLine, ProductLink
+from storebridge.persistence.types import utcnow
+from storebridge.sync.ledger import RefreshResult, refresh_ledger
+from storebridge.sync.ledger_view import latest_snapshot_start
+from storebridge.sync.report import RunReport
+from storebridge.sync.stock import push_stock
+from storebridge.woocommerce import WooClient
+
+__all__ = [
+    "AllocationCycle",
+    "forget_pushed_stock",
+    "ledger_refresher",
+    "refresh_and_push",
+    "release_exported",
+    "settle_ledger",
+]
+
+
+@dataclass
+class AllocationCycle:
+    """What one allocation cycle did."""
+
+    refresh: RefreshResult = field(default_factory=RefreshResult)
+    released: set[int] = field(default_factory=set)  # order ids released in this cycle
+    skus: set[str] = field(default_factory=set)  # SKU keys handed to the stock push
+    push: RunReport | None = None
+
+    @property
+    def pushed(self) -> int:
+        """Stock figures written to WooCommerce."""
+        return 0 if self.push is None else self.push.counts.get("updated", 0)
+
+
+def release_exported(
+    session: Session, *, store: str, now: datetime | None = None
+) -> dict[int, set[str]]:
+    """Mark exported orders whose sale a later inventory read includes as released.
+
+    Returns the released order ids with their SKU keys.  The release itself
+    is already visible to `allocated_for_store` (it compares the times); the
+    mark keeps the record for the dashboard and makes the rule explicit.
+    """
+    snapshot = latest_snapshot_start(session, store=store)
+    if snapshot is None:
+        return {}
+    order_ids = session.scalars(
+        select(Export.woo_order_id).where(
+            Export.store == store,
+            Export.exported_at.is_not(None),
+            Export.released_at.is_(None),
+            Export.exported_at < snapshot,
+        )
+    ).all()
+    if not order_ids:
+        return {}
+    session.execute(
+        update(Export)
+        .where(Export.store == store, Export.woo_order_id.in_(order_ids))
+        # updated_at is the exporter's order version: leave it as it is.
+        .values(released_at=now or utcnow(), updated_at=Export.updated_at)
+    )
+    released: dict[int, set[str]] = {order_id: set() for order_id in order_ids}
+    lines = session.execute(
+        select(OrderLine.woo_order_id, OrderLine.sku_key).where(
+            OrderLine.store == store,
+            OrderLine.woo_order_id.in_(order_ids),
+            OrderLine.sku_key.is_not(None),
+        )
+    )
+    for order_id, key in lines:
+        released[order_id].add(key)
+    return released
+
+
+def forget_pushed_stock(session: Session, *, store: str, sku_keys: Collection[str]) -> int:
+    """WooCommerce moved these SKUs' stock by itself: the last push no longer holds.
+
+    Clearing ``pushed_stock`` makes the next push (stock push or products
+    run) send the computed figure whatever it was before; it is an absolute
+    value, so sending it again is always safe.  Returns the links touched.
+    """
+    keys = sorted(set(sku_keys))
+    touched = 0
+    for start in range(0, len(keys), 500):
+        result = session.execute(
+            update(ProductLink)
+            .where(
+                ProductLink.store == store,
+                ProductLink.sku_key.in_(keys[start : start + 500]),
+                ProductLink.pushed_stock.is_not(None),
+            )
+            .values(pushed_stock=None)
+        )
+        touched += int(getattr(result, "rowcount", 0) or 0)
+    return touched
+
+
+def settle_ledger(
+    sessions: sessionmaker[Session], store: str, stock_moved: Collection[str]
+) -> dict[int, set[str]]:
+    """Steps 2 and 3 of the cycle in one transaction; returns the released orders."""
+    with sessions.begin() as session:
+        released = release_exported(session, store=store)
+        if stock_moved:
+            forget_pushed_stock(session, store=store, sku_keys=stock_moved)
+    return released
+
+
+async def refresh_and_push(
+    services: Services, store: str, *, since: datetime | None = None
+) -> AllocationCycle:
+    """One allocation cycle for `store` (see the module docstring).
+
+    Args:
+        services: the wired application.
+        store: the store name.
+        since: where the very first ledger read starts (None: every order).
+    """
+    cycle = AllocationCycle()
+    async with services.store(store).woo() as woo:
+        cycle.refresh = await refresh_ledger(services.sessions, store, woo, since=since)
+    released = settle_ledger(services.sessions, store, cycle.refresh.stock_moved)
+    cycle.released = set(released)
+    cycle.skus = cycle.refresh.skus | {key for keys in released.values() for key in keys}
+    if cycle.skus:
+        cycle.push = await push_stock(services, store, sorted(cycle.skus))
+    return cycle
+
+
+def ledger_refresher(
+    services: Services, store: str, *, since: datetime | None = None
+) -> Callable[[WooClient], Awaitable[RefreshResult]]:
+    """The ``refresh_ledger`` hook of `sync_products` / `push_stock` for `store`.
+
+    It refreshes the ledger with the run's own client, then releases and
+    forgets as an allocation cycle does, so the figures computed right after
+    are current.
+    """
+
+    async def refresh(woo: WooClient) -> RefreshResult:
+        result = await refresh_ledger(services.sessions, store, woo, since=since)
+        settle_ledger(services.sessions, store, result.stock_moved)
+        return result
+
+    return refresh

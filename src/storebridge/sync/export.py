@@ -1,0 +1,332 @@
+"""The export engine: each completed order reaches the POS/ERP exactly once (design.md §5).
+
+`export_orders` runs one store through fixed steps:
+
+1. **observe** every ledger order the exporter has not judged in its current
+   version (`domain.export_state.observe`): an order whose status is one of
+   the store's ``export_statuses`` (default ``completed``; a custom
+   ``shipped`` works the same) becomes ``eligible``;
+2. **export** each due order: ``find_document(key)`` first, so a crash
+   between the POS write and the local record never makes a second invoice;
+   then the customer (`upsert_customer`, matched by e-mail) and the order
+   (`write_order`), both under the key ``"<store>:<order id>"``; the record
+   becomes ``exported(pos_ref)`` with the acknowledgement time;
+3. **credit** exported orders that were refunded or cancelled since: one
+   credit document per WooCommerce refund (key ``...:credit:<refund id>``)
+   and one for a cancellation (``...:credit:cancel``), each written once.
+
+Failures never stop the run: `PosUnavailable` (and other transient connector
+or OS errors) schedule a retry with capped exponential backoff and park the
+order after ``export_max_attempts``; `PosRejected` and `ExportError` (a
+document that does not balance, say) park it at once with the error.
+Parked orders wait for `retry_export` (``storebridge orders retry``) or
+`skip_export`.  An order whose lines or total change after export goes under
+``review`` (the ledger notices, see `export_records.note_order_edit`).
+
+Connectors are synchronous and are called through `asyncio.to_thread`.  Two
+clocks are used on purpose: `now` (injectable) schedules retries, while the
+acknowledgement time is always the wall clock, because the allocation engine
+compares it with when POS inventory reads started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storebridge.bootstrap import Services
+from storebridge.domain.export_state import (
+    BackoffPolicy,
+    ExportRecord,
+    ExportState,
+    due,
+    failed,
+    observe,
+    retry_now,
+    skip,
+    succeeded,
+)
+from storebridge.errors import ConnectorError, ExportError, PosRejected
+from storebridge.persistence.tables import Credit, Export
+from storebridge.persistence.tables import Order as OrderRow
+from storebridge.persistence.types import utcnow
+from storebridge.ports import PosConnector
+from storebridge.sync.export_credits import CreditWriter
+from storebridge.sync.export_records import (
+    NEEDS_LOOK,
+    load_export,
+    parked,
+    record_of,
+    save_export,
+)
+from storebridge.sync.order_mapping import map_order, order_key, order_skus
+from storebridge.sync.report import RunReport
+from storebridge.sync.runs import run_job
+from storebridge.woocommerce import Order, WooClient
+
+__all__ = [
+    "DEFAULT_BACKOFF_BASE_S",
+    "ExportCandidate",
+    "export_orders",
+    "policy_for",
+    "retry_export",
+    "skip_export",
+]
+
+DEFAULT_BACKOFF_BASE_S = 60.0
+
+#: Failures worth a retry: the POS was unreachable or a file/database was busy.
+_TRANSIENT: tuple[type[BaseException], ...] = (ConnectorError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCandidate:
+    """A ledger order the exporter must judge in this run."""
+
+    order_id: int
+    status: str
+    version: datetime
+    record: ExportRecord | None
+    payload: str
+
+
+def policy_for(max_attempts: int, base_s: float = DEFAULT_BACKOFF_BASE_S) -> BackoffPolicy:
+    """The store's retry policy: `max_attempts` tries, doubling from `base_s` up to 6 hours."""
+    return BackoffPolicy(max_attempts=max_attempts, base_s=base_s, cap_s=max(base_s, 6 * 3600.0))
+
+
+def _candidates(
+    session: Session, store: str, only: Collection[int] | None
+) -> list[ExportCandidate]:
+    query = (
+        select(OrderRow, Export)
+        .outerjoin(
+            Export,
+            (Export.store == OrderRow.store) & (Export.woo_order_id == OrderRow.woo_order_id),
+        )
+        .where(OrderRow.store == store)
+        .where(
+            Export.id.is_(None)
+            | Export.state.in_((ExportState.ELIGIBLE.value, ExportState.FAILED.value))
+            | (OrderRow.updated_at > Export.updated_at)
+        )
+        .order_by(OrderRow.date_modified_gmt, OrderRow.woo_order_id)
+    )
+    if only is not None:
+        query = query.where(OrderRow.woo_order_id.in_(list(only)))
+    return [
+        ExportCandidate(
+            order.woo_order_id,
+            order.status,
+            order.updated_at,
+            None if export is None else record_of(export),
+            order.payload,
+        )
+        for order, export in session.execute(query).tuples()
+    ]
+
+
+class _Exporter:
+    """One export run of one store (the steps of the module docstring)."""
+
+    def __init__(
+        self,
+        services: Services,
+        store: str,
+        report: RunReport,
+        now: datetime,
+        policy: BackoffPolicy,
+    ) -> None:
+        self.sessions = services.sessions
+        self.store = store
+        self.settings = services.store(store).settings
+        self.connector: PosConnector = services.store(store).connector
+        self.report = report
+        self.now = now
+        self.policy = policy
+
+    async def run(self, woo: WooClient, only: Collection[int] | None) -> None:
+        with self.sessions.begin() as session:
+            candidates = _candidates(session, self.store, only)
+        credits = CreditWriter(
+            self.sessions, self.store, self.connector, woo, self.report, self.policy.max_attempts
+        )
+        for candidate in candidates:
+            record = candidate.record
+            if record is not None and record.state in (ExportState.EXPORTED, ExportState.REVIEW):
+                again = await credits.settle(candidate.order_id, candidate.payload, record)
+                with self.sessions.begin() as session:
+                    save_export(
+                        session,
+                        store=self.store,
+                        order_id=candidate.order_id,
+                        record=record,
+                        version=NEEDS_LOOK if again else candidate.version,
+                    )
+                continue
+            observed = observe(record, candidate.status, self.settings.export_statuses)
+            # Saved even when unchanged: it records the order version now judged.
+            self._save(candidate, observed)
+            if due(observed, self.now):
+                await self._export(candidate, observed)
+
+    def _save(self, candidate: ExportCandidate, record: ExportRecord, **extra: Any) -> None:
+        with self.sessions.begin() as session:
+            save_export(
+                session,
+                store=self.store,
+                order_id=candidate.order_id,
+                record=record,
+                version=candidate.version,
+                **extra,
+            )
+
+    async def _export(self, candidate: ExportCandidate, record: ExportRecord) -> None:
+        order_id = candidate.order_id
+        key = order_key(self.store, order_id)
+        try:
+            existing = await asyncio.to_thread(self.connector.find_document, key)
+            if existing is not None:
+                # Written before a crash (or by a concurrent run): record it, write nothing.
+                self._save(candidate, succeeded(record, existing, utcnow()))
+                self.report.counts["exported"] += 1
+                self.report.counts["already_in_pos"] += 1
+                return
+            order = Order.model_validate(json.loads(candidate.payload))
+            skus = order_skus(order)
+            known = await asyncio.to_thread(self.connector.known_skus, skus) if skus else set()
+            document = map_order(order, store=self.store, known_skus=known)
+            await asyncio.to_thread(self.connector.upsert_customer, document.customer)
+            receipt = await asyncio.to_thread(self.connector.write_order, document)
+        except (PosRejected, ExportError) as error:
+            self._fail(candidate, record, str(error), park=True)
+            return
+        except _TRANSIENT as error:
+            self._fail(candidate, record, _describe(error), park=False)
+            return
+        acked = utcnow()
+        self._save(
+            candidate,
+            succeeded(record, receipt.pos_ref, acked),
+            customer_ref=receipt.customer_ref,
+            flags=document.flags,
+            document_total=document.total,
+        )
+        self.report.counts["exported"] += 1
+        for flag in document.flags:
+            self.report.problem(f"order {order_id}", "flagged", flag)
+
+    def _fail(
+        self, candidate: ExportCandidate, record: ExportRecord, error: str, *, park: bool
+    ) -> None:
+        after = failed(record, error, self.now, self.policy)
+        if park:
+            after = parked(after)
+        self._save(candidate, after)
+        kind = "parked" if after.parked else "failed"
+        detail = error if after.parked else f"{error} (retry at {after.next_retry_at})"
+        self.report.problem(f"order {candidate.order_id}", kind, detail)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+async def export_orders(
+    services: Services,
+    store: str,
+    *,
+    now: datetime | None = None,
+    order_ids: Collection[int] | None = None,
+    policy: BackoffPolicy | None = None,
+    record_run: bool = True,
+) -> RunReport:
+    """Export the store's due orders and credits; see the module docstring.
+
+    Args:
+        services: the wired application.
+        store: the store name.
+        now: the scheduling clock (retries due at or before it are attempted).
+        order_ids: only judge these WooCommerce order ids.
+        policy: retry policy (default: the store's ``export_max_attempts``, from 60 s).
+        record_run: write a `runs` row for this run.
+
+    Returns:
+        The run's report: ``counts["exported"]``, ``["credits"]``, and one problem per
+        failed, parked or flagged order.
+    """
+    settings = services.store(store).settings
+    report = RunReport(store, "export", utcnow())
+    exporter = _Exporter(
+        services, store, report, now or utcnow(), policy or policy_for(settings.export_max_attempts)
+    )
+
+    async def body(woo: WooClient) -> None:
+        await exporter.run(woo, order_ids)
+
+    await run_job(services, store, report, body, record=record_run)
+    return report
+
+
+def _require(session: Session, store: str, order_id: int) -> tuple[Export, OrderRow]:
+    export = load_export(session, store=store, order_id=order_id)
+    order = session.scalars(
+        select(OrderRow).where(OrderRow.store == store, OrderRow.woo_order_id == order_id)
+    ).one_or_none()
+    if export is None or order is None:
+        raise ExportError(
+            f"order {order_id} of store {store!r} is not in the export ledger; run "
+            "`storebridge orders refresh` first, or check the order id"
+        )
+    return export, order
+
+
+def retry_export(session: Session, *, store: str, order_id: int) -> ExportRecord:
+    """A human's "retry": a failed or parked order (and its failed credits) go again.
+
+    Raises:
+        ExportError: the order is unknown, or in a state that cannot be retried.
+    """
+    export, order = _require(session, store, order_id)
+    record = record_of(export)
+    credits = session.scalars(
+        select(Credit).where(
+            Credit.store == store,
+            Credit.woo_order_id == order_id,
+            Credit.state.in_(("failed", "parked")),
+        )
+    ).all()
+    for credit in credits:
+        credit.state = "pending"
+    if record.state is ExportState.FAILED:
+        record = retry_now(record)
+    elif not credits:
+        raise ExportError(f"order {order_id} is {record.state.value}, not failed: nothing to retry")
+    save_export(session, store=store, order_id=order_id, record=record, version=order.updated_at)
+    if credits:
+        # Credits are settled when the exporter looks at the order again.
+        export.updated_at = NEEDS_LOOK
+    return record
+
+
+def skip_export(session: Session, *, store: str, order_id: int, reason: str) -> ExportRecord:
+    """Never export this order; the reason is shown on the dashboard and by the CLI.
+
+    Raises:
+        ExportError: the order is unknown or already exported.
+    """
+    export, order = _require(session, store, order_id)
+    try:
+        record = skip(record_of(export), reason)
+    except ValueError as error:
+        raise ExportError(f"order {order_id}: {error}") from None
+    save_export(session, store=store, order_id=order_id, record=record, version=order.updated_at)
+    return record

@@ -1,0 +1,140 @@
+"""Webhook ingest: a verified ``order.*`` delivery reaches the ledger and the web stock at once.
+
+The HTTP receiver (web layer) verifies the signature on the raw body, answers
+pings, and hands every signed delivery to `ingest_webhook`, which
+
+1. records the delivery once in ``webhook_deliveries`` **in the same
+   transaction** as its effect on the ledger, so a crash cannot leave a
+   delivery marked as seen but not applied, and a redelivery changes nothing;
+2. applies the body through `ledger.apply_webhook` (the same code path as
+   polling: an older body than the ledger's is ignored, the same body twice is
+   a no-op), then releases exported orders and forgets pushed stock that
+   WooCommerce moved by itself (`allocation.settle_ledger`);
+3. pushes stock for the order's SKUs right away (`sync.stock.push_stock`),
+   so the shop shows the allocation within seconds, not at the next run.
+
+WooCommerce's ``X-WC-Webhook-Delivery-ID`` is a hash of the webhook id and
+the time, so two different deliveries in the same second can share it
+(woocommerce-rest-api.md §8.2).  The recorded id therefore also carries a
+digest of the body: a true redelivery (same id, same body) is recognised,
+two distinct events are both applied.  Either way the ledger is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from storebridge.bootstrap import Services
+from storebridge.persistence.repositories import webhooks as delivery_repo
+from storebridge.persistence.types import utcnow
+from storebridge.sync.allocation import settle_ledger
+from storebridge.sync.ledger import LedgerChange, apply_webhook
+from storebridge.sync.report import RunReport
+from storebridge.sync.stock import push_stock
+
+__all__ = ["IngestOutcome", "IngestResult", "WebhookDelivery", "delivery_key", "ingest_webhook"]
+
+IngestOutcome = Literal["applied", "unchanged", "stale", "duplicate", "ignored"]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """A delivery whose signature the receiver has already verified."""
+
+    topic: str  # X-WC-Webhook-Topic, e.g. "order.updated"
+    resource_id: int | None  # the order id (body "id"), when known
+    body: bytes | Mapping[str, Any]  # the raw body, or its decoded JSON object
+    delivery_id: str  # X-WC-Webhook-Delivery-ID
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What became of one delivery."""
+
+    outcome: IngestOutcome
+    change: LedgerChange | None = None
+    push: RunReport | None = None
+
+    @property
+    def pushed(self) -> int:
+        """Stock figures written to WooCommerce because of this delivery."""
+        return 0 if self.push is None else self.push.counts.get("updated", 0)
+
+
+def _decoded(body: bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
+    if isinstance(body, bytes | bytearray):
+        raw = bytes(body)
+        parsed = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    else:
+        parsed = dict(body)
+        raw = json.dumps(parsed, sort_keys=True, separators=(",", ":"), default=str).encode()
+    if not isinstance(parsed, dict):
+        raise ValueError("a webhook body must be a JSON object")
+    return parsed, raw
+
+
+def delivery_key(delivery_id: str, raw_body: bytes) -> str:
+    """The id a delivery is recorded under: WooCommerce's id plus a digest of the body."""
+    digest = hashlib.sha256(raw_body).hexdigest()[:16]
+    return f"{delivery_id.strip()[:100]}:{digest}"
+
+
+async def ingest_webhook(
+    services: Services,
+    store: str,
+    delivery: WebhookDelivery,
+    *,
+    now: datetime | None = None,
+    push: bool = True,
+) -> IngestResult:
+    """Record, apply and act on one verified delivery; see the module docstring.
+
+    Args:
+        services: the wired application.
+        store: the store the delivery was addressed to.
+        delivery: the verified delivery.
+        now: the time of receipt (aware; the wall clock by default).
+        push: push stock for the affected SKUs right away.
+
+    Raises:
+        ValueError: the body is not a JSON object (or an order body lacks its id).
+    """
+    at = now or utcnow()
+    body, raw = _decoded(delivery.body)
+    key = delivery_key(delivery.delivery_id, raw)
+    resource_id = delivery.resource_id
+    if resource_id is None and isinstance(body.get("id"), int):
+        resource_id = body["id"]
+    with services.sessions.begin() as session:
+        fresh = delivery_repo.record_delivery(
+            session,
+            store=store,
+            delivery_id=key,
+            topic=delivery.topic,
+            resource_id=resource_id,
+            now=at,
+        )
+        if not fresh:
+            return IngestResult("duplicate")
+        change = apply_webhook(session, store=store, topic=delivery.topic, body=body, now=at)
+        outcome: IngestOutcome
+        if change is None:
+            outcome = "ignored"
+        elif change.outcome == "stale":
+            outcome = "stale"
+        elif change.outcome == "unchanged":
+            outcome = "unchanged"
+        else:
+            outcome = "applied"
+        delivery_repo.mark_processed(session, store=store, delivery_id=key, outcome=outcome, now=at)
+    if change is None or outcome != "applied":
+        return IngestResult(outcome, change)
+    released = settle_ledger(services.sessions, store, change.stock_moved)
+    skus = set(change.skus) | {sku for keys in released.values() for sku in keys}
+    report = await push_stock(services, store, sorted(skus)) if push and skus else None
+    return IngestResult(outcome, change, report)

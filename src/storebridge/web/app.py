@@ -1,0 +1,97 @@
+"""`create_web_app(services)`: the dashboard, the webhook receiver and the probes, as one app.
+
+Server-rendered pages (Jinja2, a little CSS, no JavaScript build), a signed
+session cookie keyed by ``[web].secret_key``, CSRF tokens on every form.  Any
+page or action requested without a session is answered ``303`` to
+``/login``.  ``/webhooks/...``, ``/healthz``, ``/metrics`` and ``/static``
+are open (the webhook receiver authenticates each delivery by its signature).
+
+When a `Scheduler` is given, the app's lifespan runs it: it starts with the
+server and is stopped gracefully (runs in flight finish) when the server shuts
+down, which is how `storebridge run` ties them together.  Nothing is built at
+import time; tests create an app per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from storebridge.bootstrap import Services
+from storebridge.runner.scheduler import Scheduler
+from storebridge.sync.webhook_ingest import ingest_webhook
+from storebridge.web.deps import LoginRequired, build_templates, login_redirect
+from storebridge.web.routes import actions, auth, health, pages, webhooks
+from storebridge.web.routes.webhooks import WebhookIngest
+
+__all__ = ["SESSION_COOKIE", "create_web_app"]
+
+SESSION_COOKIE = "storebridge_session"
+SESSION_MAX_AGE_S = 12 * 3600
+STATIC_DIR = Path(__file__).with_name("static")
+
+
+def create_web_app(
+    services: Services,
+    *,
+    scheduler: Scheduler | None = None,
+    ingest: WebhookIngest | None = None,
+    https_only: bool = False,
+    shutdown_grace_s: float | None = None,
+) -> FastAPI:
+    """Build the web app.
+
+    Args:
+        services: the wired application.
+        scheduler: run it for the app's lifetime (`storebridge run`).
+        ingest: processes verified webhook deliveries (default: the order ledger
+            and stock push of `sync.webhook_ingest`).
+        https_only: mark the session cookie Secure (behind TLS).
+        shutdown_grace_s: how long runs in flight may take at shutdown before being
+            interrupted (None: as long as they need).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop(grace=shutdown_grace_s)
+
+    app = FastAPI(
+        title="StoreBridge",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.services = services
+    app.state.scheduler = scheduler
+    app.state.ingest = ingest or ingest_webhook
+    app.state.templates = build_templates()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=services.settings.web.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=https_only,
+    )
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return login_redirect(exc.next_path)
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (health, webhooks, auth, actions, pages):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,183 @@
+"""Products and quarantine pages: links by SKU, one SKU's story, invalid POS rows.
+
+A product page answers "why is stock 7": the link (which WooCommerce product,
+in which state), what was last pushed, the explanation of the figure as it
+stands now (stored on-hand - allocated - safety = available) and the history
+of every figure computed for the SKU (`stock_history`), plus the orders
+holding units of it.
+
+Names live in WooCommerce and the POS, not in StoreBridge's database, so the
+name search asks WooCommerce (`search_names`); everything else is local.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from storebridge.domain.allocation import StockExplanation
+from storebridge.domain.model import sku_key
+from storebridge.persistence.tables import (
+    Order,
+    OrderLine,
+    ProductLink,
+    QuarantineRow,
+    StockHistory,
+)
+from storebridge.settings import StoreSettings
+from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.woocommerce import WooClient
+
+__all__ = [
+    "PAGE_SIZE",
+    "HoldingOrder",
+    "ProductDetail",
+    "find_links",
+    "open_quarantine",
+    "product_detail",
+    "search_names",
+]
+
+PAGE_SIZE = 50
+_HISTORY = 50
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_links(
+    session: Session,
+    *,
+    stores: list[str],
+    query: str = "",
+    woo_ids: dict[str, set[int]] | None = None,
+    page: int = 1,
+) -> tuple[list[ProductLink], int]:
+    """Links whose SKU contains `query` (or whose WooCommerce id was found by name).
+
+    Returns one page of links (by store, then SKU) and the total matching.
+    """
+    criteria: list[ColumnElement[bool]] = [ProductLink.store.in_(stores)]
+    key = sku_key(query)
+    if key:
+        matches: list[ColumnElement[bool]] = [ProductLink.sku_key.like(_like(key), escape="\\")]
+        for store, ids in (woo_ids or {}).items():
+            if ids:
+                matches.append((ProductLink.store == store) & ProductLink.woo_id.in_(sorted(ids)))
+        criteria.append(or_(*matches))
+    total = session.scalar(select(func.count()).select_from(ProductLink).where(*criteria)) or 0
+    rows = session.scalars(
+        select(ProductLink)
+        .where(*criteria)
+        .order_by(ProductLink.store, ProductLink.sku_key)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return list(rows), total
+
+
+async def search_names(woo: WooClient, query: str, limit: int = PAGE_SIZE) -> dict[int, str]:
+    """WooCommerce products whose name (or text) matches `query`: id -> name (one request)."""
+    page = await woo.request_json(
+        "GET",
+        "/products",
+        params={"search": query, "per_page": limit, "_fields": "id,name", "status": "any"},
+    )
+    found: dict[int, str] = {}
+    if isinstance(page, list):
+        for item in page:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                found[item["id"]] = str(item.get("name", ""))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingOrder:
+    """An order whose line holds units of the SKU."""
+
+    woo_order_id: int
+    number: str
+    status: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDetail:
+    """One SKU's page."""
+
+    link: ProductLink
+    now: StockExplanation | None
+    history: list[StockHistory]
+    orders: list[HoldingOrder]
+    quarantine: list[QuarantineRow]
+
+    @property
+    def pushed_prices(self) -> tuple[Decimal | None, Decimal | None]:
+        return self.link.pushed_regular_price, self.link.pushed_sale_price
+
+
+def product_detail(
+    session: Session, *, store: str, settings: StoreSettings, sku: str
+) -> ProductDetail | None:
+    """The page of `sku` in `store` (None when StoreBridge has no link for it)."""
+    key = sku_key(sku)
+    link = session.scalars(
+        select(ProductLink).where(ProductLink.store == store, ProductLink.sku_key == key)
+    ).one_or_none()
+    if link is None:
+        return None
+    explanation = None
+    if link.on_hand is not None:
+        allocated = allocated_for_store(session, store, settings).get(key, 0)
+        safety = settings.safety_for(link.sku)
+        available = max(0, link.on_hand - allocated - safety)
+        explanation = StockExplanation(link.on_hand, allocated, safety, available)
+    history = session.scalars(
+        select(StockHistory)
+        .where(StockHistory.store == store, StockHistory.sku_key == key)
+        .order_by(StockHistory.at.desc(), StockHistory.id.desc())
+        .limit(_HISTORY)
+    )
+    statuses = sorted({*settings.allocating_statuses, *settings.export_statuses})
+    holding = session.execute(
+        select(Order.woo_order_id, Order.number, Order.status, OrderLine.quantity)
+        .join(
+            OrderLine,
+            (OrderLine.store == Order.store) & (OrderLine.woo_order_id == Order.woo_order_id),
+        )
+        .where(Order.store == store, OrderLine.sku_key == key, Order.status.in_(statuses))
+        .order_by(Order.woo_order_id.desc())
+        .limit(_HISTORY)
+    )
+    quarantine = session.scalars(
+        select(QuarantineRow)
+        .where(
+            QuarantineRow.store == store,
+            QuarantineRow.resolved_at.is_(None),
+            func.lower(QuarantineRow.sku) == key,
+        )
+        .order_by(QuarantineRow.last_seen.desc())
+    )
+    return ProductDetail(
+        link=link,
+        now=explanation,
+        history=list(history),
+        orders=[HoldingOrder(*row) for row in holding],
+        quarantine=list(quarantine),
+    )
+
+
+def open_quarantine(session: Session, *, stores: list[str]) -> list[QuarantineRow]:
+    """Unresolved quarantined rows, newest first."""
+    return list(
+        session.scalars(
+            select(QuarantineRow)
+            .where(QuarantineRow.store.in_(stores), QuarantineRow.resolved_at.is_(None))
+            .order_by(QuarantineRow.store, QuarantineRow.last_seen.desc(), QuarantineRow.id)
+        )
+    )

@@ -1,0 +1,145 @@
+"""Allocation: which orders hold stock, when they let go, and what WooCommerce then shows.
+
+Each test runs the real engines against the sandbox and the demo POS: a
+products run publishes the POS stock, shoppers order, the merchant changes
+statuses, and an allocation cycle (`refresh_and_push`) brings WooCommerce's
+stock to ``max(0, on-hand - allocated - safety)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tests.orders.conftest import STOCK
+from tests.orders.orders_helpers import STORE, Shop, make_shop
+
+from storebridge.persistence.tables import InventorySnapshot
+from storebridge.persistence.types import utcnow
+from storebridge.sync.ledger_view import allocated_for_store
+
+
+def allocated(shop: Shop) -> dict[str, int]:
+    settings = shop.services.store(STORE).settings
+    with shop.services.sessions() as session:
+        return allocated_for_store(session, STORE, settings)
+
+
+@pytest.mark.parametrize("status", ["pending", "processing", "on-hold"])
+async def test_an_order_in_an_allocating_status_holds_its_units(shop: Shop, status: str) -> None:
+    await shop.sync_products()
+    assert shop.woo_stock("MUG-1") == 10
+    shop.place([("MUG-1", 2), ("CAP-2", 1)], status=status)
+    cycle = await shop.refresh()
+    assert allocated(shop) == {"mug-1": 2, "cap-2": 1}
+    assert cycle.skus == {"mug-1", "cap-2"}
+    assert (shop.woo_stock("MUG-1"), shop.woo_stock("CAP-2")) == (8, 2)
+
+
+async def test_a_pending_order_that_is_paid_later_is_not_subtracted_twice(shop: Shop) -> None:
+    await shop.sync_products()
+    order = shop.place([("MUG-1", 3)], status="pending")
+    await shop.refresh()
+    assert shop.woo_stock("MUG-1") == 7  # WooCommerce took nothing yet: we did
+    shop.set_status(order["id"], "processing")  # now WooCommerce subtracts 3 itself
+    assert shop.woo_stock("MUG-1") == 4
+    await shop.refresh()
+    assert shop.woo_stock("MUG-1") == 7
+
+
+@pytest.mark.parametrize("status", ["cancelled", "failed", "refunded"])
+async def test_an_order_that_ends_before_export_releases_its_units_at_once(
+    shop: Shop, status: str
+) -> None:
+    await shop.sync_products()
+    order = shop.place([("MUG-1", 2)], status="processing")
+    await shop.refresh()
+    assert shop.woo_stock("MUG-1") == 8
+    shop.set_status(order["id"], status)
+    await shop.refresh()
+    assert allocated(shop) == {}
+    # Cancelled restocks in WooCommerce; failed and refunded do not: the push corrects it.
+    assert shop.woo_stock("MUG-1") == 10
+
+
+async def test_a_trashed_order_releases_its_units_at_once(shop: Shop) -> None:
+    await shop.sync_products()
+    order = shop.place([("BAG-3", 4)], status="on-hold")
+    await shop.refresh()
+    assert shop.woo_stock("BAG-3") == 6
+    await shop.api("DELETE", f"/orders/{order['id']}")
+    await shop.refresh()
+    assert allocated(shop) == {}
+    assert shop.woo_stock("BAG-3") == 10
+
+
+async def test_a_completed_order_stays_allocated_until_a_later_inventory_read_is_applied(
+    shop: Shop,
+) -> None:
+    await shop.sync_products()
+    order = shop.place([("MUG-1", 2)], status="processing")
+    await shop.refresh()
+    shop.set_status(order["id"], "completed")
+    await shop.refresh()
+    assert allocated(shop) == {"mug-1": 2}  # completed, not exported yet
+    await shop.export()
+    export = shop.export_row(order["id"])
+    assert export is not None and export.exported_at is not None
+    assert shop.pos.on_hand("MUG-1") == {"store-1": 4, "warehouse": 4}
+    # A read that started before the POS acknowledged the invoice proves nothing.
+    with shop.services.sessions.begin() as session:
+        session.add(
+            InventorySnapshot(
+                store=STORE,
+                read_started_at=export.exported_at - timedelta(seconds=1),
+                applied_at=utcnow(),
+                items=3,
+            )
+        )
+    await shop.refresh()
+    assert allocated(shop) == {"mug-1": 2}
+    assert shop.woo_stock("MUG-1") == 8  # stored on-hand 10, still held: 2
+    await shop.sync_products()  # reads the POS after the export: its on-hand has the sale
+    assert allocated(shop) == {}
+    assert shop.woo_stock("MUG-1") == 8
+    cycle = await shop.refresh()
+    assert cycle.released == {order["id"]}
+    export = shop.export_row(order["id"])
+    assert export is not None and export.released_at is not None
+
+
+async def test_replaying_an_order_any_number_of_times_never_counts_it_twice(shop: Shop) -> None:
+    await shop.sync_products()
+    shop.place([("MUG-1", 2)], status="processing")
+    for _ in range(3):
+        await shop.refresh()
+    assert allocated(shop) == {"mug-1": 2}
+    assert shop.woo_stock("MUG-1") == 8
+
+
+@pytest.fixture
+def scoped_shop(tmp_path: Path, _sqlite_template: Path) -> Iterator[Shop]:
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        stock=STOCK,
+        locations=["store-1", "store-2"],
+        safety_stock=1,
+        safety_overrides={"bag-3": 3},
+    ) as built:
+        yield built
+
+
+async def test_on_hand_sums_the_selected_locations_and_safety_stock_is_held_back(
+    scoped_shop: Shop,
+) -> None:
+    await scoped_shop.sync_products()
+    # MUG-1: store-1 6 + store-2 0 (warehouse not selected) - safety 1.
+    assert scoped_shop.woo_stock("MUG-1") == 5
+    assert scoped_shop.woo_stock("CAP-2") == 2  # 3 - 1
+    assert scoped_shop.woo_stock("BAG-3") == 0  # 2 - override 3, never below 0
+    scoped_shop.place([("MUG-1", 2)], status="processing")
+    await scoped_shop.refresh()
+    assert scoped_shop.woo_stock("MUG-1") == 3  # 6 - 2 - 1
