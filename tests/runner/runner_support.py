@@ -27,6 +27,7 @@ def runner_settings(
     *,
     intervals: dict[str, int] | None = None,
     secret: str | None = "whsec-test-0123456789",
+    **store_options: Any,
 ) -> Settings:
     """Stores over the demo POS and a fake shop URL, with the given job intervals."""
     tables: dict[str, Any] = {}
@@ -47,6 +48,7 @@ def runner_settings(
         }
         if secret is not None:
             table["webhook_secret"] = secret
+        table.update(store_options)
         tables[name] = table
     data: dict[str, Any] = {
         "storage": {"url": db_url},

@@ -221,3 +221,26 @@ def test_a_file_backed_sandbox_keeps_its_state_across_restarts(tmp_path: Path) -
         assert second.products.create({"name": "next"})["id"] == created["id"] + 1
     finally:
         second.close()
+
+
+async def test_an_inherited_sku_shows_in_view_context_and_not_in_edit(
+    sandbox_client: httpx.AsyncClient,
+) -> None:
+    parent = await _create(
+        sandbox_client,
+        "/products",
+        {
+            "name": "Inherit",
+            "type": "variable",
+            "sku": "INH",
+            "attributes": [{"name": "Size", "options": ["S"], "variation": True}],
+        },
+    )
+    variation = await _create(
+        sandbox_client,
+        f"/products/{parent['id']}/variations",
+        {"attributes": [{"name": "Size", "option": "S"}]},
+    )
+    view = (await sandbox_client.get(f"/products/{variation['id']}")).json()
+    edit = (await sandbox_client.get(f"/products/{variation['id']}?context=edit")).json()
+    assert (view["sku"], edit["sku"]) == ("INH", "")

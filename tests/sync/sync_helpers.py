@@ -198,9 +198,14 @@ def make_world(
     rows: Iterable[RawItem] = (),
     sandbox_config: SandboxConfig | None = None,
     retry: RetryPolicy | None = None,
+    real_connector: bool = False,
     **store: Any,
 ) -> Iterator[World]:
-    """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`)."""
+    """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`).
+
+    With `real_connector`, the store's configured connector is used instead of
+    `World.pos` (pass its table as ``connector={...}``).
+    """
     target = tmp_path / "storebridge.sqlite3"
     shutil.copyfile(template, target)
     settings = store_settings(f"sqlite:///{target}", tmp_path, **store)
@@ -218,7 +223,9 @@ def make_world(
         )
 
     services = build_services(
-        settings, woo_factory=woo_factory, connector_factory=lambda _name, _settings: pos
+        settings,
+        woo_factory=woo_factory,
+        connector_factory=None if real_connector else (lambda _name, _settings: pos),
     )
     try:
         yield World(sandbox, app, pos, services)

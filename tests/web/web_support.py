@@ -84,10 +84,11 @@ async def web_world(
     webhook_secret: str | None = WEBHOOK_SECRET,
 ) -> AsyncIterator[WebWorld]:
     """A fresh world with one user; `template` is a migrated SQLite file to copy."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     target = tmp_path / "storebridge.sqlite3"
     shutil.copyfile(template, target)
     settings = runner_settings(
-        f"sqlite:///{target}", tmp_path, ("main", "outlet"), secret=webhook_secret
+        f"sqlite:///{target}", tmp_path, ("main", "outlet"), secret=webhook_secret, safety_stock=1
     )
     sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
     sandbox_app = create_sandbox_app(sandbox=sandbox)
@@ -141,7 +142,7 @@ def seed_shop(services: Services, store: str = "main") -> Seeded:
             [
                 StockHistory(
                     store=store, sku_key="mug-blue", on_hand=9, allocated=0, safety=1,
-                    available=8, pushed=True, reason="products run", at=now - timedelta(hours=1),
+                    available=8, pushed=True, reason="products run", at=now - timedelta(minutes=1),
                 ),
                 StockHistory(
                     store=store, sku_key="mug-blue", on_hand=10, allocated=2, safety=1,

@@ -31,12 +31,16 @@ def version() -> None:
 
 # Command groups register below (one import + add per group).
 from storebridge.cli import db as _db  # noqa: E402
+from storebridge.cli import demo as _demo  # noqa: E402
 from storebridge.cli import init as _init  # noqa: E402
+from storebridge.cli import orders as _orders  # noqa: E402
 from storebridge.cli import plan as _plan  # noqa: E402
 from storebridge.cli import quarantine as _quarantine  # noqa: E402
 from storebridge.cli import reconcile as _reconcile  # noqa: E402
+from storebridge.cli import run as _run  # noqa: E402
 from storebridge.cli import sandbox as _sandbox  # noqa: E402
 from storebridge.cli import sync as _sync  # noqa: E402
+from storebridge.cli import user as _user  # noqa: E402
 
 app.command("init")(_init.init)
 app.add_typer(_db.app, name="db")
@@ -45,6 +49,10 @@ app.command("plan")(_plan.plan)
 app.add_typer(_sync.app, name="sync")
 app.command("reconcile")(_reconcile.reconcile)
 app.add_typer(_quarantine.app, name="quarantine")
+app.add_typer(_orders.app, name="orders")
+app.command("run")(_run.run)
+app.add_typer(_user.app, name="user")
+app.command("demo")(_demo.demo)
 
 
 def main() -> None:

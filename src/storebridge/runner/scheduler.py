@@ -141,6 +141,12 @@ class Scheduler:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
+    def interrupt(self) -> None:
+        """Stop now: cancel the runs in flight (each is logged as interrupted)."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+
     async def run_now(self, store: str, job: str) -> Execution:
         """Run one job for one store now, under its lock, whatever its schedule."""
         instrument(self.services)

@@ -179,6 +179,10 @@ class ProductRenderer:
             quantity=quantity,
         )
         body["total_sales"] = str(body["total_sales"])
+        if context != "edit" and not doc["sku"]:
+            # In view context a variation without a SKU of its own shows its parent's.
+            parent = self._products.find(doc["parent_id"]) or {}
+            body["sku"] = parent.get("sku", "")
         body.update(
             categories=[],
             brands=[],

@@ -1,0 +1,162 @@
+"""One StoreBridge installation under test: its database, its POS and its store.
+
+A `Workspace` is a folder holding StoreBridge's SQLite database and the demo
+POS file, plus the URL of the sandbox playing the WooCommerce store.  It is
+a plain value that travels as JSON to the worker processes, so each measured
+step can run in a fresh process against the state the previous step left.
+
+`open_services` wires StoreBridge through the real composition root
+(`bootstrap.build_services`) with a client factory that keeps every
+WooCommerce client it builds, so a step's requests are counted from the
+clients' own `RequestStats`, whichever engine opened them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings, DemoPosSettings
+from storebridge.persistence.db import upgrade
+from storebridge.ports import PosConnector
+from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+from storebridge.settings import Settings, parse_settings
+from storebridge.woocommerce import WooClient, WooConnection
+
+from bench.styles import StylesPos
+
+__all__ = ["STORE", "ClientLog", "RequestCount", "Workspace"]
+
+#: The one store every workspace configures.
+STORE = "bench"
+#: Seed of the demo POS catalogue; the baseline's sample uses the same one.
+CATALOGUE_SEED = 42
+
+Catalogue = Literal["demo", "styles"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCount:
+    """Requests sent, by ``"METHOD /endpoint/template"``, with the read/write split."""
+
+    by_endpoint: dict[str, int] = field(default_factory=dict)
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every request sent."""
+        return self.reads + self.writes
+
+    def count(self, key: str) -> int:
+        """Requests to one endpoint, e.g. ``count("POST /products/batch")``."""
+        return self.by_endpoint.get(key, 0)
+
+
+class ClientLog:
+    """A WooCommerce client factory that remembers the clients it built."""
+
+    def __init__(self) -> None:
+        self.clients: list[WooClient] = []
+
+    def factory(self, _store: str, connection: WooConnection) -> WooClient:
+        """`bootstrap.WooFactory`: a real networked client, kept for counting."""
+        client = WooClient(connection)
+        self.clients.append(client)
+        return client
+
+    def requests(self) -> RequestCount:
+        """The traffic of every client built so far, added up."""
+        by_endpoint: Counter[str] = Counter()
+        reads = writes = retries = 0
+        for client in self.clients:
+            snapshot = client.stats.snapshot()
+            for (method, template), count in snapshot.by_endpoint.items():
+                by_endpoint[f"{method} {template}"] += count
+            reads += snapshot.reads
+            writes += snapshot.writes
+            retries += snapshot.retries
+        return RequestCount(dict(sorted(by_endpoint.items())), reads, writes, retries)
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A folder with StoreBridge's database and POS, pointed at one sandbox."""
+
+    root: Path
+    sandbox_url: str
+    catalogue: Catalogue = "demo"
+    #: Demo catalogue: simple items.  Styles catalogue: styles.
+    size: int = 0
+    variants: int = 12
+    max_concurrency: int = 4
+
+    @property
+    def db_url(self) -> str:
+        """StoreBridge's own database."""
+        return f"sqlite:///{self.root / 'storebridge.sqlite3'}"
+
+    @property
+    def pos_path(self) -> Path:
+        """The demo POS's SQLite file."""
+        return self.root / "demo-pos.sqlite3"
+
+    def connector_settings(self) -> dict[str, Any]:
+        """The ``[stores.bench.connector]`` table."""
+        return {"type": "demo", "path": str(self.pos_path), "seed_items": 0, "seed_styles": 0}
+
+    def settings(self) -> Settings:
+        """The configuration a user would write for this installation."""
+        store = {
+            "woocommerce": {
+                "url": self.sandbox_url,
+                "consumer_key": DEMO_CONSUMER_KEY,
+                "consumer_secret": DEMO_CONSUMER_SECRET,
+                "max_concurrency": self.max_concurrency,
+            },
+            "connector": self.connector_settings(),
+            # Every item of the catalogue goes to the web: the first sync creates all of them.
+            "selection": "all",
+        }
+        return parse_settings(
+            {"storage": {"url": self.db_url}, "web": {"secret_key": "b" * 40}, "stores": {STORE: store}}
+        )
+
+    def prepare(self) -> None:
+        """Create the folder, migrate the database and seed the POS (not measured)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        upgrade(self.db_url)
+        if self.catalogue == "demo":
+            pos = DemoPos(DemoPosSettings(path=self.pos_path, seed_items=0, seed_styles=0))
+            pos.seed(self.size, 0, CATALOGUE_SEED)
+
+    def connector(self, _store: str, settings: ConnectorSettings) -> PosConnector:
+        """`bootstrap.ConnectorFactory`: the demo POS, or the synthetic styles catalogue."""
+        if self.catalogue == "styles":
+            return StylesPos(self.size, self.variants)
+        return build_connector(settings)
+
+    def open_services(self) -> tuple[Services, ClientLog]:
+        """StoreBridge wired for this workspace, and the log counting its clients."""
+        log = ClientLog()
+        services = build_services(
+            self.settings(), woo_factory=log.factory, connector_factory=self.connector
+        )
+        return services, log
+
+    def to_json(self) -> str:
+        """The workspace as JSON, for a worker process."""
+        return json.dumps({**asdict(self), "root": str(self.root)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Workspace:
+        """The inverse of `to_json`."""
+        data = json.loads(text)
+        return cls(**{**data, "root": Path(data["root"])})

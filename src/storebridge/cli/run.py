@@ -1,0 +1,123 @@
+"""`storebridge run`: the scheduler, the webhook receiver and the dashboard in one process.
+
+One uvicorn process serves the dashboard and ``/webhooks/woocommerce/<store>``
+while the embedded scheduler runs every store's jobs at their intervals.
+SIGINT (Ctrl-C) or SIGTERM stops it gracefully: no new run starts, the runs
+in flight finish (at most ``--grace`` seconds), and the process exits with
+status 0.  A second Ctrl-C interrupts the runs at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy.exc import OperationalError
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.errors import ConfigError
+from storebridge.persistence.db import current_revision, head_revision
+from storebridge.runner.scheduler import Scheduler
+from storebridge.runner.server import GracefulServer, configure_logging
+from storebridge.settings import Settings, load_settings
+from storebridge.web import create_web_app
+
+__all__ = ["ConfigOption", "open_services", "run", "serve"]
+
+logger = logging.getLogger("storebridge.runner")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="configuration file (default: $STOREBRIDGE_CONFIG or ./storebridge.toml)",
+    ),
+]
+
+
+def load_or_exit(config: Path | None) -> Settings:
+    """The settings, or a clean error and exit status 2."""
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@contextmanager
+def open_services(config: Path | None) -> Iterator[Services]:
+    """Services over a database migrated to this version's schema (else exit status 2)."""
+    settings = load_or_exit(config)
+    services = build_services(settings)
+    try:
+        try:
+            revision = current_revision(services.engine)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            typer.echo(
+                f"error: cannot use the database {settings.storage.display_url}: {reason}",
+                err=True,
+            )
+            raise typer.Exit(code=2) from None
+        if revision != head_revision():
+            typer.echo(
+                f"error: the database {settings.storage.display_url} is at revision "
+                f"{revision or 'none'}, not {head_revision()}: run `storebridge db upgrade`",
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        yield services
+    finally:
+        services.close()
+
+
+def serve(
+    services: Services,
+    *,
+    host: str,
+    port: int,
+    scheduler: Scheduler | None,
+    grace: float | None,
+) -> None:
+    """Serve the web app (and run `scheduler`) until SIGINT/SIGTERM."""
+    app = create_web_app(services, scheduler=scheduler, shutdown_grace_s=grace)
+    config = uvicorn.Config(
+        app, host=host, port=port, lifespan="on", log_level="info", access_log=False
+    )
+    server = GracefulServer(config, on_force=scheduler.interrupt if scheduler else None)
+    server.run()
+
+
+def run(
+    config: ConfigOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="interface to bind (default: [web].host)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: [web].port)")] = None,
+    grace: Annotated[
+        float, typer.Option(help="seconds runs in flight may take to finish at shutdown")
+    ] = 120.0,
+    scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="run the jobs, or only serve")
+    ] = True,
+) -> None:
+    """Run the jobs on schedule and serve the dashboard and webhook receiver."""
+    configure_logging()
+    with open_services(config) as services:
+        web = services.settings.web
+        bind_host, bind_port = host or web.host, port or web.port
+        jobs = Scheduler(services) if scheduler else None
+        logger.info(
+            "StoreBridge on http://%s:%s (stores: %s; scheduler %s)",
+            bind_host,
+            bind_port,
+            ", ".join(services.store_names()),
+            "on" if jobs else "off",
+        )
+        serve(services, host=bind_host, port=bind_port, scheduler=jobs, grace=grace)

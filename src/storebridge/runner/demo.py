@@ -1,0 +1,204 @@
+"""The one-command demo's world: a folder holding a config, a sandbox shop and a demo POS.
+
+`prepare_demo` builds (or reopens) everything `storebridge demo` needs in a
+folder (``.demo/`` by default):
+
+* a WooCommerce sandbox served from a background thread on a free local port,
+  its state kept in ``sandbox.sqlite3`` so a restarted demo continues the
+  same shop; a fresh shop already sells a few of the POS's items, which the
+  first products run adopts instead of duplicating;
+* ``storebridge.toml`` pointing at it, with the demo POS (seeded on first
+  use), short job intervals, and secrets generated once and kept;
+* StoreBridge's SQLite database, migrated; the ``demo`` dashboard login with a
+  fresh random password each start.
+
+`register_webhooks` subscribes the runner to the shop's order webhooks once
+the runner answers (WooCommerce pings a webhook's URL when it is created).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import tomli_w
+from pydantic import SecretStr
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.connectors.demo import DemoPos
+from storebridge.persistence.db import upgrade
+from storebridge.persistence.repositories import users
+from storebridge.sandbox import (
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    SandboxConfig,
+    SandboxServer,
+)
+from storebridge.settings import Settings, load_settings
+from storebridge.web.security import hash_password
+
+__all__ = [
+    "DEMO_STORE",
+    "DEMO_USER",
+    "WEBHOOK_NAME",
+    "WEBHOOK_TOPICS",
+    "DemoWorld",
+    "prepare_demo",
+    "register_webhooks",
+]
+
+DEMO_STORE = "main"
+DEMO_USER = "demo"
+WEBHOOK_NAME = "StoreBridge demo"
+WEBHOOK_TOPICS = ("order.created", "order.updated", "order.deleted")
+#: Job intervals of the demo, in seconds: short, so the dashboard moves.
+DEMO_INTERVALS = {"products": 15, "orders": 10, "export": 10, "reconcile": 60}
+#: Items of the POS a fresh sandbox already sells (adopted by the first run).
+PRE_EXISTING = 5
+
+
+@dataclass
+class DemoWorld:
+    """Everything the demo started; `close()` stops it."""
+
+    folder: Path
+    settings: Settings
+    services: Services
+    sandbox: SandboxServer
+    password: str
+
+    @property
+    def config_path(self) -> Path:
+        return self.folder / "storebridge.toml"
+
+    def close(self) -> None:
+        """Release the database and stop the sandbox."""
+        self.services.close()
+        self.sandbox.stop()
+
+
+def _secrets(config: Path) -> tuple[str, str]:
+    """The dashboard key and webhook secret of an earlier run, else new ones."""
+    if config.exists():
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        key = data.get("web", {}).get("secret_key")
+        hook = data.get("stores", {}).get(DEMO_STORE, {}).get("webhook_secret")
+        if isinstance(key, str) and isinstance(hook, str):
+            return key, hook
+    # Alphanumeric on purpose: WooCommerce decodes HTML entities in webhook secrets.
+    return secrets.token_hex(32), secrets.token_hex(24)
+
+
+def _write_config(folder: Path, sandbox_url: str, host: str, port: int) -> Path:
+    path = folder / "storebridge.toml"
+    secret_key, webhook_secret = _secrets(path)
+    config: dict[str, Any] = {
+        "storage": {"url": f"sqlite:///{folder / 'storebridge.sqlite3'}"},
+        "web": {"host": host, "port": port, "secret_key": secret_key},
+        "runner": {"intervals": DEMO_INTERVALS},
+        "stores": {
+            DEMO_STORE: {
+                "selection": "flag",
+                "safety_stock": 1,
+                "webhook_secret": webhook_secret,
+                "woocommerce": {
+                    "url": sandbox_url,
+                    "consumer_key": DEMO_CONSUMER_KEY,
+                    "consumer_secret": DEMO_CONSUMER_SECRET,
+                    "max_retries": 3,
+                },
+                "connector": {
+                    "type": "demo",
+                    "path": str(folder / "demo-pos.sqlite3"),
+                    "seed_items": 60,
+                    "seed_styles": 4,
+                },
+            }
+        },
+    }
+    path.write_text(
+        "# Written by `storebridge demo`; rewritten on every start.\n" + tomli_w.dumps(config),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return path
+
+
+def _seed_shop(sandbox: SandboxServer, pos: DemoPos) -> int:
+    """Put a few POS items in a new shop, as if it sold them before StoreBridge."""
+    picked = [
+        item for item in pos.read_items() if item.web_flag and not item.parent_code and item.sku
+    ][:PRE_EXISTING]
+    created = 0
+    with httpx.Client(
+        base_url=sandbox.api_url, auth=(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET), timeout=10
+    ) as client:
+        if client.get("/products", params={"per_page": 1}).json():
+            return 0  # a shop from an earlier demo run
+        for item in picked:
+            price = Decimal(str(item.regular_price or "9.99")) + 1
+            response = client.post(
+                "/products",
+                json={
+                    "name": item.name or item.sku,
+                    "sku": item.sku,
+                    "status": "publish",
+                    "regular_price": str(price),
+                    "manage_stock": True,
+                    "stock_quantity": 99,
+                },
+            )
+            created += response.status_code == 201
+    return created
+
+
+def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> DemoWorld:
+    """Build or reopen the demo world in `folder` (see the module docstring)."""
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    sandbox = SandboxServer(
+        SandboxConfig(db_path=str(folder / "sandbox.sqlite3"), webhook_delay_seconds=0.5)
+    )
+    sandbox.start()
+    try:
+        config = _write_config(folder, sandbox.base_url, host, port)
+        settings = load_settings(config, environ={})
+        services = build_services(settings)
+        upgrade(services.engine)
+        pos = services.store(DEMO_STORE).connector
+        if isinstance(pos, DemoPos):
+            _seed_shop(sandbox, pos)
+        password = secrets.token_urlsafe(9)
+        with services.sessions.begin() as session:
+            hashed = hash_password(password)
+            if users.get_user(session, username=DEMO_USER) is None:
+                users.add_user(session, username=DEMO_USER, password_hash=hashed)
+            else:
+                users.set_password_hash(session, username=DEMO_USER, password_hash=hashed)
+    except BaseException:
+        sandbox.stop()
+        raise
+    return DemoWorld(folder, settings, services, sandbox, password)
+
+
+async def register_webhooks(world: DemoWorld, receiver_url: str) -> int:
+    """Point the shop's order webhooks at `receiver_url` (replacing earlier demo ones)."""
+    store = world.services.store(DEMO_STORE)
+    secret = store.settings.webhook_secret or SecretStr("")
+    url = f"{receiver_url.rstrip('/')}/webhooks/woocommerce/{DEMO_STORE}"
+    async with store.woo() as woo:
+        for hook in await woo.list_webhooks():
+            if hook.name == WEBHOOK_NAME:
+                await woo.delete_webhook(hook.id)
+        for topic in WEBHOOK_TOPICS:
+            await woo.create_webhook(
+                name=WEBHOOK_NAME, topic=topic, delivery_url=url, secret=secret
+            )
+    return len(WEBHOOK_TOPICS)

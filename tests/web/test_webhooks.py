@@ -1,0 +1,176 @@
+"""The webhook receiver: signed deliveries only, pings answered, replays processed once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from tests.web.web_support import WEBHOOK_SECRET, WebWorld, web_world
+
+from storebridge.bootstrap import Services
+from storebridge.persistence.tables import Order, OrderStatusChange, WebhookDelivery
+from storebridge.sandbox import sign
+from storebridge.sync.webhook_ingest import WebhookDelivery as Delivery
+from storebridge.web.routes.webhooks import MAX_BODY_BYTES
+
+URL = "/webhooks/woocommerce/main"
+
+
+async def _order_body(world: WebWorld) -> bytes:
+    """A real order as WooCommerce renders it in a delivery (placed in the sandbox)."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=world.sandbox_app), base_url="https://shop.test"
+    ) as sandbox:
+        await sandbox.post("/_sandbox/seed", json={"count": 1, "sku_prefix": "MUG-"})
+        placed = await sandbox.post(
+            "/_sandbox/orders", json={"sku": "MUG-00001", "quantity": 2, "status": "processing"}
+        )
+    assert placed.status_code == 201, placed.text
+    return json.dumps(placed.json()).encode()
+
+
+def _headers(body: bytes, *, secret: str = WEBHOOK_SECRET, delivery: str = "d-1") -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Topic": "order.created",
+        "X-WC-Webhook-Resource": "order",
+        "X-WC-Webhook-Event": "created",
+        "X-WC-Webhook-ID": "7",
+        "X-WC-Webhook-Delivery-ID": delivery,
+        "X-WC-Webhook-Signature": sign(secret, body),
+    }
+
+
+def _counts(services: Services) -> tuple[int, int, int]:
+    with services.sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(WebhookDelivery)) or 0,
+            session.scalar(select(func.count()).select_from(Order)) or 0,
+            session.scalar(select(func.count()).select_from(OrderStatusChange)) or 0,
+        )
+
+
+async def test_a_signed_delivery_reaches_the_order_ledger(world: WebWorld) -> None:
+    body = await _order_body(world)
+
+    response = await world.client.post(URL, content=body, headers=_headers(body))
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "delivery": "d-1"}
+    with world.services.sessions() as session:
+        order = session.scalars(select(Order)).one()
+    assert (order.store, order.woo_order_id, order.status) == (
+        "main",
+        json.loads(body)["id"],
+        "processing",
+    )
+    assert _counts(world.services) == (1, 1, 1)
+
+
+async def test_a_replayed_delivery_is_processed_once(world: WebWorld) -> None:
+    body = await _order_body(world)
+
+    first = await world.client.post(URL, content=body, headers=_headers(body))
+    second = await world.client.post(URL, content=body, headers=_headers(body))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert _counts(world.services) == (1, 1, 1)
+    with world.services.sessions() as session:
+        outcome = session.scalars(select(WebhookDelivery.outcome)).one()
+    assert outcome == "applied"
+
+
+async def test_an_unsigned_delivery_is_refused_and_changes_nothing(world: WebWorld) -> None:
+    body = await _order_body(world)
+    headers = _headers(body)
+    del headers["X-WC-Webhook-Signature"]
+
+    response = await world.client.post(URL, content=body, headers=headers)
+
+    assert response.status_code == 401
+    assert _counts(world.services) == (0, 0, 0)
+
+
+async def test_a_forged_signature_is_refused_and_changes_nothing(world: WebWorld) -> None:
+    body = await _order_body(world)
+
+    forged = await world.client.post(
+        URL, content=body, headers=_headers(body, secret="someone-elses-secret")
+    )
+    tampered = await world.client.post(
+        URL, content=body.replace(b'"processing"', b'"completed"'), headers=_headers(body)
+    )
+
+    assert (forged.status_code, tampered.status_code) == (401, 401)
+    assert _counts(world.services) == (0, 0, 0)
+    assert WEBHOOK_SECRET not in forged.text + tampered.text
+
+
+async def test_the_ping_woocommerce_sends_on_creation_is_answered_with_200(
+    world: WebWorld,
+) -> None:
+    response = await world.client.post(
+        URL,
+        content=b"webhook_id=7",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "ping": 7}
+    assert _counts(world.services) == (0, 0, 0)
+
+
+async def test_a_body_over_one_mebibyte_is_refused_with_413(world: WebWorld) -> None:
+    body = b'{"id": 1, "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
+
+    response = await world.client.post(URL, content=body, headers=_headers(body))
+
+    assert response.status_code == 413
+    assert _counts(world.services) == (0, 0, 0)
+
+
+async def test_a_store_without_a_webhook_secret_accepts_no_delivery(
+    world: WebWorld, tmp_path: Path, _sqlite_template: Path
+) -> None:
+    body = await _order_body(world)
+    async with web_world(tmp_path / "other", _sqlite_template, webhook_secret=None) as bare:
+        response = await bare.client.post(URL, content=body, headers=_headers(body))
+        assert response.status_code == 401
+        assert _counts(bare.services) == (0, 0, 0)
+
+
+async def test_an_unknown_store_is_404(world: WebWorld) -> None:
+    body = b"{}"
+    response = await world.client.post(
+        "/webhooks/woocommerce/nowhere", content=body, headers=_headers(body)
+    )
+    assert response.status_code == 404
+
+
+async def test_the_receiver_answers_before_processing_and_a_failing_ingest_is_only_logged(
+    tmp_path: Path, _sqlite_template: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[tuple[str, Delivery]] = []
+
+    async def exploding(services: Services, store: str, delivery: Delivery) -> None:
+        seen.append((store, delivery))
+        raise RuntimeError("ledger offline")
+
+    async with web_world(tmp_path, _sqlite_template, ingest=exploding) as world:
+        body = b'{"id": 77, "status": "processing"}'
+        response = await world.client.post(URL, content=body, headers=_headers(body))
+
+    assert response.status_code == 200
+    ((store, delivery),) = seen
+    assert (store, delivery.topic, delivery.resource_id, delivery.delivery_id) == (
+        "main",
+        "order.created",
+        77,
+        "d-1",
+    )
+    assert delivery.body == body
+    assert "could not be processed" in caplog.text
+    assert "ledger offline" in caplog.text
