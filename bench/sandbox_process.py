@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 __all__ = ["SandboxProcess", "free_port"]
 
@@ -143,7 +143,9 @@ class SandboxProcess:
     def seed(self, count: int, *, sku_prefix: str, price: str = "9.99", stock: int = 10) -> None:
         """Bulk-create simple products (the sandbox's fast seeding, not API traffic)."""
         self._call(
-            "POST", "/seed", {"count": count, "sku_prefix": sku_prefix, "price": price, "stock": stock}
+            "POST",
+            "/seed",
+            {"count": count, "sku_prefix": sku_prefix, "price": price, "stock": stock},
         )
 
     def place_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bench.styles import StylesPos
 from storebridge.bootstrap import Services, build_services
 from storebridge.connectors.demo import DemoPos
 from storebridge.connectors.registry import build_connector
@@ -28,8 +29,6 @@ from storebridge.ports import PosConnector
 from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
 from storebridge.settings import Settings, parse_settings
 from storebridge.woocommerce import WooClient, WooConnection
-
-from bench.styles import StylesPos
 
 __all__ = ["STORE", "ClientLog", "RequestCount", "Workspace"]
 
@@ -126,7 +125,11 @@ class Workspace:
             "selection": "all",
         }
         return parse_settings(
-            {"storage": {"url": self.db_url}, "web": {"secret_key": "b" * 40}, "stores": {STORE: store}}
+            {
+                "storage": {"url": self.db_url},
+                "web": {"secret_key": "b" * 40},
+                "stores": {STORE: store},
+            }
         )
 
     def prepare(self) -> None:

@@ -221,12 +221,18 @@ def make_shop(
     stock: Mapping[str, Mapping[str, int]] | None = None,
     clock: Clock | None = None,
     webhook_transport: httpx.BaseTransport | None = None,
+    db_url: str | None = None,
     **store: Any,
 ) -> Iterator[Shop]:
-    """A fresh shop; `template` is a migrated SQLite file to copy (`_sqlite_template`)."""
-    target = tmp_path / "storebridge.sqlite3"
-    shutil.copyfile(template, target)
-    settings = shop_settings(f"sqlite:///{target}", tmp_path, **store)
+    """A fresh shop; `template` is a migrated SQLite file to copy (`_sqlite_template`).
+
+    `db_url` is an already migrated database to use instead (e.g. PostgreSQL).
+    """
+    if db_url is None:
+        target = tmp_path / "storebridge.sqlite3"
+        shutil.copyfile(template, target)
+        db_url = f"sqlite:///{target}"
+    settings = shop_settings(db_url, tmp_path, **store)
     sandbox = Sandbox(
         SandboxConfig(webhook_auto_deliver=False), clock=clock, webhook_transport=webhook_transport
     )

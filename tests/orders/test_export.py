@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from tests.orders.conftest import STOCK
 from tests.orders.orders_helpers import STORE, Shop, golden_order, make_shop
 
 from storebridge.errors import ExportError, PosRejected
+from storebridge.persistence.tables import Order as OrderRow
+from storebridge.persistence.types import utcnow
 from storebridge.sync.export import retry_export, skip_export
 from storebridge.sync.ledger import record_order
 from storebridge.sync.order_mapping import map_order
@@ -127,7 +131,11 @@ async def test_an_unavailable_pos_is_retried_with_backoff_then_parked_then_retri
         await shop.export(now=T0)
         row = shop.export_row(order_id)
         assert row is not None
-        assert (row.state, row.attempts, row.next_retry_at) == ("failed", 1, T0 + timedelta(seconds=60))
+        assert (row.state, row.attempts, row.next_retry_at) == (
+            "failed",
+            1,
+            T0 + timedelta(seconds=60),
+        )
         assert row.last_error is not None and "unavailable" in row.last_error
         await shop.export(now=T0 + timedelta(seconds=30))  # not due yet: not tried
         row = shop.export_row(order_id)
@@ -228,7 +236,9 @@ async def test_a_refund_after_export_becomes_one_credit_note(shop: Shop) -> None
     report = await shop.export()
     assert report.counts["credits"] == 1
     credits = [doc for doc in shop.pos.documents() if doc.kind == "credit"]
-    assert [(c.total, c.original_ref) for c in credits] == [(Decimal("10.00"), invoices(shop)[0].ref)]
+    assert [(c.total, c.original_ref) for c in credits] == [
+        (Decimal("10.00"), invoices(shop)[0].ref)
+    ]
     (credit,) = shop.credits(order_id)
     assert (credit.kind, credit.state, credit.pos_ref) == ("refund", "written", credits[0].ref)
     await shop.refresh()
@@ -293,3 +303,23 @@ async def test_retrying_an_order_that_did_not_fail_is_refused(shop: Shop) -> Non
         retry_export(session, store=STORE, order_id=742)
     with shop.services.sessions.begin() as session, pytest.raises(ExportError):
         retry_export(session, store=STORE, order_id=9999)
+
+
+async def test_a_total_changed_while_the_order_was_being_exported_is_put_under_review(
+    shop: Shop,
+) -> None:
+    record(shop, golden_order("065"))
+    await shop.export()
+    # The ledger took a new total between the exporter reading the order and recording
+    # the export, so the ledger itself could not flag it.
+    with shop.services.sessions.begin() as session:
+        row = session.scalars(select(OrderRow).where(OrderRow.woo_order_id == 742)).one()
+        payload = json.loads(row.payload)
+        payload["total"] = "30.00"
+        row.payload = json.dumps(payload)
+        row.updated_at = utcnow()
+    report = await shop.export()
+    export = shop.export_row(742)
+    assert export is not None and export.state == "review"
+    assert "edited_after_export" in export.flags
+    assert [(p.kind, p.detail) for p in report.problems] == [("review", "edited_after_export")]

@@ -178,7 +178,9 @@ def refund() -> Refund:
 
 
 def test_a_refund_credits_its_lines_with_the_sku_of_the_original_line() -> None:
-    credit = credit_for_refund(order("100"), refund(), store="main", original_pos_ref="INV-1", at=AT)
+    credit = credit_for_refund(
+        order("100"), refund(), store="main", original_pos_ref="INV-1", at=AT
+    )
     assert credit.idempotency_key == "main:742:credit:750"
     assert credit.original_pos_ref == "INV-1"
     assert credit.total == Decimal("9.00")

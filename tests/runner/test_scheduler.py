@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 from tests.runner.runner_support import ManualClock, ScriptedJob, run_rows, settle
@@ -51,7 +52,7 @@ async def test_a_job_starts_again_only_once_its_interval_has_passed(
 
     starts = [at for _, at in job.calls if at is not None]
     assert len(starts) >= 2
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert all(gap >= timedelta(seconds=60) for gap in gaps)
     assert len(run_rows(services)) == len(starts)
 

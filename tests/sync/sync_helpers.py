@@ -118,9 +118,7 @@ class FakePos:
         """Nothing to release."""
 
 
-def store_settings(
-    db_url: str, tmp_path: Path, *, url: str = SHOP, **store: Any
-) -> Settings:
+def store_settings(db_url: str, tmp_path: Path, *, url: str = SHOP, **store: Any) -> Settings:
     """A one-store configuration ("main") over `db_url`, flag selection by default."""
     table: dict[str, Any] = {
         "woocommerce": {
@@ -199,16 +197,21 @@ def make_world(
     sandbox_config: SandboxConfig | None = None,
     retry: RetryPolicy | None = None,
     real_connector: bool = False,
+    db_url: str | None = None,
     **store: Any,
 ) -> Iterator[World]:
     """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`).
 
+    `db_url` uses an already migrated database instead (e.g. PostgreSQL).
+
     With `real_connector`, the store's configured connector is used instead of
     `World.pos` (pass its table as ``connector={...}``).
     """
-    target = tmp_path / "storebridge.sqlite3"
-    shutil.copyfile(template, target)
-    settings = store_settings(f"sqlite:///{target}", tmp_path, **store)
+    if db_url is None:
+        target = tmp_path / "storebridge.sqlite3"
+        shutil.copyfile(template, target)
+        db_url = f"sqlite:///{target}"
+    settings = store_settings(db_url, tmp_path, **store)
     sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False))
     app = create_sandbox_app(sandbox=sandbox)
     pos = FakePos(rows)

@@ -86,11 +86,15 @@ def test_retry_releases_parked_links_and_forgets_parked_creates(
     migrated_session_factory: sessionmaker[Session],
 ) -> None:
     with migrated_session_factory.begin() as session:
-        link_repo.upsert_link(session, store="s", sku="L", woo_id=5, kind="simple", origin="created")
+        link_repo.upsert_link(
+            session, store="s", sku="L", woo_id=5, kind="simple", origin="created"
+        )
         for _ in range(3):
             link_repo.record_failure(session, store="s", sku="L", error="x", park_after=3)
         link_repo.park(session, store="s", sku="C", error="y")
-        link_repo.upsert_link(session, store="s", sku="OK", woo_id=6, kind="simple", origin="created")
+        link_repo.upsert_link(
+            session, store="s", sku="OK", woo_id=6, kind="simple", origin="created"
+        )
 
     with migrated_session_factory.begin() as session:
         released = retry_parked(session, store="s")

@@ -49,9 +49,8 @@ def test_pushed_values_round_trip_through_the_link_table_columns() -> None:
     owned = PosOwned(Decimal("5.00"), Decimal("4.00"), None, None, True, 2)
     pushed = pushed_of(owned)
     assert pushed.prices is not None and pushed.stock == 2
-    at = datetime(2030, 1, 1, tzinfo=UTC)
     back = owned_from_pushed(
-        pushed.prices.regular, pushed.prices.sale, None, None, pushed.stock, at
+        pushed.prices.regular, pushed.prices.sale, None, None, pushed.stock, True
     )
     assert back == owned
-    assert owned_from_pushed(Decimal(1), None, None, None, 1, None) is None
+    assert owned_from_pushed(Decimal(1), None, None, None, 1, False) is None

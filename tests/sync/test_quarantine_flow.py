@@ -44,7 +44,9 @@ CASES: dict[Rule, Case] = {
         ("STY-ITEM", "STY-S"),
         extra=(style("STY-S", "STY", "S", 6),),
     ),
-    Rule.BAD_ENCODING: Case((raw("Q-E", name="Caf\ufffd", line=5),), (raw("Q-E", name="Cafe", line=5),), ("Q-E",)),
+    Rule.BAD_ENCODING: Case(
+        (raw("Q-E", name="Caf\ufffd", line=5),), (raw("Q-E", name="Cafe", line=5),), ("Q-E",)
+    ),
     Rule.MISSING_NAME: Case((raw("Q-N", name=None, line=5),), (raw("Q-N", line=5),), ("Q-N",)),
     Rule.MISSING_PRICE: Case((raw("Q-P", None, line=5),), (raw("Q-P", line=5),), ("Q-P",)),
     Rule.PRICE_NOT_NUMERIC: Case((raw("Q-P", "abc", line=5),), (raw("Q-P", line=5),), ("Q-P",)),
@@ -57,7 +59,9 @@ CASES: dict[Rule, Case] = {
     Rule.SALE_PRICE_NEGATIVE: Case(
         (raw("Q-S", sale_price="-2", line=5),), (raw("Q-S", line=5),), ("Q-S",)
     ),
-    Rule.SALE_PRICE_ZERO: Case((raw("Q-S", sale_price="0", line=5),), (raw("Q-S", line=5),), ("Q-S",)),
+    Rule.SALE_PRICE_ZERO: Case(
+        (raw("Q-S", sale_price="0", line=5),), (raw("Q-S", line=5),), ("Q-S",)
+    ),
     Rule.SALE_PRICE_NOT_BELOW_REGULAR: Case(
         (raw("Q-S", "10.00", sale_price="12.00", line=5),),
         (raw("Q-S", "10.00", sale_price="8.00", line=5),),

@@ -84,7 +84,12 @@ async def test_stock_is_judged_against_the_ledger_not_the_last_push(world: World
 
     assert report.drift == []
     with world.services.sessions() as session:
-        assert session.scalars(select(StockHistory).where(StockHistory.reason.like("reconcile%"))).all() == []
+        assert (
+            session.scalars(
+                select(StockHistory).where(StockHistory.reason.like("reconcile%"))
+            ).all()
+            == []
+        )
 
 
 async def test_broken_and_deleted_links_are_found_and_relinked_once_fixed(world: World) -> None:
@@ -120,3 +125,29 @@ async def test_a_product_deleted_for_good_is_reported_without_recreating_it(worl
     assert [(p.sku, p.kind) for p in report.problems] == [("A", "deleted")]
     assert run.report.counts["created"] == 0
     assert "A" not in {d["sku"] for d in world.docs()}
+
+
+async def test_variations_of_many_styles_are_read_back_by_sku(world: World) -> None:
+    for n in range(3):
+        world.pos.put(raw(f"ST{n}-S", "30.00", 4, line=n + 1, parent_code=f"ST{n}",
+                          attributes={"Size": "S"}))  # fmt: skip
+    await world.sync()
+    one, two = world.by_sku("ST1-S"), world.by_sku("ST2-S")
+    await world.api(
+        "PUT",
+        f"/products/{one['parent_id']}/variations/{one['id']}",
+        json={"regular_price": "1.00"},
+    )
+    await world.api(
+        "DELETE", f"/products/{two['parent_id']}/variations/{two['id']}", params={"force": "true"}
+    )
+
+    report = await reconcile(world.services, STORE)
+
+    assert [(d.sku, d.field, d.theirs) for d in report.drift] == [
+        ("ST1-S", "regular_price", "1.00")
+    ]
+    assert [(p.sku, p.kind) for p in report.problems] == [("ST2-S", "deleted")]
+    assert report.requests["GET /products"] == 2  # parents by id, variations by SKU
+    assert "GET /products/{id}/variations" not in report.requests
+    assert money(world.by_sku("ST1-S"), "regular_price") == Decimal("30.00")

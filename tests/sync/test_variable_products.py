@@ -55,7 +55,7 @@ async def test_later_only_variation_prices_and_stock_are_synced(world: World) ->
 
     run = await world.sync()
 
-    assert run.report.requests == {f"POST /products/{{id}}/variations/batch": 1}
+    assert run.report.requests == {"POST /products/{id}/variations/batch": 1}
     medium = world.by_sku("POLO-M")
     assert money(medium, "regular_price") == Decimal("25.00")
     assert medium["stock_quantity"] == 7
@@ -144,3 +144,35 @@ async def test_an_existing_variable_product_is_adopted_with_its_variations(world
     assert world.by_sku("JKT")["name"] == "Shop-made jacket"
     assert parent_attributes(world, "JKT")[0]["options"] == ["S", "M", "L"]
     assert len([d for d in world.docs() if d["type"] == "variable"]) == 1
+
+
+async def test_a_variation_create_whose_answer_was_lost_is_found_not_duplicated(
+    world: World,
+) -> None:
+    world.pos.put(variant("SOCK-S", "SOCK", "S"))
+    world.pos.put(variant("SOCK-M", "SOCK", "M"))
+    world.sandbox.faults.fail_next("drop_after", 1, path_contains="/variations/batch")
+
+    run = await world.sync()
+
+    assert run.report.outcome == "ok", run.report.problems
+    assert run.report.counts["created_variation"] == 2
+    variations = [d for d in world.docs() if d.get("parent_id")]
+    assert sorted(d["sku"] for d in variations) == ["SOCK-M", "SOCK-S"]
+    assert world.links()["sock-m"].woo_id in {d["id"] for d in variations}
+    assert (await world.sync()).report.requests == {}
+
+
+async def test_a_new_variant_of_a_deleted_style_is_not_created(world: World) -> None:
+    world.pos.put(variant("BAG-S", "BAG", "S"))
+    await world.sync()
+    parent_id = world.by_sku("BAG")["id"]
+    await world.api("DELETE", f"/products/{parent_id}", params={"force": "true"})
+    world.pos.put(variant("BAG-M", "BAG", "M", line=2))
+
+    run = await world.sync()
+
+    assert ("BAG", "deleted") in {(p.sku, p.kind) for p in run.report.problems}
+    assert world.links()["bag"].state == "deleted"
+    assert world.docs() == []
+    assert (await world.sync()).report.writes == 0

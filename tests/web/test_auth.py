@@ -29,9 +29,7 @@ async def test_every_action_redirects_an_anonymous_visitor_to_the_login_and_chan
     seed_shop(world.services)
     page = await world.client.get("/login")
 
-    response = await world.client.post(
-        path, data={"csrf_token": csrf_of(page.text), "reason": "x"}
-    )
+    response = await world.client.post(path, data={"csrf_token": csrf_of(page.text), "reason": "x"})
 
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")

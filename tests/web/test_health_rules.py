@@ -10,7 +10,9 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
-def _job(name: str = "products", ago: timedelta = MINUTE, outcome: str = "ok", **kw: object) -> JobFacts:
+def _job(
+    name: str = "products", ago: timedelta = MINUTE, outcome: str = "ok", **kw: object
+) -> JobFacts:
     return JobFacts(name, timedelta(minutes=5), NOW - ago, outcome, **kw)  # type: ignore[arg-type]
 
 

@@ -141,15 +141,11 @@ async def test_skip_keeps_the_reason_and_a_refused_action_says_why(world: WebWor
         f"/orders/main/{seeded.eligible_order}/skip",
         data={"csrf_token": token, "reason": "paid in cash at the counter"},
     )
-    refused = await world.client.post(
-        "/orders/main/504/retry", data={"csrf_token": token}
-    )
+    refused = await world.client.post("/orders/main/504/retry", data={"csrf_token": token})
 
     assert (skipped.status_code, refused.status_code) == (303, 303)
     with world.services.sessions() as session:
-        states = {
-            e.woo_order_id: (e.state, e.skip_reason) for e in session.scalars(select(Export))
-        }
+        states = {e.woo_order_id: (e.state, e.skip_reason) for e in session.scalars(select(Export))}
     assert states[seeded.eligible_order] == ("skipped", "paid in cash at the counter")
     assert states[504] == ("exported", None)
     assert "nothing to retry" in (await world.client.get("/orders")).text

@@ -75,6 +75,11 @@ class WebWorld:
         return csrf_of((await self.client.get(path)).text)
 
 
+def _copy(template: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+
+
 @asynccontextmanager
 async def web_world(
     tmp_path: Path,
@@ -84,9 +89,8 @@ async def web_world(
     webhook_secret: str | None = WEBHOOK_SECRET,
 ) -> AsyncIterator[WebWorld]:
     """A fresh world with one user; `template` is a migrated SQLite file to copy."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
     target = tmp_path / "storebridge.sqlite3"
-    shutil.copyfile(template, target)
+    _copy(template, target)
     settings = runner_settings(
         f"sqlite:///{target}", tmp_path, ("main", "outlet"), secret=webhook_secret, safety_stock=1
     )
@@ -100,9 +104,7 @@ async def web_world(
     with services.sessions.begin() as session:
         users.add_user(session, username=USER, password_hash=hash_password(PASSWORD))
     app = create_web_app(services, ingest=ingest)
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    )
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     try:
         yield WebWorld(services, sandbox, sandbox_app, app, client)
     finally:

@@ -51,6 +51,7 @@ app.command("reconcile")(_reconcile.reconcile)
 app.add_typer(_quarantine.app, name="quarantine")
 app.add_typer(_orders.app, name="orders")
 app.command("run")(_run.run)
+app.command("worker")(_run.worker)
 app.add_typer(_user.app, name="user")
 app.command("demo")(_demo.demo)
 

@@ -31,7 +31,6 @@ from storebridge.runner.demo import (
 from storebridge.runner.demo_life import StoreLife, live
 from storebridge.runner.scheduler import Scheduler
 from storebridge.runner.server import GracefulServer, configure_logging
-from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
 from storebridge.web import create_web_app
 
 __all__ = ["demo"]
@@ -89,12 +88,7 @@ async def _run(
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
     life = None
     if simulate:
-        story = StoreLife(
-            world.services,
-            DEMO_STORE,
-            world.sandbox.base_url,
-            (DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET),
-        )
+        story = StoreLife(world.services, DEMO_STORE, world.sandbox.base_url)
         life = asyncio.create_task(live(story, stopping=lambda: server.should_exit, say=typer.echo))
     await serving
     if life is not None:

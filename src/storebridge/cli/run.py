@@ -1,14 +1,19 @@
-"""`storebridge run`: the scheduler, the webhook receiver and the dashboard in one process.
+"""`storebridge run` (and `storebridge worker`): running StoreBridge as a service.
 
 One uvicorn process serves the dashboard and ``/webhooks/woocommerce/<store>``
 while the embedded scheduler runs every store's jobs at their intervals.
 SIGINT (Ctrl-C) or SIGTERM stops it gracefully: no new run starts, the runs
 in flight finish (at most ``--grace`` seconds), and the process exits with
 status 0.  A second Ctrl-C interrupts the runs at once.
+
+`storebridge worker` runs the same jobs as a distributed procrastinate
+worker on PostgreSQL storage (`runner.distributed`); start as many as needed,
+and `storebridge run --no-scheduler` for the dashboard and webhooks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,12 +27,13 @@ from sqlalchemy.exc import OperationalError
 from storebridge.bootstrap import Services, build_services
 from storebridge.errors import ConfigError
 from storebridge.persistence.db import current_revision, head_revision
+from storebridge.runner.distributed import DistributedRunner, connector_for, ensure_schema
 from storebridge.runner.scheduler import Scheduler
-from storebridge.runner.server import GracefulServer, configure_logging
+from storebridge.runner.server import HANDLED_SIGNALS, GracefulServer, configure_logging
 from storebridge.settings import Settings, load_settings
 from storebridge.web import create_web_app
 
-__all__ = ["ConfigOption", "open_services", "run", "serve"]
+__all__ = ["ConfigOption", "open_services", "run", "serve", "worker"]
 
 logger = logging.getLogger("storebridge.runner")
 
@@ -121,3 +127,41 @@ def run(
             "on" if jobs else "off",
         )
         serve(services, host=bind_host, port=bind_port, scheduler=jobs, grace=grace)
+
+
+def worker(
+    config: ConfigOption = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="jobs run at once by this worker")] = 4,
+    grace: Annotated[
+        float, typer.Option(help="seconds jobs in flight may take to finish at shutdown")
+    ] = 120.0,
+) -> None:
+    """Run jobs as a distributed worker (procrastinate on PostgreSQL storage)."""
+    configure_logging()
+    with open_services(config) as services:
+        try:
+            connector = connector_for(services.settings.storage.sqlalchemy_url)
+        except ConfigError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None
+        asyncio.run(_work(DistributedRunner(services, connector), concurrency, grace))
+
+
+async def _work(runner: DistributedRunner, concurrency: int, grace: float) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in HANDLED_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    async with runner.app.open_async():
+        if await ensure_schema(runner.app):
+            logger.info("created procrastinate's queue tables")
+        ticker = asyncio.create_task(runner.tick_forever(runner.tick_seconds))
+        working = asyncio.create_task(
+            runner.work(concurrency=concurrency, shutdown_graceful_timeout=grace)
+        )
+        logger.info("worker started (stores: %s)", ", ".join(runner.services.store_names()))
+        await stop.wait()
+        logger.info("stopping: finishing the jobs in flight")
+        ticker.cancel()
+        working.cancel()
+        await asyncio.gather(ticker, working, return_exceptions=True)

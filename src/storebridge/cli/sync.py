@@ -134,39 +134,42 @@ def store_lock(services: Services, store: str, job: str) -> Iterator[None]:
         ) from None
 
 
-_COLUMNS = (
-    ("created", "created"),
+_ROWS = (
+    ("new drafts", "created"),
     ("adopted", "adopted"),
     ("updated", "updated"),
-    ("zeroed", "zeroed"),
-    ("styles", "created_style"),
-    ("variations", "created_variation"),
+    ("stock zeroed (delisted)", "zeroed"),
+    ("new variable products", "created_style"),
+    ("their variations", "created_variation"),
     ("new variants", "added_variation"),
     ("failed", "failed"),
     ("parked", "parked"),
+    ("broken links", "broken"),
+    ("deleted products", "deleted"),
+    ("conflicts", "conflict"),
 )
 
 
 def summary_table(reports: list[RunReport], title: str) -> Table:
-    """One row per store: what the run did, its problems and its API requests."""
+    """One column per store: what the run did, its problems and its API requests."""
     table = Table(title=title)
-    table.add_column("store")
-    table.add_column("outcome")
-    for header, _key in _COLUMNS:
-        table.add_column(header, justify="right")
-    table.add_column("waiting", justify="right")
-    table.add_column("quarantined", justify="right")
-    table.add_column("requests (read/write)", justify="right")
+    table.add_column("")
     for report in reports:
-        waiting = sum(v for k, v in report.counts.items() if k.startswith("waiting_"))
-        table.add_row(
-            report.store,
-            report.outcome,
-            *(str(report.counts.get(key, 0)) for _header, key in _COLUMNS),
-            str(waiting),
-            str(len(report.quarantined)),
-            f"{report.reads}/{report.writes}",
-        )
+        table.add_column(report.store, justify="right")
+    table.add_row("outcome", *(report.outcome for report in reports))
+    for label, key in _ROWS:
+        table.add_row(label, *(str(report.counts.get(key, 0)) for report in reports))
+    table.add_row(
+        "waiting for a human",
+        *(
+            str(sum(v for k, v in report.counts.items() if k.startswith("waiting_")))
+            for report in reports
+        ),
+    )
+    table.add_row("quarantined rows", *(str(len(report.quarantined)) for report in reports))
+    table.add_row(
+        "requests (read/write)", *(f"{report.reads}/{report.writes}" for report in reports)
+    )
     return table
 
 

@@ -18,6 +18,7 @@ the runner answers (WooCommerce pings a webhook's URL when it is created).
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 import tomllib
@@ -26,7 +27,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import tomli_w
 from pydantic import SecretStr
 
@@ -130,32 +130,29 @@ def _write_config(folder: Path, sandbox_url: str, host: str, port: int) -> Path:
     return path
 
 
-def _seed_shop(sandbox: SandboxServer, pos: DemoPos) -> int:
+async def _seed_shop(services: Services, pos: DemoPos) -> int:
     """Put a few POS items in a new shop, as if it sold them before StoreBridge."""
-    picked = [
-        item for item in pos.read_items() if item.web_flag and not item.parent_code and item.sku
-    ][:PRE_EXISTING]
-    created = 0
-    with httpx.Client(
-        base_url=sandbox.api_url, auth=(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET), timeout=10
-    ) as client:
-        if client.get("/products", params={"per_page": 1}).json():
-            return 0  # a shop from an earlier demo run
-        for item in picked:
-            price = Decimal(str(item.regular_price or "9.99")) + 1
-            response = client.post(
-                "/products",
-                json={
+    picked = [item for item in pos.read_items() if item.web_flag and not item.parent_code][
+        :PRE_EXISTING
+    ]
+    async with services.store(DEMO_STORE).woo() as woo:
+        if await woo.request_json("GET", "/products", params={"per_page": 1}):
+            return 0  # the shop of an earlier demo run
+        results = await woo.create_products_safely(
+            [
+                {
                     "name": item.name or item.sku,
                     "sku": item.sku,
                     "status": "publish",
-                    "regular_price": str(price),
+                    # Not the POS's figures: the first products run corrects them.
+                    "regular_price": str(Decimal(str(item.regular_price or "9.99")) + 1),
                     "manage_stock": True,
                     "stock_quantity": 99,
-                },
-            )
-            created += response.status_code == 201
-    return created
+                }
+                for item in picked
+            ]
+        )
+    return sum(1 for result in results if result.resource_id is not None)
 
 
 def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> DemoWorld:
@@ -174,7 +171,7 @@ def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> 
         upgrade(services.engine)
         pos = services.store(DEMO_STORE).connector
         if isinstance(pos, DemoPos):
-            _seed_shop(sandbox, pos)
+            asyncio.run(_seed_shop(services, pos))
         password = secrets.token_urlsafe(9)
         with services.sessions.begin() as session:
             hashed = hash_password(password)

@@ -49,7 +49,6 @@ class StoreLife:
     services: Services
     store: str
     sandbox_url: str
-    api_auth: tuple[str, str]
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     open_orders: list[int] = field(default_factory=list)
 
@@ -112,13 +111,13 @@ class StoreLife:
         return [f"merchant: order #{response.json()['number']} {status}"]
 
     async def _publish(self, client: httpx.AsyncClient) -> list[str]:
-        drafts = await client.get(
-            f"{self.sandbox_url}/wp-json/wc/v3/products",
-            params={"status": "draft", "per_page": 20, "_fields": "id,sku,name"},
-            auth=self.api_auth,
-        )
-        found = drafts.json() if drafts.status_code == 200 else []
-        if not found:
+        async with self.services.store(self.store).woo() as woo:
+            found = await woo.request_json(
+                "GET",
+                "/products",
+                params={"status": "draft", "per_page": 20, "_fields": "id,sku,name"},
+            )
+        if not isinstance(found, list) or not found:
             return []
         draft = self.rng.choice(found)
         response = await client.post(

@@ -173,10 +173,13 @@ async def _run(services: Services, job: Job, store: str, clock: Clock) -> Ran:
     if job.records_runs:
         run_id = result.run_ids[-1] if result.run_ids else None
     _record(services, run_id, result, usage, clock, engine_row=job.records_runs)
+    done = ", ".join(f"{key} {value}" for key, value in sorted(result.counts.items()) if value)
     if result.error:
         logger.warning("store %s: job %s %s: %s", store, job.name, result.outcome, result.error)
     else:
-        logger.info("store %s: job %s %s", store, job.name, result.outcome)
+        logger.info(
+            "store %s: job %s %s%s", store, job.name, result.outcome, f" ({done})" * bool(done)
+        )
     return Ran(result.outcome, result.error, run_id, started)
 
 

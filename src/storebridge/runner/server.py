@@ -83,4 +83,5 @@ class GracefulServer(uvicorn.Server):
 def configure_logging(level: int = logging.INFO) -> None:
     """One readable log line per event; per-request HTTP chatter only on warnings."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for chatty in ("httpx", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

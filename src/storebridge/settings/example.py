@@ -11,6 +11,9 @@ from __future__ import annotations
 import secrets
 from string import Template
 
+from storebridge.sandbox.config import DEMO_CONSUMER_KEY as SANDBOX_DEMO_KEY
+from storebridge.sandbox.config import DEMO_CONSUMER_SECRET as SANDBOX_DEMO_SECRET
+
 __all__ = [
     "DEMO_CONSUMER_KEY",
     "DEMO_CONSUMER_SECRET",
@@ -19,8 +22,10 @@ __all__ = [
 ]
 
 DEMO_SANDBOX_URL = "http://127.0.0.1:8081"
-DEMO_CONSUMER_KEY = "ck_demo_0000000000000000000000000000000000000000"
-DEMO_CONSUMER_SECRET = "cs_demo_0000000000000000000000000000000000000000"  # noqa: S105 (public demo key)
+# The sandbox's own demo key pair, so `storebridge init` + `storebridge sandbox`
+# work together out of the box.
+DEMO_CONSUMER_KEY = SANDBOX_DEMO_KEY
+DEMO_CONSUMER_SECRET = SANDBOX_DEMO_SECRET
 
 _TEMPLATE = Template("""\
 # StoreBridge configuration, written by `storebridge init`.

@@ -36,6 +36,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -53,6 +54,7 @@ from storebridge.domain.export_state import (
     skip,
     succeeded,
 )
+from storebridge.domain.model import money
 from storebridge.errors import ConnectorError, ExportError, PosRejected
 from storebridge.persistence.tables import Credit, Export
 from storebridge.persistence.tables import Order as OrderRow
@@ -60,8 +62,10 @@ from storebridge.persistence.types import utcnow
 from storebridge.ports import PosConnector
 from storebridge.sync.export_credits import CreditWriter
 from storebridge.sync.export_records import (
+    EDITED_FLAG,
     NEEDS_LOOK,
     load_export,
+    note_order_edit,
     parked,
     record_of,
     save_export,
@@ -95,6 +99,7 @@ class ExportCandidate:
     version: datetime
     record: ExportRecord | None
     payload: str
+    document_total: Decimal | None = None
 
 
 def policy_for(max_attempts: int, base_s: float = DEFAULT_BACKOFF_BASE_S) -> BackoffPolicy:
@@ -128,6 +133,7 @@ def _candidates(
             order.updated_at,
             None if export is None else record_of(export),
             order.payload,
+            None if export is None else export.document_total,
         )
         for order, export in session.execute(query).tuples()
     ]
@@ -153,29 +159,61 @@ class _Exporter:
         self.policy = policy
 
     async def run(self, woo: WooClient, only: Collection[int] | None) -> None:
+        exported: list[ExportCandidate] = []
+        due_now: list[tuple[ExportCandidate, ExportRecord]] = []
+        # Step 1 in one transaction: a first run over a long order history stays quick.
         with self.sessions.begin() as session:
-            candidates = _candidates(session, self.store, only)
+            for candidate in _candidates(session, self.store, only):
+                record = candidate.record
+                if record is not None and record.state in (
+                    ExportState.EXPORTED,
+                    ExportState.REVIEW,
+                ):
+                    exported.append(candidate)
+                    continue
+                observed = observe(record, candidate.status, self.settings.export_statuses)
+                # Saved even when unchanged: it records the order version now judged.
+                save_export(
+                    session,
+                    store=self.store,
+                    order_id=candidate.order_id,
+                    record=observed,
+                    version=candidate.version,
+                )
+                if due(observed, self.now):
+                    due_now.append((candidate, observed))
+        for candidate, record in due_now:
+            await self._export(candidate, record)
         credits = CreditWriter(
             self.sessions, self.store, self.connector, woo, self.report, self.policy.max_attempts
         )
-        for candidate in candidates:
-            record = candidate.record
-            if record is not None and record.state in (ExportState.EXPORTED, ExportState.REVIEW):
-                again = await credits.settle(candidate.order_id, candidate.payload, record)
-                with self.sessions.begin() as session:
-                    save_export(
-                        session,
-                        store=self.store,
-                        order_id=candidate.order_id,
-                        record=record,
-                        version=NEEDS_LOOK if again else candidate.version,
-                    )
-                continue
-            observed = observe(record, candidate.status, self.settings.export_statuses)
-            # Saved even when unchanged: it records the order version now judged.
-            self._save(candidate, observed)
-            if due(observed, self.now):
-                await self._export(candidate, observed)
+        for candidate in exported:
+            assert candidate.record is not None
+            again = await credits.settle(candidate.order_id, candidate.payload, candidate.record)
+            self._after_export(candidate, candidate.record, again)
+
+    def _after_export(self, candidate: ExportCandidate, record: ExportRecord, again: bool) -> None:
+        """Record that the exported order's version was judged; a new total means review."""
+        with self.sessions.begin() as session:
+            if (
+                candidate.document_total is not None
+                and _order_total(candidate.payload) != candidate.document_total
+                and note_order_edit(
+                    session, store=self.store, order_id=candidate.order_id, status=candidate.status
+                )
+            ):
+                # Edited in the window between reading the order and writing it to the POS.
+                row = load_export(session, store=self.store, order_id=candidate.order_id)
+                assert row is not None
+                record = record_of(row)
+                self.report.problem(f"order {candidate.order_id}", "review", EDITED_FLAG)
+            save_export(
+                session,
+                store=self.store,
+                order_id=candidate.order_id,
+                record=record,
+                version=NEEDS_LOOK if again else candidate.version,
+            )
 
     def _save(self, candidate: ExportCandidate, record: ExportRecord, **extra: Any) -> None:
         with self.sessions.begin() as session:
@@ -233,6 +271,11 @@ class _Exporter:
         kind = "parked" if after.parked else "failed"
         detail = error if after.parked else f"{error} (retry at {after.next_retry_at})"
         self.report.problem(f"order {candidate.order_id}", kind, detail)
+
+
+def _order_total(payload: str) -> Decimal | None:
+    total = Order.model_validate(json.loads(payload)).total
+    return None if total is None else money(total)
 
 
 def _describe(error: BaseException) -> str:

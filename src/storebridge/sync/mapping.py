@@ -132,13 +132,13 @@ def owned_from_pushed(
     sale_from: datetime | None,
     sale_to: datetime | None,
     stock: int | None,
-    pushed_at: datetime | None,
+    pushed: bool,
 ) -> PosOwned | None:
     """The link's last-pushed values as the planner compares them; None if never pushed.
 
     The link table has no ``manage_stock`` column: StoreBridge always pushes a
     managed quantity, so a stored quantity means ``manage_stock`` was true.
     """
-    if pushed_at is None:
+    if not pushed:
         return None
     return PosOwned(regular, sale, sale_from, sale_to, stock is not None, stock)

@@ -98,7 +98,8 @@ class RunReport:
         self.counts[kind] += 1
 
     def summary_counts(self) -> dict[str, int]:
-        """Counts for the runs table: what happened, plus the plan when nothing did."""
+        """Counts for the runs table: what happened, and the plan's non-zero entries."""
         counts = {key: value for key, value in sorted(self.counts.items()) if value}
+        counts.update({f"planned_{key}": n for key, n in sorted(self.planned.items()) if n})
         counts["quarantined"] = len(self.quarantined)
         return counts

@@ -104,7 +104,17 @@ class StyleWriter:
                 "GET", f"/products/{parent_id}", params={"_fields": _PARENT_FIELDS}
             )
         except WooNotFound:
-            self.executor.lose([Lost(style_key, style_key, "deleted", _gone(parent_id), parent_id)])
+            self.executor.lose(
+                [
+                    Lost(
+                        style_key,
+                        self.executor.sku_of(style_key),
+                        "deleted",
+                        _gone(parent_id),
+                        parent_id,
+                    )
+                ]
+            )
             return
         except WooAuthError:
             raise
@@ -115,7 +125,9 @@ class StyleWriter:
         problem = _parent_problem(body, style_key, parent_id)
         if problem is not None:
             state, detail = problem
-            self.executor.lose([Lost(style_key, style_key, state, detail, parent_id)])
+            self.executor.lose(
+                [Lost(style_key, self.executor.sku_of(style_key), state, detail, parent_id)]
+            )
             return
         wanted: dict[str, list[str]] = {}
         for op in ops:
@@ -200,7 +212,7 @@ class StyleWriter:
 def _gone(parent_id: int) -> str:
     return (
         f"variable product {parent_id} was deleted in WooCommerce; StoreBridge will not "
-        "re-create it: restore it or relink the style"
+        "re-create it: restore it in WooCommerce, then `storebridge reconcile` relinks it"
     )
 
 
@@ -209,16 +221,17 @@ def _parent_problem(
 ) -> tuple[Any, str] | None:
     if body.get("status") == "trash":
         return "deleted", (
-            f"variable product {parent_id} is in the trash; restore it to add new variants"
+            f"variable product {parent_id} is in the trash; restore it, then `storebridge "
+            "reconcile` relinks it and new variants are added"
         )
     if body.get("type") != "variable":
         return "broken", (
             f"WooCommerce product {parent_id} is no longer a variable product "
-            f"({body.get('type')}); new variants of this style wait: relink the style"
+            f"({body.get('type')}); new variants of this style wait until it is variable again"
         )
     if sku_key(str(body.get("sku") or "")) != style_key:
         return "broken", (
             f"variable product {parent_id} now has SKU {body.get('sku')!r} instead of the style "
-            "code; put the style code back in WooCommerce"
+            "code; put the style code back in WooCommerce, then run `storebridge reconcile`"
         )
     return None

@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy.orm import Session
+
 from storebridge.bootstrap import Services
 from storebridge.persistence.repositories import webhooks as delivery_repo
 from storebridge.persistence.types import utcnow
 from storebridge.sync.allocation import settle_ledger
-from storebridge.sync.ledger import LedgerChange, apply_webhook
+from storebridge.sync.ledger import LedgerChange, apply_webhook, write_with_retry
 from storebridge.sync.report import RunReport
 from storebridge.sync.stock import push_stock
 
@@ -78,6 +80,16 @@ def _decoded(body: bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
     return parsed, raw
 
 
+def _outcome(change: LedgerChange | None) -> IngestOutcome:
+    if change is None:
+        return "ignored"
+    if change.outcome == "stale":
+        return "stale"
+    if change.outcome == "unchanged":
+        return "unchanged"
+    return "applied"
+
+
 def delivery_key(delivery_id: str, raw_body: bytes) -> str:
     """The id a delivery is recorded under: WooCommerce's id plus a digest of the body."""
     digest = hashlib.sha256(raw_body).hexdigest()[:16]
@@ -110,7 +122,8 @@ async def ingest_webhook(
     resource_id = delivery.resource_id
     if resource_id is None and isinstance(body.get("id"), int):
         resource_id = body["id"]
-    with services.sessions.begin() as session:
+
+    def record_and_apply(session: Session) -> tuple[IngestOutcome, LedgerChange | None]:
         fresh = delivery_repo.record_delivery(
             session,
             store=store,
@@ -120,18 +133,13 @@ async def ingest_webhook(
             now=at,
         )
         if not fresh:
-            return IngestResult("duplicate")
+            return "duplicate", None
         change = apply_webhook(session, store=store, topic=delivery.topic, body=body, now=at)
-        outcome: IngestOutcome
-        if change is None:
-            outcome = "ignored"
-        elif change.outcome == "stale":
-            outcome = "stale"
-        elif change.outcome == "unchanged":
-            outcome = "unchanged"
-        else:
-            outcome = "applied"
+        outcome = _outcome(change)
         delivery_repo.mark_processed(session, store=store, delivery_id=key, outcome=outcome, now=at)
+        return outcome, change
+
+    outcome, change = write_with_retry(services.sessions, record_and_apply)
     if change is None or outcome != "applied":
         return IngestResult(outcome, change)
     released = settle_ledger(services.sessions, store, change.stock_moved)

@@ -190,7 +190,12 @@ def store_overview(
         jobs=tuple(jobs),
         linked=links.get("linked", 0),
         link_problems=problems,
-        created_by_us=_count(session, ProductLink.store == store, ProductLink.origin == "created"),
+        created_by_us=_count(
+            session,
+            ProductLink.store == store,
+            ProductLink.origin == "created",
+            ProductLink.woo_parent_id.is_(None),
+        ),
         drafts_waiting=_drafts(session, store),
         quarantined=quarantined,
         stock_pushes_today=pushes,

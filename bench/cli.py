@@ -1,0 +1,155 @@
+"""`python -m bench [--quick] [SCENARIO ...]`: run the benchmarks and write docs/benchmarks.md.
+
+With no scenario named, every scenario runs; the full-size run rewrites
+docs/benchmarks.md.  `--quick` runs reduced sizes (a smoke run of a few
+minutes) and, like a selection of scenarios, prints the report instead of
+overwriting the committed one (pass `--output` to write it somewhere).
+Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.comparison import run_baseline
+from bench.oversell import STRATEGIES, busy_day, simulate
+from bench.profiling import profile_first_sync
+from bench.report import RunInfo, machine, render
+from bench.runs import BigCatalogue, Lab
+from bench.sandbox_process import SandboxProcess
+from bench.scenarios import SCENARIOS, Findings, tables, targets
+from bench.sizes import FULL, QUICK, Sizes
+
+__all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+_STOREBRIDGE = {"first-sync", "idle", "changes", "orders", "reconcile", "variable", "baseline"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmark StoreBridge against the sandbox."
+    )
+    parser.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO",
+        help=f"scenarios to run (default: all): {', '.join(SCENARIOS)}",
+    )  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="reduced sizes, for a smoke run")
+    parser.add_argument(
+        "--latency", type=float, default=50.0, help="sandbox latency per request, ms (50)"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None,
+        help="where to write the report (default: docs/benchmarks.md for a full run of "
+        "every scenario, else stdout)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="run StoreBridge's steps in this process (faster start; CPU and RSS then include "
+        "the harness)",
+    )  # fmt: skip
+    return parser
+
+
+def run_scenarios(
+    selected: Sequence[str],
+    sizes: Sizes,
+    *,
+    latency_ms: float,
+    root: Path,
+    log: Callable[[str], None],
+    isolate: bool = True,
+) -> Findings:
+    """Run the `selected` scenarios at `sizes`; scratch files go under `root`."""
+    chosen = set(selected)
+    found = Findings()
+    if chosen & _STOREBRIDGE:
+        with SandboxProcess(latency_ms=latency_ms) as sandbox:
+            lab = Lab(sandbox, root, sizes, isolate=isolate, log=log)
+            if "first-sync" in chosen:
+                if isolate and sizes.first_sync[0] <= 5_000:
+                    log("profiling a small first sync (for the CPU breakdown) ...")
+                    found.cpu_profile = profile_first_sync(lab, min(sizes.first_sync[0], 2_000))
+                for items in sizes.first_sync[:-1]:
+                    log(f"first sync of {items:,} items")
+                    found.first_syncs.append(lab.first_sync(items))
+            big = BigCatalogue(lab)
+            if chosen & {"first-sync", "baseline"}:
+                log(f"first sync of {big.size:,} items")
+                found.first_syncs.append(big.first_sync())
+            if "idle" in chosen:
+                found.idle = big.idle()
+            if chosen & {"changes", "baseline"}:
+                found.prices = big.price_change()
+            if "changes" in chosen:
+                found.stock = big.stock_change()
+            if "orders" in chosen:
+                found.burst = big.order_burst()
+            if "reconcile" in chosen:
+                found.reconcile = big.reconcile()
+            if "variable" in chosen:
+                log("variable products")
+                found.variable = lab.variable_sync()
+    if "baseline" in chosen:
+        log("baseline (the woocommerce package)")
+        found.baseline = run_baseline(root, sizes, latency_ms, log)
+    if "oversell" in chosen:
+        log("oversell simulation")
+        day = busy_day(sizes.oversell_web_orders, sizes.oversell_store_sales, sizes.oversell_skus)
+        found.oversell = (day, [simulate(day, strategy) for strategy in STRATEGIES])
+    return found
+
+
+def _log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run, and write or print the report."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    sizes = QUICK if args.quick else FULL
+    selected = [s for s in SCENARIOS if s in args.scenarios] if args.scenarios else list(SCENARIOS)
+    output = args.output
+    if output is None and not args.quick and len(selected) == len(SCENARIOS):
+        output = DEFAULT_OUTPUT
+    started, clock = datetime.now(UTC), time.perf_counter()
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="storebridge-bench-") as scratch:
+        found = run_scenarios(
+            selected,
+            sizes,
+            latency_ms=args.latency,
+            root=Path(scratch),
+            log=_log,
+            isolate=not args.in_process,
+        )
+    info = RunInfo(
+        started=started,
+        duration_s=time.perf_counter() - clock,
+        command=" ".join(["python -m bench", *arguments]),
+        sizes=f"{sizes.name}: first sync of {', '.join(f'{n:,}' for n in sizes.first_sync)} items",
+        latency_ms=args.latency,
+        concurrency=4,
+        load_before=load_before,
+        load_after=os.getloadavg(),
+    )
+    text = render(info, machine(), targets(found), tables(found))
+    if output is None or str(output) == "-":
+        print(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        _log(f"wrote {output}")
+    return 0

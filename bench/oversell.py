@@ -1,0 +1,418 @@
+"""The oversell benchmark: a busy day replayed against StoreBridge's allocation and a naive sync.
+
+A discrete-event simulation of one shop day, at the domain level: the same
+seeded stream of web orders and in-store sales over a few hundred scarce SKUs
+is played against each sync strategy, and the units sold online that cannot
+be shipped are counted.  It models what really happens:
+
+* WooCommerce lowers its stock when an order is placed, and refuses an order
+  once its stock is 0 (backorders off);
+* a web order is picked from the shelf some time later (5 to 60 minutes); a
+  unit an in-store customer took meanwhile is not there any more: that line
+  is **oversold** (the order cannot ship in full);
+* the order is completed when it ships (1 to 4 hours after picking) and the
+  POS learns of it only when the export job (every minute) exports it, so
+  until then the POS on-hand still counts units that left the shelf;
+* every stock push overwrites WooCommerce's stock.  A push is computed at one
+  instant and lands `push_window_s` later; an order placed in between has its
+  decrement overwritten until the next push (the *window* design.md §4 says
+  must be measured, not hidden).
+
+Strategies: the **naive sync** pushes the POS on-hand as it is every 5 minutes.
+**StoreBridge** computes ``available = max(0, on_hand - allocated - safety)``
+with `domain.allocation` (allocated recomputed from the order ledger,
+released once a POS read started after the export), refreshes the ledger
+right before each push, and pushes the ordered SKU when an order webhook
+arrives, besides its 1-minute orders job and 5-minute products run.
+
+Run it alone with ``python -m bench.oversell``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bench.table import Table, fmt_int
+from storebridge.domain.allocation import (
+    OrderFacts,
+    allocated_by_sku,
+    available_by_sku,
+    releasable,
+)
+
+__all__ = [
+    "STRATEGIES",
+    "BusyDay",
+    "DayModel",
+    "DayResult",
+    "Strategy",
+    "busy_day",
+    "oversell_table",
+    "simulate",
+]
+
+_EPOCH = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)  # sim second 0 = 08:00 (for OrderFacts)
+
+
+@dataclass(frozen=True, slots=True)
+class DayModel:
+    """The timings of the day and of the jobs (seconds)."""
+
+    day_s: float = 12 * 3600  # web orders from 08:00 to 20:00
+    store_hours: tuple[float, float] = (3600, 11 * 3600)  # the shop is open 09:00-19:00
+    products_interval_s: float = 300  # the runner's default products interval
+    orders_interval_s: float = 60
+    export_interval_s: float = 60
+    webhook_delay_s: float = 2.0
+    push_window_s: float = 1.0  # ledger read -> stock written in WooCommerce
+    pick_s: tuple[float, float] = (300, 3600)  # checkout -> units taken off the shelf
+    ship_s: tuple[float, float] = (3600, 4 * 3600)  # picked -> completed (then exported)
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """One demand event: a web order line or an in-store sale."""
+
+    at: float
+    sku: str
+    quantity: int
+    web: bool
+    pick_s: float = 0.0
+    ship_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BusyDay:
+    """The generated day: opening stock per SKU and the time-ordered demand."""
+
+    stock: dict[str, int]
+    sales: tuple[Sale, ...]
+    model: DayModel
+
+    @property
+    def web_orders(self) -> int:
+        """Web orders in the day."""
+        return sum(1 for sale in self.sales if sale.web)
+
+
+def busy_day(
+    web_orders: int, store_sales: int, skus: int, *, seed: int = 7, model: DayModel | None = None
+) -> BusyDay:
+    """A reproducible busy day: popular SKUs sell out, stock is below demand for most."""
+    model = model or DayModel()
+    rng = random.Random(seed)
+    names = [f"SKU-{n:04d}" for n in range(1, skus + 1)]
+    weights = [1.0 / (rank + 1) ** 0.6 for rank in range(skus)]
+    rng.shuffle(weights)
+    scale = (web_orders + store_sales) / sum(weights)
+    # Scarce: each SKU opens with 40%-110% of the units it will be asked for.
+    stock = {
+        sku: max(1, round(weight * scale * rng.uniform(0.4, 1.1)))
+        for sku, weight in zip(names, weights, strict=True)
+    }
+    sales = [
+        Sale(
+            at=rng.uniform(0, model.day_s),
+            sku=rng.choices(names, weights)[0],
+            quantity=1 if rng.random() < 0.85 else 2,
+            web=True,
+            pick_s=rng.uniform(*model.pick_s),
+            ship_s=rng.uniform(*model.ship_s),
+        )
+        for _ in range(web_orders)
+    ]
+    opens, closes = model.store_hours
+    sales += [
+        Sale(
+            at=rng.uniform(opens, closes), sku=rng.choices(names, weights)[0], quantity=1, web=False
+        )
+        for _ in range(store_sales)
+    ]
+    sales.sort(key=lambda sale: sale.at)
+    return BusyDay(stock, tuple(sales), model)
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """How stock reaches WooCommerce."""
+
+    label: str
+    allocation: bool  # False: push the POS on-hand as it is
+    webhooks: bool = False
+    orders_job: bool = False
+    safety: int = 0
+
+
+STRATEGIES = (
+    Strategy("naive sync: POS on-hand pushed as is every 5 min", allocation=False),
+    Strategy("StoreBridge: ledger + available, orders job every 1 min", True, orders_job=True),
+    Strategy("StoreBridge: + order webhooks (default)", True, webhooks=True, orders_job=True),
+    Strategy("StoreBridge: + webhooks + safety stock 1", True, True, orders_job=True, safety=1),
+)
+
+
+@dataclass
+class DayResult:
+    """What the day looked like under one strategy."""
+
+    strategy: Strategy
+    web_accepted: int = 0
+    web_refused: int = 0
+    store_sold: int = 0
+    store_lost: int = 0
+    oversold_units: int = 0
+    orders_affected: int = 0
+    pushes: int = 0
+    in_window: int = 0  # orders whose decrement a landing push overwrote
+    #: Units sold online when every unit was already sold (in store or online): the
+    #: published figure was stale or overwritten.  The rest of the oversold units were in
+    #: stock at checkout and sold in store before the order was picked.
+    sold_when_gone: int = 0
+
+
+@dataclass
+class _Order:
+    order_id: int
+    sku: str
+    quantity: int
+    placed_at: float
+    shipped: int | None = None  # set when picked
+    completed: bool = False
+    exported_at: float | None = None
+
+
+@dataclass
+class _Shop:
+    """The simulated state; one per strategy run."""
+
+    day: BusyDay
+    strategy: Strategy
+    result: DayResult
+    woo: dict[str, int] = field(default_factory=dict)
+    pos: dict[str, int] = field(default_factory=dict)
+    shelf: dict[str, int] = field(default_factory=dict)
+    pos_read: dict[str, int] = field(default_factory=dict)  # on-hand of the last products run
+    read_at: float = 0.0
+    orders: list[_Order] = field(default_factory=list)
+    by_sku: dict[str, list[_Order]] = field(default_factory=lambda: defaultdict(list))
+    since_tick: set[str] = field(default_factory=set)
+    claimed: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # units sold
+
+    def __post_init__(self) -> None:
+        self.woo = dict(self.day.stock)
+        self.pos = dict(self.day.stock)
+        self.shelf = dict(self.day.stock)
+        self.pos_read = dict(self.day.stock)
+
+    # -- what StoreBridge publishes -----------------------------------------------------
+
+    def available(self, skus: set[str], now: float) -> dict[str, int]:
+        """design.md §4 with the ledger as it is at `now` (refreshed right before)."""
+        if not self.strategy.allocation:
+            return {sku: max(0, self.pos[sku]) for sku in skus}
+        facts = [
+            _facts(order, now)
+            for sku in skus
+            for order in self.by_sku[sku]
+            if order.placed_at <= now
+        ]
+        released = releasable(facts, _EPOCH + timedelta(seconds=self.read_at))
+        facts = [
+            OrderFacts(f.order_id, f.status, f.lines, f.export_acked_at, f.order_id in released)
+            for f in facts
+        ]
+        on_hand = {sku: {"pos": self.pos_read[sku]} for sku in skus}
+        return available_by_sku(
+            on_hand, allocated_by_sku(facts), safety_default=self.strategy.safety
+        )
+
+    def land(self, values: dict[str, int], computed_at: float, now: float) -> None:
+        """A push lands: WooCommerce's stock is overwritten."""
+        self.result.pushes += 1
+        for sku, value in values.items():
+            self.result.in_window += sum(
+                1 for order in self.by_sku[sku] if computed_at < order.placed_at <= now
+            )
+            self.woo[sku] = value
+
+    # -- demand ---------------------------------------------------------------------------
+
+    def web_order(self, sale: Sale) -> _Order | None:
+        if self.woo[sale.sku] < sale.quantity:
+            self.result.web_refused += 1
+            return None
+        self.woo[sale.sku] -= sale.quantity  # WooCommerce reduces stock at order time
+        left = self.day.stock[sale.sku] - self.claimed[sale.sku]
+        self.result.sold_when_gone += sale.quantity - max(0, min(left, sale.quantity))
+        self.claimed[sale.sku] += sale.quantity
+        order = _Order(len(self.orders) + 1, sale.sku, sale.quantity, sale.at)
+        self.orders.append(order)
+        self.by_sku[sale.sku].append(order)
+        self.since_tick.add(sale.sku)
+        self.result.web_accepted += 1
+        return order
+
+    def store_sale(self, sale: Sale) -> None:
+        if self.shelf[sale.sku] < sale.quantity:
+            self.result.store_lost += 1
+            return
+        self.shelf[sale.sku] -= sale.quantity
+        self.pos[sale.sku] -= sale.quantity  # the till books it at once
+        self.claimed[sale.sku] += sale.quantity
+        self.result.store_sold += 1
+
+    def pick(self, order: _Order) -> None:
+        shipped = min(order.quantity, self.shelf[order.sku])
+        self.shelf[order.sku] -= shipped
+        order.shipped = shipped
+        if shipped < order.quantity:
+            self.result.oversold_units += order.quantity - shipped
+            self.result.orders_affected += 1
+
+    def export(self, now: float) -> None:
+        for order in self.orders:
+            if order.completed and order.shipped is not None and order.exported_at is None:
+                order.exported_at = now
+                self.pos[order.sku] -= order.shipped  # the POS learns of the sale now
+
+
+def _facts(order: _Order, now: float) -> OrderFacts:
+    acked = None
+    if order.exported_at is not None and order.exported_at <= now:
+        acked = _EPOCH + timedelta(seconds=order.exported_at)
+    return OrderFacts(
+        order_id=order.order_id,
+        status="completed" if order.completed else "processing",
+        lines=((order.sku, order.quantity if order.shipped is None else order.shipped),),
+        export_acked_at=acked,
+    )
+
+
+def simulate(day: BusyDay, strategy: Strategy) -> DayResult:
+    """Replay `day` under `strategy`."""
+    model = day.model
+    shop = _Shop(day, strategy, DayResult(strategy))
+    end = model.day_s + model.pick_s[1] + model.ship_s[1] + 2 * model.products_interval_s
+    queue: list[tuple[float, int, str, object]] = []
+    counter = itertools.count()
+
+    def at(time: float, kind: str, payload: object = None) -> None:
+        heapq.heappush(queue, (time, next(counter), kind, payload))
+
+    for sale in day.sales:
+        at(sale.at, "sale", sale)
+    at(0.0, "products")
+    at(model.export_interval_s, "export")
+    if strategy.allocation and strategy.orders_job:
+        at(model.orders_interval_s, "orders")
+    while queue:
+        now, _, kind, payload = heapq.heappop(queue)
+        if kind == "sale":
+            assert isinstance(payload, Sale)
+            if not payload.web:
+                shop.store_sale(payload)
+                continue
+            order = shop.web_order(payload)
+            if order is not None:
+                at(now + payload.pick_s, "pick", order)
+                at(now + payload.pick_s + payload.ship_s, "complete", order)
+                if strategy.webhooks:
+                    at(now + model.webhook_delay_s, "push", {order.sku})
+        elif kind == "pick":
+            assert isinstance(payload, _Order)
+            shop.pick(payload)
+        elif kind == "complete":
+            assert isinstance(payload, _Order)
+            payload.completed = True
+        elif kind == "land":
+            assert isinstance(payload, tuple)
+            values, computed_at = payload
+            shop.land(values, computed_at, now)
+        elif kind == "push":
+            assert isinstance(payload, set)
+            at(now + model.push_window_s, "land", (shop.available(payload, now), now))
+        elif now <= end:  # the periodic jobs
+            if kind == "export":
+                shop.export(now)
+                at(now + model.export_interval_s, "export")
+            elif kind == "orders":
+                if shop.since_tick:
+                    at(now, "push", set(shop.since_tick))
+                    shop.since_tick = set()
+                at(now + model.orders_interval_s, "orders")
+            elif kind == "products":
+                shop.pos_read, shop.read_at = dict(shop.pos), now
+                at(now, "push", set(day.stock))
+                at(now + model.products_interval_s, "products")
+    return shop.result
+
+
+def oversell_table(
+    day: BusyDay, results: list[DayResult], *, measured_window_s: float | None = None
+) -> Table:
+    """The oversell scenario's table."""
+    model = day.model
+    table = Table(
+        f"Oversell: a busy day ({day.web_orders:,} web orders, "
+        f"{len(day.sales) - day.web_orders:,} in-store sales, {len(day.stock):,} scarce SKUs)",
+        [
+            "strategy",
+            "oversold units",
+            "orders affected",
+            "of which sold online after the last unit was gone",
+            "web orders taken",
+            "orders inside a push window",
+            "stock pushes",
+        ],
+    )
+    for result in results:
+        window = fmt_int(result.in_window) if result.strategy.allocation else "every push"
+        table.add(
+            result.strategy.label,
+            fmt_int(result.oversold_units),
+            fmt_int(result.orders_affected),
+            fmt_int(result.sold_when_gone),
+            fmt_int(result.web_accepted),
+            window,
+            fmt_int(result.pushes),
+        )
+    table.notes += [
+        f"Opening stock {sum(day.stock.values()):,} units for "
+        f"{sum(sale.quantity for sale in day.sales):,} units of demand. Web orders are picked "
+        f"{model.pick_s[0] / 60:.0f}-{model.pick_s[1] / 60:.0f} min after checkout, ship "
+        f"{model.ship_s[0] / 3600:.0f}-{model.ship_s[1] / 3600:.0f} h later and only then reach "
+        f"the POS (export job every {model.export_interval_s:.0f} s).",
+        f"Window: a push lands {model.push_window_s:g} s after the ledger read it was computed "
+        "from; an order placed in between has its WooCommerce decrement overwritten until the "
+        "next push (webhook pushes follow each order after "
+        f"{model.webhook_delay_s:g} s). The naive sync overwrites every order not yet exported "
+        "at every push.",
+        "The other oversold units were in stock at checkout and sold in store before the "
+        "order was picked: the POS knows of a web order only once it is exported, so no "
+        "sync can hold those back; a safety stock narrows it. Units sold online after the "
+        "last one was gone come from overwritten decrements (the naive sync) or from in-store "
+        f"sales since the last products run ({model.products_interval_s / 60:.0f} min).",
+    ]
+    if measured_window_s is not None:
+        table.notes.append(
+            f"Measured in this run: one allocation cycle (ledger refresh + stock push) after the "
+            f"order burst took {measured_window_s:.2f} s from its first read to its last write."
+        )
+    return table
+
+
+def main() -> None:
+    """Print the full-size simulation's table."""
+    from bench.sizes import FULL
+
+    day = busy_day(FULL.oversell_web_orders, FULL.oversell_store_sales, FULL.oversell_skus)
+    print(oversell_table(day, [simulate(day, strategy) for strategy in STRATEGIES]).markdown())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""The StoreBridge side of the benchmark: catalogues synced, changed, ordered from, reconciled.
+
+`BigCatalogue` is the 100,000-item installation the follow-up scenarios share.
+Its steps run in a fixed order, each at most once, and each one asked for
+brings the steps it depends on first (asking for the reconcile alone still
+runs the first sync it needs, unreported):
+
+    first sync -> idle cycle -> 1% prices -> 5% stock -> order burst -> reconcile
+
+`first_sync(n)` syncs another catalogue size into a fresh store, and
+`variable_sync` the matrix-styles catalogue.  Every step is a `Measured`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.measure import Measured, measure
+from bench.sandbox_process import SandboxProcess
+from bench.sizes import Sizes
+from bench.store_events import ChangeSet, change_prices, count_stock, order_burst, web_skus
+from bench.workspace import Workspace
+
+__all__ = ["BigCatalogue", "BurstFacts", "Lab"]
+
+
+@dataclass(frozen=True, slots=True)
+class BurstFacts:
+    """What the order burst placed."""
+
+    orders: int
+    skus: int
+    place_s: float
+
+
+@dataclass
+class Lab:
+    """Where the StoreBridge runs happen: one sandbox, a scratch folder, the sizes."""
+
+    sandbox: SandboxProcess
+    root: Path
+    sizes: Sizes
+    isolate: bool = True
+    log: Callable[[str], None] = field(default=lambda _message: None)
+
+    def workspace(self, name: str, size: int, *, catalogue: str = "demo") -> Workspace:
+        """A fresh installation against an emptied store."""
+        self.sandbox.reset()
+        workspace = Workspace(
+            self.root / name,
+            self.sandbox.url,
+            "styles" if catalogue == "styles" else "demo",
+            size,
+            self.sizes.variants_per_style,
+        )
+        workspace.prepare()
+        return workspace
+
+    def run(
+        self, workspace: Workspace, step: str, label: str, items: int, *, profile: bool = False
+    ) -> Measured:
+        """One measured step."""
+        self.log(f"  {label} ...")
+        measured = measure(
+            self.sandbox,
+            workspace,
+            step,
+            label=label,
+            items=items,
+            isolate=self.isolate,
+            profile=profile,
+        )
+        result = measured.result
+        self.log(
+            f"  {label}: {result.wall_s:.1f} s wall, {result.cpu_s:.1f} s CPU, "
+            f"{result.requests.reads} reads, {result.requests.writes} writes"
+        )
+        return measured
+
+    def first_sync(self, items: int) -> Measured:
+        """A first sync of `items` new simple items into an empty store."""
+        workspace = self.workspace(f"first-{items}", items)
+        return self.run(workspace, "sync", f"first sync of {items:,} items", items)
+
+    def variable_sync(self) -> Measured:
+        """A first sync of the matrix styles catalogue."""
+        styles = self.sizes.styles
+        workspace = self.workspace("styles", styles, catalogue="styles")
+        variants = styles * self.sizes.variants_per_style
+        label = f"first sync of {styles:,} styles x {self.sizes.variants_per_style} variants"
+        return self.run(workspace, "sync", label, variants)
+
+
+class BigCatalogue:
+    """The big catalogue and the scenarios that follow its first sync."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.size = lab.sizes.big
+        self._workspace: Workspace | None = None
+        self._first: Measured | None = None
+        self._idle: Measured | None = None
+        self._prices: tuple[ChangeSet, Measured] | None = None
+        self._stock: tuple[ChangeSet, Measured] | None = None
+        self._burst: tuple[BurstFacts, Measured] | None = None
+        self._reconcile: Measured | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The installation (after the first sync)."""
+        self.first_sync()
+        assert self._workspace is not None
+        return self._workspace
+
+    def first_sync(self) -> Measured:
+        """Scenario 1 at the big size."""
+        if self._first is None:
+            self._workspace = self.lab.workspace(f"big-{self.size}", self.size)
+            label = f"first sync of {self.size:,} items"
+            self._first = self.lab.run(self._workspace, "sync", label, self.size)
+        return self._first
+
+    def idle(self) -> Measured:
+        """Scenario 2: a products run with nothing changed."""
+        workspace = self.workspace
+        if self._idle is None:
+            self._idle = self.lab.run(workspace, "sync", "idle cycle", self.size)
+        return self._idle
+
+    def price_change(self) -> tuple[ChangeSet, Measured]:
+        """Scenario 3a: a share of the prices changed in the POS, then a products run."""
+        self.idle()
+        if self._prices is None:
+            changed = change_prices(self.workspace.pos_path, self.lab.sizes.share(0.01))
+            measured = self.lab.run(
+                self.workspace, "sync", f"{len(changed):,} prices changed", self.size
+            )
+            self._prices = (changed, measured)
+        return self._prices
+
+    def stock_change(self) -> tuple[ChangeSet, Measured]:
+        """Scenario 3b: a share of the on-hand counts changed, then a products run."""
+        self.price_change()
+        if self._stock is None:
+            changed = count_stock(self.workspace.pos_path, self.lab.sizes.share(0.05))
+            measured = self.lab.run(
+                self.workspace, "sync", f"{len(changed):,} stock counts changed", self.size
+            )
+            self._stock = (changed, measured)
+        return self._stock
+
+    def order_burst(self) -> tuple[BurstFacts, Measured]:
+        """Scenario 4: web orders placed, then one allocation cycle."""
+        self.stock_change()
+        if self._burst is None:
+            sizes = self.lab.sizes
+            per_sku = -(-sizes.orders // sizes.order_skus)
+            skus = web_skus(self.workspace.pos_path, sizes.order_skus, at_least=per_sku + 1)
+            started = time.perf_counter()
+            self.lab.sandbox.place_orders(order_burst(skus, sizes.orders))
+            facts = BurstFacts(sizes.orders, len(skus), time.perf_counter() - started)
+            label = f"{sizes.orders:,} web orders: ledger refresh + stock push"
+            self._burst = (facts, self.lab.run(self.workspace, "allocation", label, self.size))
+        return self._burst
+
+    def reconcile(self) -> Measured:
+        """Scenario 5: read every linked product back and fix drift."""
+        self.order_burst()
+        if self._reconcile is None:
+            label = f"reconcile of {self.size:,} linked products"
+            self._reconcile = self.lab.run(self.workspace, "reconcile", label, self.size)
+        return self._reconcile

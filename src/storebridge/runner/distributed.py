@@ -1,0 +1,187 @@
+"""The same jobs on distributed workers: procrastinate tasks on PostgreSQL (`storebridge worker`).
+
+Any number of worker processes, on any machines, share one PostgreSQL
+database (StoreBridge's own, where procrastinate keeps its queue tables):
+
+* one task, ``storebridge.run_job(store, job)``, runs a catalogue `Job` through
+  `execution.execute` (run log, API usage, and the ``job_locks`` row, so an
+  embedded `storebridge run` on the same database is excluded too);
+* every job is deferred with ``lock=f"store:{store}"``: procrastinate never
+  runs two jobs of one store at once, whichever workers pick them up; and
+  with ``queueing_lock=f"{store}:{job}"``: a job already waiting is not queued
+  twice (`AlreadyEnqueued` is the expected, silent answer);
+* each worker also ticks: jobs due according to the run log are deferred, so
+  no separate scheduler process is needed and duplicates cost nothing.
+
+Tests use procrastinate's `InMemoryConnector`; production uses
+`PsycopgConnector` on the storage URL (`connector_for`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from procrastinate.connector import BaseAsyncConnector
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.engine import URL
+
+from storebridge.bootstrap import Services
+from storebridge.errors import ConfigError
+from storebridge.runner.api_usage import instrument
+from storebridge.runner.clock import Clock, SystemClock
+from storebridge.runner.execution import Busy, NotDue, Ran, execute, last_started
+from storebridge.runner.jobs import Job, default_jobs
+from storebridge.runner.schedule import JobKey, due_at, intervals
+from storebridge.runner.scheduler import DEFAULT_LOCK_TTL, default_holder
+
+__all__ = [
+    "QUEUE",
+    "TASK_NAME",
+    "DistributedRunner",
+    "connector_for",
+    "ensure_schema",
+    "lock_for",
+    "queueing_lock_for",
+]
+
+logger = logging.getLogger("storebridge.runner")
+
+QUEUE = "storebridge"
+TASK_NAME = "storebridge.run_job"
+
+
+def lock_for(store: str) -> str:
+    """The procrastinate lock of a store: one job of a store at a time."""
+    return f"store:{store}"
+
+
+def queueing_lock_for(store: str, job: str) -> str:
+    """At most one waiting copy of a store's job."""
+    return f"{store}:{job}"
+
+
+def connector_for(storage_url: URL) -> BaseAsyncConnector:
+    """A psycopg connector on StoreBridge's PostgreSQL database.
+
+    Raises:
+        ConfigError: the storage is not PostgreSQL (procrastinate needs it).
+    """
+    if storage_url.get_backend_name() != "postgresql":
+        raise ConfigError(
+            "distributed workers need PostgreSQL storage: set [storage] url = "
+            '"postgresql+psycopg://user@host:5432/db" (SQLite serves `storebridge run` only)'
+        )
+    conninfo = storage_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return procrastinate.PsycopgConnector(conninfo=conninfo)
+
+
+async def ensure_schema(app: procrastinate.App) -> bool:
+    """Create procrastinate's tables unless they exist; True if they were created."""
+    found = await app.connector.execute_query_one_async(
+        "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present"
+    )
+    if found and found.get("present"):
+        return False
+    await app.schema_manager.apply_schema_async()
+    return True
+
+
+class DistributedRunner:
+    """A procrastinate app running the job catalogue for every store (see the module docstring)."""
+
+    def __init__(
+        self,
+        services: Services,
+        connector: BaseAsyncConnector,
+        jobs: Mapping[str, Job] | None = None,
+        *,
+        clock: Clock | None = None,
+        holder: str | None = None,
+    ) -> None:
+        self.services = services
+        self.jobs = dict(default_jobs() if jobs is None else jobs)
+        self.clock: Clock = clock or SystemClock()
+        self.holder = f"worker:{holder or default_holder()}"
+        self.intervals = intervals(services.settings, self.jobs)
+        self.app = procrastinate.App(connector=connector)
+        self.task = self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)(self._run_job)
+        instrument(services)
+
+    async def _run_job(self, store: str, job: str) -> str:
+        if job not in self.jobs or store not in self.services.stores:
+            logger.error("unknown job %r for store %r: dropped", job, store)
+            return "unknown"
+        outcome = await execute(
+            self.services,
+            self.jobs[job],
+            store,
+            holder=self.holder,
+            clock=self.clock,
+            lock_ttl=DEFAULT_LOCK_TTL,
+        )
+        if isinstance(outcome, Ran):
+            return outcome.outcome
+        if isinstance(outcome, Busy):
+            logger.info("store %s: %s held by %s; skipped", store, job, outcome.holder)
+            return "busy"
+        assert isinstance(outcome, NotDue)
+        return "not due"
+
+    async def defer(self, store: str, job: str) -> int | None:
+        """Queue one job of one store; None when the same job is already waiting."""
+        deferrer = self.task.configure(
+            lock=lock_for(store), queueing_lock=queueing_lock_for(store, job)
+        )
+        try:
+            job_id: int = await deferrer.defer_async(store=store, job=job)
+        except AlreadyEnqueued:
+            return None
+        return job_id
+
+    def due(self, now: datetime) -> list[JobKey]:
+        """The (store, job) pairs whose interval has passed since their last start."""
+        return [
+            key
+            for key, interval in sorted(self.intervals.items())
+            if due_at(last_started(self.services, key.store, key.job), interval, now) <= now
+        ]
+
+    async def defer_due(self) -> list[JobKey]:
+        """Queue every job that is due; returns those newly queued."""
+        queued = []
+        for key in self.due(self.clock.now()):
+            if await self.defer(key.store, key.job) is not None:
+                queued.append(key)
+        return queued
+
+    async def work(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
+        """Run procrastinate's worker on the StoreBridge queue (returns when idle unless `wait`)."""
+        await self.app.run_worker_async(
+            queues=[QUEUE],
+            wait=wait,
+            concurrency=concurrency,
+            install_signal_handlers=False,
+            **options,
+        )
+
+    @property
+    def tick_seconds(self) -> float:
+        """How often to look for due jobs: half the shortest interval, 1 to 30 seconds."""
+        shortest = min((i.total_seconds() for i in self.intervals.values()), default=60.0)
+        return max(1.0, min(30.0, shortest / 2))
+
+    async def tick_forever(self, every_s: float) -> None:
+        """Defer due jobs every `every_s` seconds (cancel to stop)."""
+        while True:
+            try:
+                queued = await self.defer_due()
+            except Exception:  # keep ticking through a database hiccup
+                logger.exception("could not queue due jobs; retrying in %s s", every_s)
+            else:
+                if queued:
+                    logger.info("queued: %s", ", ".join(str(key) for key in queued))
+            await self.clock.sleep(every_s)

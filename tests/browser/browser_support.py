@@ -1,0 +1,170 @@
+"""A shop with history, served over real HTTP for the browser tests.
+
+`build_shop` runs the shipped jobs against an in-process WooCommerce sandbox
+and the demo POS: a first products run (drafts created, a few existing
+products adopted), a quarantined POS row, web orders placed and completed,
+an allocation cycle, an export whose first attempt fails (the POS was down),
+a reconcile and a second products run.  `WebServer` serves the dashboard from
+a background thread on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import select
+from tests.runner.runner_support import runner_settings
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.connectors.demo import DemoPos
+from storebridge.persistence.repositories import users
+from storebridge.persistence.tables import ProductLink
+from storebridge.retry import RetryPolicy
+from storebridge.runner.clock import SystemClock
+from storebridge.runner.jobs import default_jobs
+from storebridge.runner.scheduler import Scheduler
+from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.web.security import hash_password
+from storebridge.woocommerce import WooClient, WooConnection
+
+USER = "grace"
+PASSWORD = "a long browser password"
+CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """Client retries never wait."""
+
+
+@dataclass
+class Shop:
+    services: Services
+    sandbox: Sandbox
+    sandbox_app: FastAPI
+    allocated_sku: str
+
+
+def _pos(services: Services) -> DemoPos:
+    pos = services.store("main").connector
+    assert isinstance(pos, DemoPos)
+    return pos
+
+
+async def _history(services: Services, sandbox: Sandbox) -> str:
+    scheduler = Scheduler(services, default_jobs(), clock=SystemClock())
+    pos = _pos(services)
+    web_items = [item for item in pos.read_items() if item.web_flag and not item.parent_code]
+    pos.set_on_hand(web_items[-1].sku, "store-1", -4)  # a miscount the sync must refuse
+    await scheduler.run_now("main", "products")
+    with services.sessions() as session:
+        sellable = list(
+            session.scalars(
+                select(ProductLink.sku)
+                .where(
+                    ProductLink.kind == "simple",
+                    ProductLink.state == "linked",
+                    ProductLink.pushed_stock >= 4,
+                )
+                .order_by(ProductLink.sku_key)
+            )
+        )
+    orders = [
+        sandbox.place_order(
+            {
+                "line_items": [{"sku": sku, "quantity": 2}],
+                "status": "processing",
+                "set_paid": True,
+                "billing": {"email": email, "first_name": email.split("@")[0]},
+            }
+        )
+        for sku, email in zip(sellable, CUSTOMERS, strict=False)
+    ]
+    for order in orders[1:]:
+        sandbox.orders.set_status(order["id"], "completed")
+    await scheduler.run_now("main", "orders")
+    pos.fail_next(1)  # the till is offline for the first export attempt
+    await scheduler.run_now("main", "export")
+    await scheduler.run_now("main", "reconcile")
+    await scheduler.run_now("main", "products")
+    return sellable[0]
+
+
+def build_shop(tmp_path: Path, template: Path) -> Shop:
+    """The shop described in the module docstring, in `tmp_path`."""
+    database = tmp_path / "storebridge.sqlite3"
+    shutil.copyfile(template, database)
+    settings = runner_settings(
+        f"sqlite:///{database}",
+        tmp_path,
+        ("main",),
+        safety_stock=1,
+        connector={
+            "type": "demo",
+            "path": str(tmp_path / "pos.sqlite3"),
+            "seed_items": 30,
+            "seed_styles": 2,
+        },
+    )
+    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
+    sandbox_app = create_sandbox_app(sandbox=sandbox)
+
+    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
+        return WooClient(
+            connection,
+            transport=httpx.ASGITransport(app=sandbox_app),
+            sleep=_no_sleep,
+            retry_policy=RetryPolicy(max_attempts=3),
+        )
+
+    services = build_services(settings, woo_factory=woo_factory)
+    with services.sessions.begin() as session:
+        users.add_user(session, username=USER, password_hash=hash_password(PASSWORD))
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with ThreadPoolExecutor(1) as pool:
+        allocated = pool.submit(asyncio.run, _history(services, sandbox)).result()
+    return Shop(services, sandbox, sandbox_app, allocated)
+
+
+class WebServer:
+    """An ASGI app served by uvicorn from a daemon thread on a free port."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        )
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def __enter__(self) -> WebServer:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the dashboard did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+        self._socket.close()

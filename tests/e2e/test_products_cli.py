@@ -1,0 +1,188 @@
+"""The product commands end to end: CliRunner -> storebridge.toml -> sandbox on a real port.
+
+`plan`, `sync products`, `reconcile` and `quarantine list` run against a
+sandbox served by uvicorn from a background thread (OAuth 1.0a over plain
+HTTP, as with a real store without TLS), a file feed and a SQLite database
+migrated by `storebridge db upgrade`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storebridge.cli.app import app
+from storebridge.sandbox import (
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    SandboxConfig,
+    SandboxServer,
+)
+
+FEED = "sku,name,price,quantity\nA-1,Shirt,12.50,3\nB-2,Hat,4.00,0\n"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(webhook_auto_deliver=False)) as running:
+        yield running
+
+
+@pytest.fixture
+def shop(server: SandboxServer) -> SandboxServer:
+    server.sandbox.reset()
+    return server
+
+
+def write_config(
+    folder: Path, url: str, *, secret: str = DEMO_CONSUMER_SECRET, db: str | None = None
+) -> Path:
+    feed = folder / "items.csv"
+    if not feed.exists():
+        feed.write_text(FEED)
+    config = folder / "storebridge.toml"
+    config.write_text(
+        f"""
+[storage]
+url = "{db or f"sqlite:///{folder / 'state.sqlite3'}"}"
+
+[web]
+secret_key = "{"k" * 40}"
+
+[stores.main]
+selection = "all"
+
+[stores.main.woocommerce]
+url = "{url}"
+consumer_key = "{DEMO_CONSUMER_KEY}"
+consumer_secret = "{secret}"
+max_retries = 1
+
+[stores.main.connector]
+type = "file_feed"
+path = "{feed}"
+outbox = "{folder / "outbox"}"
+"""
+    )
+    return config
+
+
+@pytest.fixture
+def config(tmp_path: Path, shop: SandboxServer, _sqlite_template: Path) -> Path:
+    shutil.copyfile(_sqlite_template, tmp_path / "state.sqlite3")
+    return write_config(tmp_path, shop.base_url)
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def skus(shop: SandboxServer) -> list[str]:
+    """The SKUs of the products the sandbox holds."""
+    rows = shop.sandbox.db.all("SELECT sku FROM products WHERE kind = 'product'")
+    return sorted(row["sku"] for row in rows)
+
+
+def test_plan_lists_the_changes_and_writes_nothing(config: Path, shop: SandboxServer) -> None:
+    code, output = invoke("plan", "--config", str(config))
+
+    assert code == 0, output
+    assert "create draft A-1: 'Shirt'" in output
+    assert "new drafts" in output
+    assert skus(shop) == []
+
+
+def test_sync_products_creates_drafts_then_an_idle_run_writes_nothing(
+    config: Path, shop: SandboxServer
+) -> None:
+    code, output = invoke("sync", "products", "--config", str(config))
+    assert code == 0, output
+    assert "Products sync" in output and "main" in output
+    assert skus(shop) == ["A-1", "B-2"]
+    writes = shop.sandbox.counters.snapshot()["writes"]
+
+    code, output = invoke("sync", "products", "--store", "main", "--config", str(config))
+
+    assert code == 0, output
+    assert shop.sandbox.counters.snapshot()["writes"] == writes
+    assert "0/0" in output  # requests (read/write)
+
+
+def test_sync_products_dry_run_writes_nothing(config: Path, shop: SandboxServer) -> None:
+    code, output = invoke("sync", "products", "--dry-run", "--config", str(config))
+
+    assert code == 0, output
+    assert "dry run" in output
+    assert skus(shop) == []
+
+
+def test_reconcile_reports_then_fixes_a_hand_edited_stock(
+    config: Path, shop: SandboxServer
+) -> None:
+    invoke("sync", "products", "--config", str(config))
+    product = shop.sandbox.products.by_sku("A-1")
+    assert product is not None
+    shop.sandbox.products.update(product["id"], {"stock_quantity": 40})
+
+    code, output = invoke("reconcile", "--report-only", "--config", str(config))
+    assert code == 0, output
+    assert "stock_quantity" in output and "40" in output
+    assert shop.sandbox.products.by_sku("A-1")["stock_quantity"] == 40  # type: ignore[index]
+
+    code, output = invoke("reconcile", "--config", str(config))
+    assert code == 0, output
+    assert shop.sandbox.products.by_sku("A-1")["stock_quantity"] == 3  # type: ignore[index]
+
+
+def test_quarantine_list_shows_bad_rows_until_they_are_fixed(
+    config: Path, shop: SandboxServer
+) -> None:
+    feed = config.parent / "items.csv"
+    feed.write_text(FEED + "C-3,Scarf,-4,1\n")
+    code, output = invoke("sync", "products", "--config", str(config))
+    assert code == 0, output
+    assert "quarantine list" in output
+
+    code, output = invoke("quarantine", "list", "--config", str(config))
+    assert code == 0, output
+    assert "C-3" in output and "price_negative" in output
+
+    feed.write_text(FEED + "C-3,Scarf,4.00,1\n")
+    invoke("sync", "products", "--config", str(config))
+    code, output = invoke("quarantine", "list", "--config", str(config))
+    assert "no quarantined rows" in output
+    assert "C-3" in skus(shop)
+
+
+def test_a_refused_key_says_what_to_check(tmp_path: Path, shop: SandboxServer,
+                                          _sqlite_template: Path) -> None:  # fmt: skip
+    shutil.copyfile(_sqlite_template, tmp_path / "state.sqlite3")
+    config = write_config(tmp_path, shop.base_url, secret="cs_wrong")
+
+    code, output = invoke("sync", "products", "--config", str(config))
+
+    assert code == 1
+    assert "consumer_key and consumer_secret" in output
+    assert "read_write permission" in output
+    assert "cs_wrong" not in output
+
+
+def test_a_database_without_tables_says_to_upgrade(tmp_path: Path, shop: SandboxServer) -> None:
+    config = write_config(tmp_path, shop.base_url)
+
+    code, output = invoke("sync", "products", "--config", str(config))
+
+    assert code == 2
+    assert "storebridge db upgrade" in output
+
+
+def test_an_unknown_store_lists_the_known_ones(config: Path) -> None:
+    code, output = invoke("plan", "--store", "nope", "--config", str(config))
+
+    assert code == 2
+    assert "known stores: main" in output

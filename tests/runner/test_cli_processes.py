@@ -1,0 +1,111 @@
+"""`storebridge run` and `storebridge demo` as real processes: start, serve, stop cleanly."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import tomli_w
+from sqlalchemy import select
+from tests.runner.process_support import Process, free_port, login
+
+from storebridge.bootstrap import build_services
+from storebridge.persistence.db import upgrade
+from storebridge.persistence.tables import Run
+from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+from storebridge.settings import load_settings
+
+SECRET_KEY = "k" * 40
+WEBHOOK_SECRET = "whsec0123456789abcdef"
+
+
+def _config(tmp_path: Path, port: int) -> Path:
+    path = tmp_path / "storebridge.toml"
+    data = {
+        "storage": {"url": f"sqlite:///{tmp_path / 'sb.sqlite3'}"},
+        "web": {"host": "127.0.0.1", "port": port, "secret_key": SECRET_KEY},
+        "runner": {"intervals": {"products": 1, "orders": 1, "export": 1, "reconcile": 1}},
+        "stores": {
+            "main": {
+                "webhook_secret": WEBHOOK_SECRET,
+                "woocommerce": {
+                    # Nothing listens there: every job fails fast, which the run log shows.
+                    "url": f"http://127.0.0.1:{free_port()}",
+                    "consumer_key": DEMO_CONSUMER_KEY,
+                    "consumer_secret": DEMO_CONSUMER_SECRET,
+                    "max_retries": 0,
+                },
+                "connector": {
+                    "type": "demo",
+                    "path": str(tmp_path / "pos.sqlite3"),
+                    "seed_items": 5,
+                    "seed_styles": 0,
+                },
+            }
+        },
+    }
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_run_serves_the_dashboard_runs_jobs_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    config = _config(tmp_path, port)
+    upgrade(f"sqlite:///{tmp_path / 'sb.sqlite3'}")
+    process = Process(["run", "--config", str(config)], cwd=tmp_path)
+    try:
+        process.wait_healthy(f"http://127.0.0.1:{port}")
+        process.wait_for(r"store main: job \w+ failed")
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 303
+
+        status = process.stop(signal.SIGTERM)
+    finally:
+        process.kill()
+
+    assert status == 0, process.output
+    assert "scheduler stopped" in process.output
+    assert SECRET_KEY not in process.output and WEBHOOK_SECRET not in process.output
+    assert DEMO_CONSUMER_SECRET not in process.output
+    with (
+        build_services(load_settings(config, environ={})) as services,
+        services.sessions() as session,
+    ):
+        outcomes = {(r.job, r.outcome) for r in session.scalars(select(Run))}
+    assert ("orders", "failed") in outcomes
+    assert all(outcome != "running" for _, outcome in outcomes)
+
+
+def test_run_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    config = _config(tmp_path, free_port())
+    process = Process(["run", "--config", str(config)], cwd=tmp_path)
+    try:
+        status = process.popen.wait(timeout=60)
+    finally:
+        process.kill()
+
+    assert status == 2
+    assert "run `storebridge db upgrade`" in process.output
+
+
+def test_the_demo_serves_a_living_dashboard_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    process = Process(["demo", "--dir", str(tmp_path / "demo"), "--port", "0"], cwd=tmp_path)
+    try:
+        url = process.wait_for(r"dashboard:\s+(http://\S+?)/?$").group(1)
+        user, password = process.wait_for(r"login:\s+(\S+) / (\S+)").groups()
+        process.wait_healthy(url)
+        process.wait_for(r"job products ok \(.*created \d+")
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert login(client, user, password).status_code == 303
+            overview = client.get("/")
+        assert overview.status_code == 200
+        assert 'data-store="main"' in overview.text
+
+        status = process.stop(signal.SIGINT)
+    finally:
+        process.kill()
+
+    assert status == 0, process.output
+    assert "demo stopped" in process.output
+    assert "Traceback" not in process.output
+    assert (tmp_path / "demo" / "storebridge.toml").exists()

@@ -1,0 +1,96 @@
+"""The shipped job catalogue, run by the scheduler against the sandbox and the demo POS."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from tests.runner.runner_support import ManualClock, run_rows, runner_settings
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.persistence.tables import ProductLink
+from storebridge.retry import RetryPolicy
+from storebridge.runner.execution import Ran
+from storebridge.runner.jobs import JOB_NAMES, default_jobs
+from storebridge.runner.scheduler import Scheduler
+from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.woocommerce import WooClient, WooConnection
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """Client retries never wait in tests."""
+
+
+@pytest.fixture
+def shop(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Services, Sandbox]]:
+    target = tmp_path / "db.sqlite3"
+    shutil.copyfile(_sqlite_template, target)
+    settings = runner_settings(
+        f"sqlite:///{target}",
+        tmp_path,
+        ("main",),
+        connector={
+            "type": "demo",
+            "path": str(tmp_path / "pos.sqlite3"),
+            "seed_items": 12,
+            "seed_styles": 1,
+        },
+    )
+    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
+    app = create_sandbox_app(sandbox=sandbox)
+
+    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
+        return WooClient(
+            connection,
+            transport=httpx.ASGITransport(app=app),
+            sleep=_no_sleep,
+            retry_policy=RetryPolicy(max_attempts=3),
+        )
+
+    with build_services(settings, woo_factory=woo_factory) as services:
+        yield services, sandbox
+    sandbox.close()
+
+
+async def test_each_shipped_job_runs_and_logs_its_api_use(
+    shop: tuple[Services, Sandbox], clock: ManualClock
+) -> None:
+    services, _sandbox = shop
+    scheduler = Scheduler(services, default_jobs(), clock=clock)
+
+    outcomes = {name: await scheduler.run_now("main", name) for name in JOB_NAMES}
+
+    assert all(isinstance(o, Ran) and o.outcome == "ok" for o in outcomes.values()), outcomes
+    rows = {row.job: row for row in run_rows(services)}
+    assert set(JOB_NAMES) <= set(rows)
+    products = rows["products"]
+    assert products.counts["created"] > 0
+    assert products.counts["api_requests"] == sum(products.requests.values())
+    assert products.counts["api_errors"] == 0
+    assert rows["orders"].counts["api_requests"] > 0
+    with services.sessions() as session:
+        created = session.scalars(
+            select(ProductLink).where(
+                ProductLink.origin == "created", ProductLink.woo_parent_id.is_(None)
+            )
+        ).all()
+    assert rows["reconcile"].counts["drafts"] == len(created) > 0
+
+
+async def test_failed_requests_are_counted_as_api_errors_of_the_run(
+    shop: tuple[Services, Sandbox], clock: ManualClock
+) -> None:
+    services, sandbox = shop
+    scheduler = Scheduler(services, default_jobs(), clock=clock)
+    sandbox.faults.fail_next("503", 1, method="GET")
+
+    outcome = await scheduler.run_now("main", "products")
+
+    assert isinstance(outcome, Ran) and outcome.outcome == "ok"
+    (row,) = run_rows(services)
+    assert row.counts["api_errors"] == 1
+    assert row.counts["api_requests"] == sum(row.requests.values())

@@ -1,0 +1,122 @@
+"""Distributed workers: procrastinate tasks with one lock per store and no duplicate queueing."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from procrastinate.testing import InMemoryConnector
+from sqlalchemy.engine import make_url
+from tests.runner.runner_support import ManualClock, ScriptedJob, run_rows, runner_settings
+
+from storebridge.bootstrap import Services, build_services
+from storebridge.errors import ConfigError
+from storebridge.persistence.db import upgrade
+from storebridge.runner.distributed import (
+    TASK_NAME,
+    DistributedRunner,
+    connector_for,
+    ensure_schema,
+)
+from storebridge.runner.jobs import Job, JobResult
+from storebridge.runner.schedule import JobKey
+
+
+@pytest.fixture
+def sqlite_services(tmp_path: Path, _sqlite_template: Path) -> Iterator[Services]:
+    target = tmp_path / "db.sqlite3"
+    shutil.copyfile(_sqlite_template, target)
+    settings = runner_settings(f"sqlite:///{target}", tmp_path, ("main", "outlet"))
+    with build_services(settings) as services:
+        yield services
+
+
+async def test_a_job_is_queued_with_its_store_lock_and_never_twice_while_waiting(
+    sqlite_services: Services, clock: ManualClock
+) -> None:
+    connector = InMemoryConnector()
+    job = ScriptedJob(clock=clock)
+    runner = DistributedRunner(sqlite_services, connector, {"products": job.job()}, clock=clock)
+
+    async with runner.app.open_async():
+        first = await runner.defer("main", "products")
+        again = await runner.defer("main", "products")
+        other = await runner.defer("outlet", "products")
+
+    assert first is not None and other is not None and again is None
+    queued = {row["id"]: row for row in connector.jobs.values()}
+    assert queued[first]["task_name"] == TASK_NAME
+    assert queued[first]["lock"] == "store:main"
+    assert queued[first]["queueing_lock"] == "main:products"
+    assert queued[other]["lock"] == "store:outlet"
+    assert queued[first]["args"] == {"store": "main", "job": "products"}
+
+
+async def test_a_worker_runs_the_queued_jobs_and_logs_each_run(
+    sqlite_services: Services, clock: ManualClock
+) -> None:
+    connector = InMemoryConnector()
+    job = ScriptedJob(clock=clock)
+    runner = DistributedRunner(sqlite_services, connector, {"products": job.job()}, clock=clock)
+
+    async with runner.app.open_async():
+        queued = await runner.defer_due()
+        await runner.work(wait=False)
+        again = await runner.defer_due()
+
+    assert queued == [JobKey("main", "products"), JobKey("outlet", "products")]
+    assert sorted(store for store, _ in job.calls) == ["main", "outlet"]
+    assert again == []  # both ran just now: nothing is due
+    assert [(r.store, r.outcome) for r in run_rows(sqlite_services)] == [
+        ("main", "ok"),
+        ("outlet", "ok"),
+    ]
+    assert {row["status"] for row in connector.jobs.values()} == {"succeeded"}
+
+
+def test_workers_need_postgresql_storage() -> None:
+    with pytest.raises(ConfigError, match="need PostgreSQL storage"):
+        connector_for(make_url("sqlite:///var/x.sqlite3"))
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_deferred_job_runs_and_a_store_never_runs_two_jobs_at_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade(postgres_url)
+    settings = runner_settings(postgres_url, tmp_path, ("main",))
+    active: dict[str, int] = {"main": 0}
+    peak: list[int] = []
+
+    async def body(_services: Services, store: str) -> JobResult:
+        active[store] += 1
+        peak.append(active[store])
+        await asyncio.sleep(0.05)  # give a second worker slot the chance to overlap
+        active[store] -= 1
+        return JobResult(counts={"seen": 1})
+
+    jobs = {name: Job(name, body) for name in ("products", "export", "reconcile")}
+    with build_services(settings) as services:
+        runner = DistributedRunner(
+            services, connector_for(services.settings.storage.sqlalchemy_url), jobs
+        )
+        async with runner.app.open_async():
+            assert await ensure_schema(runner.app) is True
+            assert await ensure_schema(runner.app) is False
+            for name in jobs:
+                assert await runner.defer("main", name) is not None
+            for _ in range(len(jobs)):
+                # wait=False returns when nothing is fetchable; the store lock holds the rest back.
+                await runner.work(wait=False, concurrency=3)
+            statuses = await runner.app.connector.execute_query_all_async(
+                "SELECT status::text AS status, lock FROM procrastinate_jobs"
+            )
+        rows = run_rows(services)
+
+    assert sorted(r.job for r in rows) == ["export", "products", "reconcile"]
+    assert all(r.outcome == "ok" and r.counts["seen"] == 1 for r in rows)
+    assert max(peak) == 1
+    assert {(s["status"], s["lock"]) for s in statuses} == {("succeeded", "store:main")}
