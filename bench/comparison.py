@@ -80,8 +80,14 @@ class BaselineRun:
     changed_in_walk: int
 
 
-def _start(latency_ms: float, log: Callable[[str], None]) -> tuple[SandboxProcess, AuthMode]:
-    """The baseline's sandbox, and the auth its requests can use there."""
+def _start(
+    latency_ms: float, log: Callable[[str], None], auth: AuthMode | None
+) -> tuple[SandboxProcess, AuthMode]:
+    """The baseline's sandbox, and the auth its requests can use there (probed when None)."""
+    if auth is not None:
+        sandbox = SandboxProcess(latency_ms=latency_ms, assume_https=auth == "query")
+        sandbox.start()
+        return sandbox, auth
     sandbox = SandboxProcess(latency_ms=latency_ms)
     sandbox.start()
     if probe_oauth(sandbox.url):
@@ -94,10 +100,18 @@ def _start(latency_ms: float, log: Callable[[str], None]) -> tuple[SandboxProces
 
 
 def run_baseline(
-    root: Path, sizes: Sizes, latency_ms: float, log: Callable[[str], None]
+    root: Path,
+    sizes: Sizes,
+    latency_ms: float,
+    log: Callable[[str], None],
+    *,
+    auth: AuthMode | None = None,
 ) -> BaselineRun:
-    """Run the naive script's three measurements against a fresh sandbox."""
-    sandbox, auth = _start(latency_ms, log)
+    """Run the naive script's three measurements against a fresh sandbox.
+
+    `auth` forces the authentication; by default OAuth is tried first (`probe_oauth`).
+    """
+    sandbox, auth = _start(latency_ms, log, auth)
     try:
         script = NaiveScript(baseline_api(sandbox.url, auth))
         pos = seed_pos(root / "baseline-pos.sqlite3", sizes.baseline_sample)

@@ -134,7 +134,9 @@ class BigCatalogue:
         """Scenario 3a: a share of the prices changed in the POS, then a products run."""
         self.idle()
         if self._prices is None:
-            changed = change_prices(self.workspace.pos_path, self.lab.sizes.share(0.01))
+            changed = change_prices(
+                self.workspace.pos_path, self.lab.sizes.share(self.lab.sizes.price_share)
+            )
             measured = self.lab.run(
                 self.workspace, "sync", f"{len(changed):,} prices changed", self.size
             )
@@ -145,7 +147,9 @@ class BigCatalogue:
         """Scenario 3b: a share of the on-hand counts changed, then a products run."""
         self.price_change()
         if self._stock is None:
-            changed = count_stock(self.workspace.pos_path, self.lab.sizes.share(0.05))
+            changed = count_stock(
+                self.workspace.pos_path, self.lab.sizes.share(self.lab.sizes.stock_share)
+            )
             measured = self.lab.run(
                 self.workspace, "sync", f"{len(changed):,} stock counts changed", self.size
             )

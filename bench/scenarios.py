@@ -123,6 +123,8 @@ def tables(found: Findings) -> list[Table]:
                 f"{_counts(m, 'created')}; create batches {got:,} (ceil(N/100) = {expect:,})",
             )
         out.append(table)
+    if found.cpu_profile:
+        out.append(_profile_table(found))
     if found.idle:
         table = _table("Idle cycle: nothing changed", ["Must write nothing."])
         _row(table, found.idle, f"writes {found.idle.result.requests.writes}")
@@ -179,8 +181,6 @@ def tables(found: Findings) -> list[Table]:
         changed = len(found.prices[0]) if found.prices else 0
         price = found.prices[1] if found.prices else None
         out.append(comparison_table(found.baseline, found.first_syncs, price, changed))
-    if found.cpu_profile:
-        out.append(_profile_table(found))
     if found.oversell:
         day, results = found.oversell
         window = found.burst[1].result.wall_s if found.burst else None

@@ -323,3 +323,22 @@ async def test_a_total_changed_while_the_order_was_being_exported_is_put_under_r
     assert export is not None and export.state == "review"
     assert "edited_after_export" in export.flags
     assert [(p.kind, p.detail) for p in report.problems] == [("review", "edited_after_export")]
+
+
+async def test_a_refund_made_before_the_export_is_credited_right_after_it(shop: Shop) -> None:
+    await shop.sync_products()
+    order_id = await completed_order(shop, [("MUG-1", 3)])
+    line_id = shop.sandbox.orders.get(order_id)["line_items"][0]["id"]
+    await shop.api(
+        "POST",
+        f"/orders/{order_id}/refunds",
+        json={"amount": "10.00", "api_refund": False,
+              "line_items": [{"id": line_id, "quantity": 1, "refund_total": 10}]},
+    )  # fmt: skip
+    await shop.refresh()
+    report = await shop.export()
+    assert (report.counts["exported"], report.counts["credits"]) == (1, 1)
+    (invoice,) = invoices(shop)
+    assert invoice.total == Decimal("30.00")
+    credits = [doc for doc in shop.pos.documents() if doc.kind == "credit"]
+    assert [(c.total, c.original_ref) for c in credits] == [(Decimal("10.00"), invoice.ref)]

@@ -161,3 +161,13 @@ async def test_topics_the_ledger_does_not_follow_are_recorded_and_ignored(
     assert result.outcome == "ignored"
     with hooked_shop.services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeliveryRow)) == 1
+
+
+async def test_an_order_body_without_an_id_is_refused_and_not_recorded(
+    hooked_shop: Shop,
+) -> None:
+    delivery = WebhookDelivery("order.updated", None, b'{"status":"completed"}', "x1")
+    with pytest.raises(ValueError, match="integer id"):
+        await ingest_webhook(hooked_shop.services, STORE, delivery)
+    with hooked_shop.services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DeliveryRow)) == 0

@@ -9,8 +9,10 @@ import httpx
 import tomli_w
 from sqlalchemy import select
 from tests.runner.process_support import Process, free_port, login
+from typer.testing import CliRunner
 
 from storebridge.bootstrap import build_services
+from storebridge.cli.app import app
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.tables import Run
 from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
@@ -78,14 +80,11 @@ def test_run_serves_the_dashboard_runs_jobs_and_exits_0_on_sigterm(tmp_path: Pat
 
 def test_run_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     config = _config(tmp_path, free_port())
-    process = Process(["run", "--config", str(config)], cwd=tmp_path)
-    try:
-        status = process.popen.wait(timeout=60)
-    finally:
-        process.kill()
 
-    assert status == 2
-    assert "run `storebridge db upgrade`" in process.output
+    result = CliRunner().invoke(app, ["run", "--config", str(config)])
+
+    assert result.exit_code == 2
+    assert "run `storebridge db upgrade`" in result.output
 
 
 def test_the_demo_serves_a_living_dashboard_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

@@ -147,3 +147,11 @@ async def test_the_session_cookie_is_signed_and_a_tampered_one_is_ignored(
     world.client.cookies.set("storebridge_session", cookie[:-4] + "AAAA")
 
     assert (await world.client.get("/")).status_code == 303
+
+
+async def test_pages_forbid_framing_and_inline_scripts(world: WebWorld) -> None:
+    response = await world.client.get("/login")
+
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "<script" not in response.text

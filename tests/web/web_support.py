@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,12 @@ class WebWorld:
         return csrf_of((await self.client.get(path)).text)
 
 
+@cache
+def password_hash() -> str:
+    """The argon2 hash of `PASSWORD`, computed once (argon2 is slow on purpose)."""
+    return hash_password(PASSWORD)
+
+
 def _copy(template: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target)
@@ -102,7 +109,7 @@ async def web_world(
 
     services = build_services(settings, woo_factory=woo_factory)
     with services.sessions.begin() as session:
-        users.add_user(session, username=USER, password_hash=hash_password(PASSWORD))
+        users.add_user(session, username=USER, password_hash=password_hash())
     app = create_web_app(services, ingest=ingest)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     try:

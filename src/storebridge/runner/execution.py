@@ -173,7 +173,11 @@ async def _run(services: Services, job: Job, store: str, clock: Clock) -> Ran:
     if job.records_runs:
         run_id = result.run_ids[-1] if result.run_ids else None
     _record(services, run_id, result, usage, clock, engine_row=job.records_runs)
-    done = ", ".join(f"{key} {value}" for key, value in sorted(result.counts.items()) if value)
+    done = ", ".join(
+        f"{key} {value}"
+        for key, value in sorted(result.counts.items())
+        if value and not key.startswith("planned_")  # what was done, not what was planned
+    )
     if result.error:
         logger.warning("store %s: job %s %s: %s", store, job.name, result.outcome, result.error)
     else:

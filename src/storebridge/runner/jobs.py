@@ -16,7 +16,10 @@ writes only to the POS and runs under its own lock.
 record their own run (`sync.runs.run_job`); the runner adds the API usage to
 that row.  The orders job (one allocation cycle,
 `sync.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
-stock push it makes leaves its own ``stock`` row, listed in `run_ids`.
+stock push it makes leaves its own ``stock`` row, listed in `run_ids`.  After
+a reconcile the runner also counts the drafts StoreBridge created that the
+merchant has not published yet (`count_drafts`, one cheap read), shown on the
+overview.
 """
 
 from __future__ import annotations
@@ -57,9 +60,10 @@ DRAFTS = "drafts"
 class JobResult:
     """What one execution of a job did, for the run log.
 
-    `run_ids` lists the runs rows the engine wrote itself; when it is empty
-    the runner writes the row from this result.  `extra_counts` are figures
-    the runner measured besides the engine (added to the engine's row too).
+    `run_ids` lists the runs rows the engines wrote during the job (for a
+    job whose `Job.records_runs` is set, the last one is the job's own row;
+    otherwise the runner writes the row from this result).  `extra_counts` are
+    figures measured besides the engine (added to the engine's row too).
     """
 
     outcome: RunOutcome = "ok"

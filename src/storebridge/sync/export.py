@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -183,7 +183,10 @@ class _Exporter:
                 if due(observed, self.now):
                     due_now.append((candidate, observed))
         for candidate, record in due_now:
-            await self._export(candidate, record)
+            written = await self._export(candidate, record)
+            if written is not None:
+                # Refunds made before the export are credited right after it.
+                exported.append(replace(candidate, record=written))
         credits = CreditWriter(
             self.sessions, self.store, self.connector, woo, self.report, self.policy.max_attempts
         )
@@ -226,17 +229,21 @@ class _Exporter:
                 **extra,
             )
 
-    async def _export(self, candidate: ExportCandidate, record: ExportRecord) -> None:
+    async def _export(
+        self, candidate: ExportCandidate, record: ExportRecord
+    ) -> ExportRecord | None:
+        """Write one order to the POS; the exported record, or None when it failed."""
         order_id = candidate.order_id
         key = order_key(self.store, order_id)
         try:
             existing = await asyncio.to_thread(self.connector.find_document, key)
             if existing is not None:
                 # Written before a crash (or by a concurrent run): record it, write nothing.
-                self._save(candidate, succeeded(record, existing, utcnow()))
+                found = succeeded(record, existing, utcnow())
+                self._save(candidate, found, document_total=_order_total(candidate.payload))
                 self.report.counts["exported"] += 1
                 self.report.counts["already_in_pos"] += 1
-                return
+                return found
             order = Order.model_validate(json.loads(candidate.payload))
             skus = order_skus(order)
             known = await asyncio.to_thread(self.connector.known_skus, skus) if skus else set()
@@ -245,14 +252,14 @@ class _Exporter:
             receipt = await asyncio.to_thread(self.connector.write_order, document)
         except (PosRejected, ExportError) as error:
             self._fail(candidate, record, str(error), park=True)
-            return
+            return None
         except _TRANSIENT as error:
             self._fail(candidate, record, _describe(error), park=False)
-            return
-        acked = utcnow()
+            return None
+        written = succeeded(record, receipt.pos_ref, utcnow())
         self._save(
             candidate,
-            succeeded(record, receipt.pos_ref, acked),
+            written,
             customer_ref=receipt.customer_ref,
             flags=document.flags,
             document_total=document.total,
@@ -260,6 +267,7 @@ class _Exporter:
         self.report.counts["exported"] += 1
         for flag in document.flags:
             self.report.problem(f"order {order_id}", "flagged", flag)
+        return written
 
     def _fail(
         self, candidate: ExportCandidate, record: ExportRecord, error: str, *, park: bool

@@ -90,16 +90,19 @@ def _text_sku(raw_line: Mapping[str, Any]) -> str | None:
 
 def _resolve_skus(raw: dict[str, Any], previous: Mapping[str, Any] | None) -> None:
     """Keep the SKU first resolved for each line when WooCommerce no longer renders it."""
-    if previous is None:
+    if previous is None or not raw.get("line_items"):
         return
     known = {
         line.get("id"): _text_sku(line)
         for line in previous.get("line_items") or []
         if isinstance(line, dict)
     }
+    lines = []
     for line in raw.get("line_items") or []:
         if isinstance(line, dict) and _text_sku(line) is None and known.get(line.get("id")):
-            line["sku"] = known[line.get("id")]
+            line = {**line, "sku": known[line.get("id")]}  # a copy: the caller's body stays
+        lines.append(line)
+    raw["line_items"] = lines
 
 
 def _lines(order: Order) -> list[_Line]:
@@ -291,11 +294,18 @@ def apply_webhook(
     body: Mapping[str, Any],
     now: datetime | None = None,
 ) -> LedgerChange | None:
-    """Apply an ``order.*`` webhook body; None for a topic the ledger does not follow."""
+    """Apply an ``order.*`` webhook body; None for a topic the ledger does not follow.
+
+    Raises:
+        ValueError: the body of an order topic has no integer ``id``.
+    """
     if topic not in ORDER_TOPICS:
         return None
+    order_id = body.get("id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool):
+        raise ValueError(f"a {topic} webhook body must carry the order's integer id")
     if topic == "order.deleted":
-        return record_trashed(session, store=store, order_id=int(body["id"]), now=now)
+        return record_trashed(session, store=store, order_id=order_id, now=now)
     return record_order(session, store=store, raw=body, now=now)
 
 
