@@ -74,7 +74,7 @@ def run_scenarios(
         with SandboxProcess(latency_ms=latency_ms) as sandbox:
             lab = Lab(sandbox, root, sizes, isolate=isolate, log=log)
             if "first-sync" in chosen:
-                if isolate and sizes.first_sync[0] <= 5_000:
+                if isolate:  # in-process, the profile would include the harness
                     log("profiling a small first sync (for the CPU breakdown) ...")
                     found.cpu_profile = profile_first_sync(lab, min(sizes.first_sync[0], 2_000))
                 for items in sizes.first_sync[:-1]:

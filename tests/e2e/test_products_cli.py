@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from storebridge.cli.app import app
+from storebridge.persistence.db import create_engine_for, session_factory
+from storebridge.persistence.repositories.locks import try_acquire
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -159,8 +162,9 @@ def test_quarantine_list_shows_bad_rows_until_they_are_fixed(
     assert "C-3" in skus(shop)
 
 
-def test_a_refused_key_says_what_to_check(tmp_path: Path, shop: SandboxServer,
-                                          _sqlite_template: Path) -> None:  # fmt: skip
+def test_a_refused_key_says_what_to_check(
+    tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
+) -> None:
     shutil.copyfile(_sqlite_template, tmp_path / "state.sqlite3")
     config = write_config(tmp_path, shop.base_url, secret="cs_wrong")
 
@@ -186,3 +190,24 @@ def test_an_unknown_store_lists_the_known_ones(config: Path) -> None:
 
     assert code == 2
     assert "known stores: main" in output
+
+
+def test_a_store_busy_with_another_process_is_not_synced_twice(
+    config: Path, shop: SandboxServer
+) -> None:
+    state = config.parent / "state.sqlite3"
+    engine = create_engine_for(f"sqlite:///{state}")
+    try:
+        with session_factory(engine).begin() as session:
+            taken = try_acquire(
+                session, store="main", job="catalog", holder="runner-1", ttl=timedelta(hours=1)
+            )
+        assert taken
+    finally:
+        engine.dispose()
+
+    code, output = invoke("sync", "products", "--config", str(config))
+
+    assert code == 1
+    assert "another StoreBridge process" in output
+    assert skus(shop) == []

@@ -17,8 +17,13 @@ from storebridge.domain.validation import validate_feed
 
 @pytest.fixture
 def demo_world(tmp_path: Path, _sqlite_template: Path) -> Iterator[World]:
-    connector = {"type": "demo", "path": str(tmp_path / "pos.sqlite3"), "seed_items": 40,
-                 "seed_styles": 3, "random_seed": 5}  # fmt: skip
+    connector = {
+        "type": "demo",
+        "path": str(tmp_path / "pos.sqlite3"),
+        "seed_items": 40,
+        "seed_styles": 3,
+        "random_seed": 5,
+    }
     with make_world(tmp_path, _sqlite_template, real_connector=True, connector=connector) as world:
         yield world
 

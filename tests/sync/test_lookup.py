@@ -57,15 +57,23 @@ async def test_a_listing_finds_variations_but_not_inherited_parent_skus(world: W
     parent = await world.api(
         "POST",
         "/products",
-        json={"name": "V", "type": "variable", "sku": "VAR",
-              "attributes": [{"name": "Size", "options": ["S", "M"], "variation": True}]},
-    )  # fmt: skip
+        json={
+            "name": "V",
+            "type": "variable",
+            "sku": "VAR",
+            "attributes": [{"name": "Size", "options": ["S", "M"], "variation": True}],
+        },
+    )
     await world.api(
         "POST",
         f"/products/{parent['id']}/variations/batch",
-        json={"create": [{"sku": "VAR-S", "attributes": [{"name": "Size", "option": "S"}]},
-                         {"attributes": [{"name": "Size", "option": "M"}]}]},
-    )  # fmt: skip
+        json={
+            "create": [
+                {"sku": "VAR-S", "attributes": [{"name": "Size", "option": "S"}]},
+                {"attributes": [{"name": "Size", "option": "M"}]},
+            ]
+        },
+    )
     wanted = [*skus, "VAR", "VAR-S", *(f"NEW-{n}" for n in range(300))]
     async with world.services.store(STORE).woo() as woo:
         found = await find_existing(woo, wanted)

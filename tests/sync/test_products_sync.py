@@ -73,8 +73,9 @@ async def test_changed_prices_are_pushed_in_one_batch_per_hundred(world: World) 
 
 
 async def test_links_record_what_woocommerce_confirmed(world: World) -> None:
-    world.pos.put(raw("L-1", "9.99", 6, sale_price="7.50", sale_from="2030-01-01",
-                      sale_to="2030-01-31"))  # fmt: skip
+    world.pos.put(
+        raw("L-1", "9.99", 6, sale_price="7.50", sale_from="2030-01-01", sale_to="2030-01-31")
+    )
     await world.sync()
 
     link = world.links()["l-1"]
@@ -136,9 +137,14 @@ async def test_an_existing_product_already_right_is_adopted_without_a_write(worl
     await world.api(
         "POST",
         "/products",
-        json={"name": "Same", "sku": "SAME", "regular_price": "4.00", "manage_stock": True,
-              "stock_quantity": 9},
-    )  # fmt: skip
+        json={
+            "name": "Same",
+            "sku": "SAME",
+            "regular_price": "4.00",
+            "manage_stock": True,
+            "stock_quantity": 9,
+        },
+    )
     world.pos.put(raw("SAME", "4.00", 9))
     writes = world.writes()
 

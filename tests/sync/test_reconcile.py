@@ -29,9 +29,10 @@ async def test_hand_edits_of_prices_and_stock_are_reported_and_fixed(world: Worl
     a, small = world.by_sku("A"), world.by_sku("R-S")
     await world.api("PUT", f"/products/{a['id']}", json={"regular_price": "1.00", "name": "Mine"})
     await world.api(
-        "PUT", f"/products/{small['parent_id']}/variations/{small['id']}",
+        "PUT",
+        f"/products/{small['parent_id']}/variations/{small['id']}",
         json={"stock_quantity": 40},
-    )  # fmt: skip
+    )
 
     report = await reconcile(world.services, STORE)
 
@@ -129,8 +130,9 @@ async def test_a_product_deleted_for_good_is_reported_without_recreating_it(worl
 
 async def test_variations_of_many_styles_are_read_back_by_sku(world: World) -> None:
     for n in range(3):
-        world.pos.put(raw(f"ST{n}-S", "30.00", 4, line=n + 1, parent_code=f"ST{n}",
-                          attributes={"Size": "S"}))  # fmt: skip
+        world.pos.put(
+            raw(f"ST{n}-S", "30.00", 4, line=n + 1, parent_code=f"ST{n}", attributes={"Size": "S"})
+        )
     await world.sync()
     one, two = world.by_sku("ST1-S"), world.by_sku("ST2-S")
     await world.api(

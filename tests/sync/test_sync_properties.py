@@ -45,8 +45,15 @@ class Spec:
         extra: dict[str, Any] = {}
         if self.style is not None:
             extra = {"parent_code": self.style, "attributes": {"Size": self.size}}
-        return raw(self.sku, f"{self.cents / 100:.2f}", self.stock, line=line, sale_price=sale,
-                   web_flag=self.selected, **extra)  # fmt: skip
+        return raw(
+            self.sku,
+            f"{self.cents / 100:.2f}",
+            self.stock,
+            line=line,
+            sale_price=sale,
+            web_flag=self.selected,
+            **extra,
+        )
 
 
 @dataclass
@@ -72,8 +79,9 @@ def specs(draw: st.DrawFn) -> list[Spec]:
         sizes = draw(st.lists(st.sampled_from(SIZES), min_size=1, max_size=4, unique=True))
         for size in sizes:
             cents = draw(prices)
-            items.append(Spec(f"ST{s}-{size}", cents, None, draw(st.integers(0, 9)), True,
-                              f"ST{s}", size))  # fmt: skip
+            items.append(
+                Spec(f"ST{s}-{size}", cents, None, draw(st.integers(0, 9)), True, f"ST{s}", size)
+            )
     return items
 
 

@@ -10,10 +10,18 @@ from tests.sync.sync_helpers import World, money, raw
 from storebridge.domain.model import RawItem
 
 
-def variant(sku: str, style: str, size: str, price: str = "20.00", stock: int = 2,
-            **fields: Any) -> RawItem:  # fmt: skip
-    return raw(sku, price, stock, parent_code=style, parent_name=f"Style {style}",
-               attributes={"Size": size}, **fields)  # fmt: skip
+def variant(
+    sku: str, style: str, size: str, price: str = "20.00", stock: int = 2, **fields: Any
+) -> RawItem:
+    return raw(
+        sku,
+        price,
+        stock,
+        parent_code=style,
+        parent_name=f"Style {style}",
+        attributes={"Size": size},
+        **fields,
+    )
 
 
 def parent_attributes(world: World, style: str) -> list[dict[str, Any]]:
@@ -122,11 +130,19 @@ async def test_an_existing_variable_product_is_adopted_with_its_variations(world
         f"/products/{parent['id']}/variations/batch",
         json={
             "create": [
-                {"sku": "JKT-S", "regular_price": "50.00", "attributes": [{"name": "Size", "option": "S"}]},
-                {"sku": "JKT-M", "regular_price": "50.00", "attributes": [{"name": "Size", "option": "M"}]},
+                {
+                    "sku": "JKT-S",
+                    "regular_price": "50.00",
+                    "attributes": [{"name": "Size", "option": "S"}],
+                },
+                {
+                    "sku": "JKT-M",
+                    "regular_price": "50.00",
+                    "attributes": [{"name": "Size", "option": "M"}],
+                },
             ]
         },
-    )  # fmt: skip
+    )
     world.pos.put(variant("JKT-S", "JKT", "S", "55.00", 1))
     world.pos.put(variant("JKT-M", "JKT", "M", "55.00", 2))
     world.pos.put(variant("JKT-L", "JKT", "L", "55.00", 3))

@@ -62,8 +62,9 @@ def _fields(payload: Payload) -> str:
 def _lines(the_plan: Plan, sku_of: dict[str, str]) -> list[str]:
     lines: list[str] = []
     for create in the_plan.creates:
-        lines.append(f"create draft {create.sku}: {create.payload.get('name')!r}, "
-                     f"{_fields(create.payload)}")  # fmt: skip
+        lines.append(
+            f"create draft {create.sku}: {create.payload.get('name')!r}, {_fields(create.payload)}"
+        )
     for adopt in the_plan.adopts:
         if isinstance(adopt, Adopt):
             lines.append(

@@ -74,7 +74,7 @@ def reconcile(
     reports: list[RunReport] = []
     with open_services(config) as services:
         for name in store_names(services, store):
-            with store_lock(services, name, "reconcile"):
+            with store_lock(services, name):
                 reports.append(
                     run_engine(services, partial(run_reconcile, services, name, fix=fix))
                 )

@@ -113,15 +113,26 @@ def store_names(services: Services, store: str | None) -> list[str]:
         raise fail(str(exc)) from None
 
 
+#: The lock `storebridge run` takes for every job writing products or stock to a store.
+CATALOG_LOCK = "catalog"
+
+
 @contextmanager
-def store_lock(services: Services, store: str, job: str) -> Iterator[None]:
-    """Hold the store's job lock (shared with `storebridge run`) or end the command."""
+def store_lock(services: Services, store: str, lock: str = CATALOG_LOCK) -> Iterator[None]:
+    """Hold one of the store's job locks (shared with `storebridge run`) or end the command.
+
+    Args:
+        services: the wired application.
+        store: the store name.
+        lock: the lock's name; ``catalog`` guards every job writing products or stock.
+    """
     holder = f"cli:{socket.gethostname()}:{os.getpid()}"
+    what = "catalogue" if lock == CATALOG_LOCK else f"{lock} job"
     try:
-        with job_lock(services.sessions, store=store, job=job, holder=holder, ttl=LOCK_TTL) as ok:
+        with job_lock(services.sessions, store=store, job=lock, holder=holder, ttl=LOCK_TTL) as ok:
             if not ok:
                 raise fail(
-                    f"another StoreBridge process is running the {job} job of store {store!r}; "
+                    f"another StoreBridge process is working on the {what} of store {store!r}; "
                     "wait for it to finish and try again",
                     code=1,
                 )
@@ -227,7 +238,7 @@ def products(
                 reports.append(run.report)
                 continue
             with (
-                store_lock(services, name, "products"),
+                store_lock(services, name),
                 Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),

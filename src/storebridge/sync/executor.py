@@ -122,9 +122,11 @@ class Executor:
         await self.create_simple(plan.creates)
         styles = [op for op in plan.adopts if isinstance(op, AdoptStyle)]
         self.confirm(
-            [Confirmed(op.style_key, op.style_code, op.woo_id, "variable", origin="adopted")
-             for op in styles]
-        )  # fmt: skip
+            [
+                Confirmed(op.style_key, op.style_code, op.woo_id, "variable", origin="adopted")
+                for op in styles
+            ]
+        )
         self.report.counts["adopted_style"] += len(styles)
         writes = [*_adopt_writes(plan.adopts, self), *_update_writes(plan.updates)]
         await self.write_updates(writes)
@@ -170,9 +172,17 @@ class Executor:
                 if ok and product is not None and product.type == "simple":
                     owned = owned_from_model(product)
                     confirmed.append(
-                        Confirmed(op.sku_key, op.sku, product.id, "simple", None, owned,
-                                  "created", stock_sent=True)
-                    )  # fmt: skip
+                        Confirmed(
+                            op.sku_key,
+                            op.sku,
+                            product.id,
+                            "simple",
+                            None,
+                            owned,
+                            "created",
+                            stock_sent=True,
+                        )
+                    )
                     continue
                 detail = create_failure(result)
                 if ok and product is not None:
@@ -216,9 +226,17 @@ class Executor:
             item = success.item
             sku = self.sku_of(write.sku_key)
             confirmed.append(
-                Confirmed(write.sku_key, sku, write.woo_id, write.kind, write.parent_id,
-                          owned_from_item(item), write.origin, "stock_quantity" in write.payload)
-            )  # fmt: skip
+                Confirmed(
+                    write.sku_key,
+                    sku,
+                    write.woo_id,
+                    write.kind,
+                    write.parent_id,
+                    owned_from_item(item),
+                    write.origin,
+                    "stock_quantity" in write.payload,
+                )
+            )
             self.report.counts[write.counter] += 1
             found = str(item.get("sku") or "")
             if item.get("status") == "trash":
@@ -227,9 +245,14 @@ class Executor:
                 )
             elif "sku" in item and sku_key(found) != write.sku_key:
                 lost.append(
-                    Lost(write.sku_key, sku, "broken", broken_link(write.woo_id, sku, found),
-                         write.woo_id)
-                )  # fmt: skip
+                    Lost(
+                        write.sku_key,
+                        sku,
+                        "broken",
+                        broken_link(write.woo_id, sku, found),
+                        write.woo_id,
+                    )
+                )
         problems: list[BatchItemError | BatchUnknown] = [*outcome.errors, *outcome.unknown]
         for problem in problems:
             write = group[problem.index]
@@ -250,20 +273,25 @@ class Executor:
                     )
                 else:  # the product found by SKU vanished before adoption: look again next run
                     failures.append(
-                        Failure(write.sku_key, sku, write.kind, None,
-                                item_error(problem), stock)
-                    )  # fmt: skip
+                        Failure(write.sku_key, sku, write.kind, None, item_error(problem), stock)
+                    )
                 continue
             if write.origin is not None:
                 # The read confirmed the product holds the SKU: link it, prices unknown.
                 confirmed.append(
-                    Confirmed(write.sku_key, sku, write.woo_id, write.kind, write.parent_id,
-                              None, write.origin)
-                )  # fmt: skip
+                    Confirmed(
+                        write.sku_key,
+                        sku,
+                        write.woo_id,
+                        write.kind,
+                        write.parent_id,
+                        None,
+                        write.origin,
+                    )
+                )
             failures.append(
-                Failure(write.sku_key, sku, write.kind, write.woo_id,
-                        item_error(problem), stock)
-            )  # fmt: skip
+                Failure(write.sku_key, sku, write.kind, write.woo_id, item_error(problem), stock)
+            )
         self.confirm(confirmed)
         self.lose(lost)
         self.fail(failures)
@@ -277,15 +305,23 @@ def _adopt_writes(ops: Iterable[Adopt | AdoptStyle], executor: Executor) -> list
             continue
         if op.payload:
             writes.append(
-                _Write(op.sku_key, op.woo_id, op.parent_id, op.payload, op.desired, "adopted",
-                       "adopted")
-            )  # fmt: skip
+                _Write(
+                    op.sku_key,
+                    op.woo_id,
+                    op.parent_id,
+                    op.payload,
+                    op.desired,
+                    "adopted",
+                    "adopted",
+                )
+            )
         else:
             # WooCommerce already holds exactly what the POS says (the look-up read it).
             confirmed.append(
-                Confirmed(op.sku_key, op.sku, op.woo_id, op.kind, op.parent_id, op.desired,
-                          "adopted")
-            )  # fmt: skip
+                Confirmed(
+                    op.sku_key, op.sku, op.woo_id, op.kind, op.parent_id, op.desired, "adopted"
+                )
+            )
     executor.confirm(confirmed)
     executor.report.counts["adopted"] += len(confirmed)
     return writes

@@ -181,9 +181,17 @@ class StyleWriter:
         for success in outcome.created:
             v = variations[success.index]
             confirmed.append(
-                Confirmed(v.sku_key, v.sku, success.id, "variation", parent_id,
-                          owned_from_item(success.item), "created", stock_sent=True)
-            )  # fmt: skip
+                Confirmed(
+                    v.sku_key,
+                    v.sku,
+                    success.id,
+                    "variation",
+                    parent_id,
+                    owned_from_item(success.item),
+                    "created",
+                    stock_sent=True,
+                )
+            )
         for error in outcome.errors:
             v = variations[error.index]
             failures.append(Failure(v.sku_key, v.sku, "variation", None, item_error(error), True))
@@ -195,15 +203,29 @@ class StyleWriter:
                 product = found.get(sku_key(v.sku))
                 if product is not None and product.parent_id == parent_id:
                     confirmed.append(
-                        Confirmed(v.sku_key, v.sku, product.id, "variation", parent_id,
-                                  owned_from_model(product), "created", stock_sent=True)
-                    )  # fmt: skip
+                        Confirmed(
+                            v.sku_key,
+                            v.sku,
+                            product.id,
+                            "variation",
+                            parent_id,
+                            owned_from_model(product),
+                            "created",
+                            stock_sent=True,
+                        )
+                    )
                 else:
                     failures.append(
-                        Failure(v.sku_key, v.sku, "variation", None,
-                                "WooCommerce did not confirm the variation; it is looked up "
-                                "and tried again on the next run", True)
-                    )  # fmt: skip
+                        Failure(
+                            v.sku_key,
+                            v.sku,
+                            "variation",
+                            None,
+                            "WooCommerce did not confirm the variation; it is looked up "
+                            "and tried again on the next run",
+                            True,
+                        )
+                    )
         self.executor.confirm(confirmed)
         self.executor.report.counts[counter] += len(confirmed)
         self.executor.fail(failures)
