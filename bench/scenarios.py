@@ -153,6 +153,15 @@ def tables(found: Findings) -> list[Table]:
             ],
         )
         _row(table, m, _counts(m, "orders_new", "skus", "stock_pushed"))
+        minimal = batches(facts.orders) + 1
+        if m.count("GET /orders") > minimal + 1:
+            table.notes.append(
+                f"{m.count('GET /orders')} order reads where {minimal} pages would hold them: "
+                "the orders were placed at about "
+                f"{facts.orders / max(facts.place_s, 1):.0f} a second and WooCommerce dates have "
+                "one-second resolution, so the gap-free sweep (`domain.cursor.Sweep`) drains "
+                "each second that fills a page (drain, beyond, seal requests)."
+            )
         out.append(table)
     if found.reconcile:
         m = found.reconcile
@@ -261,11 +270,20 @@ def targets(found: Findings) -> list[Target]:
     if big:
         worst = max(big, key=lambda m: m.result.peak_rss_mb)
         rss = worst.result.peak_rss_mb
+        why = ""
+        if rss >= RSS_TARGET_MB:
+            added = rss - worst.result.start_rss_mb
+            why = (
+                f"the step added {added:.0f} MB to the {worst.result.start_rss_mb:.0f} MB of the "
+                f"interpreter and imports: {added * 1024 / worst.items:.1f} KB per item, as the "
+                "products run holds the whole POS feed, link table and plan in memory at once"
+            )
         out.append(
             Target(
                 f"peak RSS < {RSS_TARGET_MB:.0f} MB at {worst.items:,} items",
                 f"{rss:.0f} MB ({worst.label})",
                 rss < RSS_TARGET_MB,
+                why,
             )
         )
     return out

@@ -50,6 +50,8 @@ class StepResult:
     cpu_s: float
     peak_rss_mb: float
     requests: RequestCount
+    #: The process's peak RSS before the step (the interpreter and StoreBridge's imports).
+    start_rss_mb: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     #: With profiling on: (where, share of the step's CPU), largest first.
@@ -130,7 +132,7 @@ def run_step(workspace: Workspace, step: str, *, profile: bool = False) -> StepR
         raise ValueError(f"unknown step {step!r}; use one of {', '.join(STEPS)}")
     services, log = workspace.open_services()
     try:
-        before = resource.getrusage(resource.RUSAGE_SELF)
+        before = resource.getrusage(resource.RUSAGE_SELF)  # ru_maxrss is in KB on Linux
         started = time.perf_counter()
         profiler = cProfile.Profile(time.process_time) if profile else None
         if profiler is not None:
@@ -146,9 +148,9 @@ def run_step(workspace: Workspace, step: str, *, profile: bool = False) -> StepR
         step=step,
         wall_s=wall,
         cpu_s=_cpu_seconds(after) - _cpu_seconds(before),
-        # ru_maxrss is in kilobytes on Linux.
         peak_rss_mb=after.ru_maxrss / 1024,
         requests=log.requests(),
+        start_rss_mb=before.ru_maxrss / 1024,
         counts=counts,
         error=error,
         hotspots=hotspots(profiler) if profiler is not None else [],

@@ -114,6 +114,9 @@ async def test_logs_never_contain_keys_secrets_or_signatures(
     )
     hooked: list[str] = []
     caplog.set_level(logging.DEBUG)
+    # `storebridge run` quietens httpx to WARNING process-wide; this test
+    # needs its request lines whatever ran before it.
+    caplog.set_level(logging.DEBUG, logger="httpx")
 
     async with make_client(
         connection=connection, on_request=lambda m, e, s, t: hooked.append(e)

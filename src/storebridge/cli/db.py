@@ -8,28 +8,11 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError
 
-from storebridge.errors import ConfigError
+from storebridge.cli.options import ConfigOption, load_or_exit
 from storebridge.persistence.db import create_engine_for, current_revision, head_revision, upgrade
-from storebridge.settings import Settings, StorageSettings, load_settings
+from storebridge.settings import StorageSettings
 
 app = typer.Typer(help="Create and migrate StoreBridge's database.", no_args_is_help=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="configuration file (default: $STOREBRIDGE_CONFIG or ./storebridge.toml)",
-    ),
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 def _unreachable(storage: StorageSettings, exc: OperationalError) -> typer.Exit:
@@ -41,7 +24,7 @@ def _unreachable(storage: StorageSettings, exc: OperationalError) -> typer.Exit:
 @app.command("upgrade")
 def upgrade_command(config: ConfigOption = None) -> None:
     """Create the tables or migrate them to this version's schema."""
-    storage = _settings(config).storage
+    storage = load_or_exit(config).storage
     engine = create_engine_for(storage.sqlalchemy_url)
     try:
         before = current_revision(engine)
@@ -65,7 +48,7 @@ def current_command(
     ] = False,
 ) -> None:
     """Show the database's schema revision and whether it is up to date."""
-    storage = _settings(config).storage
+    storage = load_or_exit(config).storage
     url = storage.sqlalchemy_url
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         # Do not create an empty database file just to report that there is none.

@@ -4,12 +4,15 @@
   figures their allocation changed (one allocation cycle);
 - ``export``: export due orders (and credits) to the POS/ERP now;
 - ``list``: the export records, optionally only those in one state;
-- ``retry ORDER_ID``: a failed or parked order (or its failed credits) goes
-  again, at once;
+- ``retry ORDER_ID``: a failed, parked or skipped order (or its failed
+  credits) goes again, at once;
 - ``skip ORDER_ID --reason TEXT``: never export this order.
 
-Commands only parse, call the engines and render; the store's job lock is
-shared with `storebridge run`, so a command never races the runner.
+Commands only parse, call the engines and render.  They take the store's job
+locks shared with `storebridge run`, so a command never races the runner:
+``refresh`` pushes stock, so it takes the ``catalog`` lock of every job writing
+products or stock (a manual refresh never interleaves a stock push with a
+running products sync); ``export`` and ``retry`` take the ``export`` lock.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from functools import partial
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from storebridge.bootstrap import Services
 from storebridge.cli.sync import (
+    CATALOG_LOCK,
     ConfigOption,
     StoreOption,
     console,
@@ -47,6 +52,7 @@ __all__ = ["app"]
 app = typer.Typer(help="The order ledger and the export to the POS/ERP.", no_args_is_help=True)
 
 _STATES = ("seen", "eligible", "exported", "failed", "parked", "skipped", "review")
+_EXPORT_LOCK = "export"
 
 OrderId = Annotated[int, typer.Argument(help="the WooCommerce order id")]
 
@@ -83,7 +89,7 @@ def refresh(
     cycles: list[tuple[str, AllocationCycle]] = []
     with open_services(config) as services:
         for name in store_names(services, store):
-            with store_lock(services, name, "orders"):
+            with store_lock(services, name, CATALOG_LOCK):
                 work = partial(refresh_and_push, services, name, since=start)
                 cycles.append((name, run_engine(services, work)))
     table = Table(title="Order ledger refresh")
@@ -130,13 +136,30 @@ def export(store: StoreOption = None, config: ConfigOption = None) -> None:
     reports: list[RunReport] = []
     with open_services(config) as services:
         for name in store_names(services, store):
-            with store_lock(services, name, "export"):
+            with store_lock(services, name, _EXPORT_LOCK):
                 reports.append(run_engine(services, partial(export_orders, services, name)))
     out.print(_export_table(reports))
     for report in reports:
         print_problems(out, report)
+        _print_go_live(out, report)
     if any(report.outcome != "ok" for report in reports):
         raise typer.Exit(code=1)
+
+
+def _print_go_live(out: Console, report: RunReport) -> None:
+    """Orders the go-live cutoff kept from the POS in this run, or held until it is known."""
+    skipped = report.counts.get("skipped_before_go_live", 0)
+    if skipped:
+        out.print(
+            f"  {report.store}: {skipped} order(s) created before go-live skipped "
+            "(`storebridge orders list --status skipped`; `orders retry ID` exports one)"
+        )
+    waiting = report.counts.get("awaiting_go_live", 0)
+    if waiting:
+        out.print(
+            f"  {report.store}: {waiting} order(s) wait for the first ledger refresh, which "
+            "sets the go-live moment (`storebridge orders refresh`)"
+        )
 
 
 @app.command("list")
@@ -203,11 +226,11 @@ def list_command(
 
 @app.command("retry")
 def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = None) -> None:
-    """Try a failed or parked order (or its failed credits) again, now."""
+    """Try a failed, parked or skipped order (or its failed credits) again, now."""
     out = console()
     with open_services(config) as services:
         name = _one_store(services, store)
-        with store_lock(services, name, "export"):
+        with store_lock(services, name, _EXPORT_LOCK):
             try:
                 with services.sessions.begin() as session:
                     retry_export(session, store=name, order_id=order_id)

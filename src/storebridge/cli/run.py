@@ -25,35 +25,17 @@ import uvicorn
 from sqlalchemy.exc import OperationalError
 
 from storebridge.bootstrap import Services, build_services
+from storebridge.cli.options import ConfigOption, load_or_exit
 from storebridge.errors import ConfigError
 from storebridge.persistence.db import current_revision, head_revision
 from storebridge.runner.distributed import DistributedRunner, connector_for, ensure_schema
 from storebridge.runner.scheduler import Scheduler
 from storebridge.runner.server import HANDLED_SIGNALS, GracefulServer, configure_logging
-from storebridge.settings import Settings, load_settings
 from storebridge.web import create_web_app
 
 __all__ = ["ConfigOption", "open_services", "run", "serve", "worker"]
 
 logger = logging.getLogger("storebridge.runner")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="configuration file (default: $STOREBRIDGE_CONFIG or ./storebridge.toml)",
-    ),
-]
-
-
-def load_or_exit(config: Path | None) -> Settings:
-    """The settings, or a clean error and exit status 2."""
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 @contextmanager

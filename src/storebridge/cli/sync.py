@@ -26,9 +26,9 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from storebridge.bootstrap import Services, build_services
+from storebridge.cli.options import ConfigOption, StoreOption, load_or_exit
 from storebridge.errors import ConfigError
 from storebridge.persistence.repositories.locks import job_lock
-from storebridge.settings import load_settings
 from storebridge.sync.products import sync_products
 from storebridge.sync.report import RunReport
 
@@ -50,18 +50,6 @@ app = typer.Typer(help="Run a sync job now.", no_args_is_help=True)
 
 T = TypeVar("T")
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="configuration file (default: $STOREBRIDGE_CONFIG or ./storebridge.toml)",
-    ),
-]
-StoreOption = Annotated[
-    str | None,
-    typer.Option("--store", "-s", help="the [stores.<name>] to use (default: every store)"),
-]
 
 #: How long a CLI run may hold a store's job lock before others may take it over.
 LOCK_TTL = timedelta(hours=2)
@@ -81,11 +69,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def open_services(config: Path | None) -> Iterator[Services]:
     """Load the configuration and wire the services; configuration errors end the command."""
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-    services = build_services(settings)
+    services = build_services(load_or_exit(config))
     try:
         yield services
     finally:

@@ -5,10 +5,12 @@
     eligible ──failed──> failed(attempts, next_retry_at)  ──failed──> ... parked
     failed ──retry_now──> eligible            (a human pressed "retry")
     seen | eligible | failed ──skip──> skipped(reason)
+    skipped ──unskip──> seen                  (a human asked to export it after all)
     exported ──after_export_change(edited)──> review ──resolve_review──> exported
 
-`exported` and `skipped` never go back to `seen`/`eligible`: exactly-once
-export depends on it.  A refund or cancellation after export does not
+`exported` never goes back to `seen`/`eligible`: exactly-once export depends
+on it.  `skipped` only does when a human asks (the idempotency key still
+guards the POS write).  A refund or cancellation after export does not
 change the record; it asks for a credit document (`AfterExport.credit_needed`).
 Each function returns a new record and raises `ValueError` naming the state
 and the transition when the move is not allowed.
@@ -35,6 +37,7 @@ __all__ = [
     "retry_now",
     "skip",
     "succeeded",
+    "unskip",
 ]
 
 #: Order statuses that, after export, call for a credit document in the POS.
@@ -194,6 +197,17 @@ def skip(record: ExportRecord, reason: str) -> ExportRecord:
     if not reason.strip():
         raise ValueError("skipping an export needs a reason to show on the dashboard")
     return replace(record, state=ExportState.SKIPPED, skip_reason=reason, next_retry_at=None)
+
+
+def unskip(record: ExportRecord) -> ExportRecord:
+    """A human wants a skipped order exported after all: ``seen`` again, reason dropped.
+
+    The next `observe` makes it ``eligible`` once its status triggers export.
+    """
+    allowed = (ExportState.SKIPPED,)
+    if record.state not in allowed:
+        raise _illegal(record, "unskip", allowed)
+    return replace(record, state=ExportState.SEEN, skip_reason=None, next_retry_at=None)
 
 
 def after_export_change(record: ExportRecord, order_status: str, edited: bool) -> AfterExport:

@@ -21,6 +21,7 @@ from storebridge.settings.loader import (
 )
 from storebridge.settings.models import (
     DEFAULT_STORAGE_URL,
+    FIRST_RUN,
     JobIntervals,
     RunnerSettings,
     Settings,
@@ -38,6 +39,7 @@ __all__ = [
     "DEMO_CONSUMER_SECRET",
     "DEMO_SANDBOX_URL",
     "ENV_PREFIX",
+    "FIRST_RUN",
     "InvalidSettings",
     "JobIntervals",
     "Problem",

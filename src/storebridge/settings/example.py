@@ -83,6 +83,14 @@ allocating_statuses = ["pending", "processing", "on-hold"]
 # Order statuses that trigger the export to the POS.
 export_statuses = ["completed"]
 export_max_attempts = 8
+# Only orders created at or after this moment are exported. Older ones are
+# listed as skipped ("created before go-live ..."): you keyed them into the POS
+# by hand before StoreBridge; `storebridge orders retry ID` exports one anyway.
+# Open older orders still hold stock until they are completed.
+# "first-run" is the moment StoreBridge first reads this store's orders; or give
+# a date and time with its UTC offset, e.g.
+#   export_orders_since = 2025-03-01T00:00:00Z
+export_orders_since = "first-run"
 # Create missing WooCommerce categories when a draft is created.
 create_categories = true
 # Verifies WooCommerce webhook signatures (use the same value in WooCommerce).

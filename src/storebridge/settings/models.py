@@ -15,9 +15,11 @@ overrides, secret files, readable errors) lives in `settings.loader`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Final, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,6 +39,7 @@ from storebridge.woocommerce.connection import WooConnection
 
 __all__ = [
     "DEFAULT_STORAGE_URL",
+    "FIRST_RUN",
     "JobIntervals",
     "RunnerSettings",
     "Settings",
@@ -57,6 +60,12 @@ _STORE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _RELEASING_STATUSES = frozenset({"cancelled", "failed", "refunded", "trash"})
 
 _SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+#: `StoreSettings.export_orders_since` meaning "when StoreBridge first refreshed the store's
+#: order ledger" (recorded per store by `sync.go_live`).
+FIRST_RUN: Final = "first-run"
+
+_SINCE_EXAMPLE = 'e.g. 2025-03-01T00:00:00Z or 2025-03-01T00:00:00+01:00, or "first-run"'
 
 
 class _Model(BaseModel):
@@ -161,6 +170,11 @@ class StoreSettings(_Model):
     allocating_statuses: tuple[str, ...] = ("pending", "processing", "on-hold")
     export_statuses: tuple[str, ...] = ("completed",)
     export_max_attempts: int = Field(default=8, ge=1, le=100)
+    export_orders_since: AwareDatetime | Literal["first-run"] = Field(
+        default=FIRST_RUN,
+        description="only orders created at or after this moment are exported; "
+        '"first-run" is when StoreBridge first refreshed the store\'s order ledger',
+    )
     intervals: JobIntervals = Field(default_factory=JobIntervals)
     create_categories: bool = True
 
@@ -209,6 +223,30 @@ class StoreSettings(_Model):
     @classmethod
     def _exporting(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _statuses(value, "export_statuses")
+
+    @field_validator("export_orders_since", mode="before")
+    @classmethod
+    def _go_live(cls, value: Any) -> Any:
+        """Accept "first-run", a TOML date-time or ISO text; a moment must carry its offset."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lower() == FIRST_RUN:
+                return FIRST_RUN
+            try:
+                value = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"is neither {FIRST_RUN!r} nor a date and time; write {_SINCE_EXAMPLE}"
+                ) from None
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(
+                    f"has no UTC offset, so the moment is ambiguous; write {_SINCE_EXAMPLE}"
+                )
+            return value
+        if isinstance(value, date):
+            raise ValueError(f"is a day without a time and offset; write {_SINCE_EXAMPLE}")
+        return value
 
     def safety_for(self, sku: str) -> int:
         """The safety stock held back for `sku` (its override, else the store default)."""

@@ -5,7 +5,11 @@
 1. **observe** every ledger order the exporter has not judged in its current
    version (`domain.export_state.observe`): an order whose status is one of
    the store's ``export_statuses`` (default ``completed``; a custom
-   ``shipped`` works the same) becomes ``eligible``;
+   ``shipped`` works the same) becomes ``eligible``.  An order judged for the
+   first time that was created before the store's go-live cutoff
+   (``export_orders_since``, `sync.go_live`) is ``skipped`` instead, with the
+   reason ``created before go-live <time>``; while a ``"first-run"`` cutoff is
+   not known yet (no ledger refresh so far), new orders wait unjudged;
 2. **export** each due order: ``find_document(key)`` first, so a crash
    between the POS write and the local record never makes a second invoice;
    then the customer (`upsert_customer`, matched by e-mail) and the order
@@ -20,7 +24,7 @@ or OS errors) schedule a retry with capped exponential backoff and park the
 order after ``export_max_attempts``; `PosRejected` and `ExportError` (a
 document that does not balance, say) park it at once with the error.
 Parked orders wait for `retry_export` (``storebridge orders retry``) or
-`skip_export`.  An order whose lines or total change after export goes under
+`skip_export`; a retried skipped order is judged again, cutoff or not.  An order whose lines or total change after export goes under
 ``review`` (the ledger notices, see `export_records.note_order_edit`).
 
 Connectors are synchronous and are called through `asyncio.to_thread`.  Two
@@ -53,6 +57,7 @@ from storebridge.domain.export_state import (
     retry_now,
     skip,
     succeeded,
+    unskip,
 )
 from storebridge.domain.model import money
 from storebridge.errors import ConnectorError, ExportError, PosRejected
@@ -70,6 +75,7 @@ from storebridge.sync.export_records import (
     record_of,
     save_export,
 )
+from storebridge.sync.go_live import before_go_live_reason, export_cutoff
 from storebridge.sync.order_mapping import map_order, order_key, order_skus
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import run_job
@@ -96,6 +102,7 @@ class ExportCandidate:
 
     order_id: int
     status: str
+    created: datetime
     version: datetime
     record: ExportRecord | None
     payload: str
@@ -128,12 +135,13 @@ def _candidates(
         query = query.where(OrderRow.woo_order_id.in_(list(only)))
     return [
         ExportCandidate(
-            order.woo_order_id,
-            order.status,
-            order.updated_at,
-            None if export is None else record_of(export),
-            order.payload,
-            None if export is None else export.document_total,
+            order_id=order.woo_order_id,
+            status=order.status,
+            created=order.date_created_gmt,
+            version=order.updated_at,
+            record=None if export is None else record_of(export),
+            payload=order.payload,
+            document_total=None if export is None else export.document_total,
         )
         for order, export in session.execute(query).tuples()
     ]
@@ -163,6 +171,7 @@ class _Exporter:
         due_now: list[tuple[ExportCandidate, ExportRecord]] = []
         # Step 1 in one transaction: a first run over a long order history stays quick.
         with self.sessions.begin() as session:
+            cutoff = export_cutoff(session, store=self.store, settings=self.settings)
             for candidate in _candidates(session, self.store, only):
                 record = candidate.record
                 if record is not None and record.state in (
@@ -171,7 +180,14 @@ class _Exporter:
                 ):
                     exported.append(candidate)
                     continue
+                if record is None and cutoff is None:
+                    # No ledger refresh yet, so no go-live moment: judge the order afterwards.
+                    self.report.counts["awaiting_go_live"] += 1
+                    continue
                 observed = observe(record, candidate.status, self.settings.export_statuses)
+                if record is None and cutoff is not None and candidate.created < cutoff:
+                    observed = skip(observed, before_go_live_reason(cutoff))
+                    self.report.counts["skipped_before_go_live"] += 1
                 # Saved even when unchanged: it records the order version now judged.
                 save_export(
                     session,
@@ -341,7 +357,11 @@ def _require(session: Session, store: str, order_id: int) -> tuple[Export, Order
 
 
 def retry_export(session: Session, *, store: str, order_id: int) -> ExportRecord:
-    """A human's "retry": a failed or parked order (and its failed credits) go again.
+    """A human's "retry": a failed, parked or skipped order (and its failed credits) go again.
+
+    A skipped order (by a human, or created before go-live) is judged again by
+    the next export run, like a new one but without the go-live cutoff: it is
+    exported once its status is an export status.
 
     Raises:
         ExportError: the order is unknown, or in a state that cannot be retried.
@@ -357,13 +377,19 @@ def retry_export(session: Session, *, store: str, order_id: int) -> ExportRecord
     ).all()
     for credit in credits:
         credit.state = "pending"
+    skipped = record.state is ExportState.SKIPPED
     if record.state is ExportState.FAILED:
         record = retry_now(record)
+    elif skipped:
+        record = unskip(record)
     elif not credits:
-        raise ExportError(f"order {order_id} is {record.state.value}, not failed: nothing to retry")
+        raise ExportError(
+            f"order {order_id} is {record.state.value}, not failed or skipped: nothing to retry"
+        )
     save_export(session, store=store, order_id=order_id, record=record, version=order.updated_at)
-    if credits:
-        # Credits are settled when the exporter looks at the order again.
+    if credits or skipped:
+        # Credits are settled, and an order no longer skipped is observed, when the exporter
+        # looks at the order again.
         export.updated_at = NEEDS_LOOK
     return record
 

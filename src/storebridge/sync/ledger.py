@@ -8,6 +8,10 @@ advanced cursor are committed in one transaction.  A second stream reads
 ``status=trash``, which WooCommerce's default ``any`` leaves out, so a
 trashed order releases its allocation even when its webhook was lost.
 
+The first page ever recorded for a store also records its go-live moment
+(`go_live.mark_go_live`: when that first refresh started), the default cutoff
+before which orders are not exported.
+
 Every body goes through `ledger_record.record_order`, the same path as
 webhooks (`apply_webhook`), which makes a replay a no-op.  The recording API
 is re-exported here: this module is the ledger's public face.
@@ -26,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.domain.cursor import Cursor, Sweep
 from storebridge.persistence.repositories import cursors as cursor_repo
 from storebridge.persistence.types import utcnow
+from storebridge.sync.go_live import mark_go_live
 from storebridge.sync.ledger_record import (
     LedgerChange,
     Outcome,
@@ -106,8 +111,13 @@ def _record_page(
     bodies: Sequence[Mapping[str, Any]],
     cursor: Cursor,
     now: datetime,
+    started: datetime,
 ) -> list[LedgerChange]:
-    """One page's orders and the cursor that covers them, in one transaction."""
+    """One page's orders and the cursor that covers them, in one transaction.
+
+    `started` is when the refresh began: the go-live moment if this is the first page.
+    """
+    mark_go_live(session, store=store, at=started)
     changes = [record_order(session, store=store, raw=item, now=now) for item in bodies]
     _save_cursor(session, store, stream, cursor, now)
     return [change for change in changes if change.outcome in ("new", "changed")]
@@ -121,6 +131,7 @@ async def _sweep(
     status: str | None,
     per_page: int,
     since: datetime | None,
+    started: datetime,
     result: RefreshResult,
 ) -> None:
     with sessions.begin() as session:
@@ -161,7 +172,7 @@ async def _sweep(
         # A "beyond" page is only proof that the clock moved on; it is read again next.
         process = bodies if sweep.phase != "beyond" else []
         work = partial(_record_page, store=store, stream=stream, bodies=process,
-                       cursor=step.sweep.cursor, now=utcnow())  # fmt: skip
+                       cursor=step.sweep.cursor, now=utcnow(), started=started)  # fmt: skip
         result.changes.extend(write_with_retry(sessions, work))
         if step.done:
             return
@@ -178,6 +189,8 @@ async def refresh_ledger(
 ) -> RefreshResult:
     """Read every order modified since the store's cursor into the ledger.
 
+    The first refresh of a store also records its go-live moment (see the module docstring).
+
     Args:
         sessions: sessions on StoreBridge's database.
         store: the store name.
@@ -186,6 +199,7 @@ async def refresh_ledger(
         since: where a store's very first read starts (None: all orders).
     """
     result = RefreshResult()
-    await _sweep(sessions, store, woo, ORDERS_STREAM, None, per_page, since, result)
-    await _sweep(sessions, store, woo, TRASH_STREAM, "trash", per_page, since, result)
+    started = utcnow()
+    await _sweep(sessions, store, woo, ORDERS_STREAM, None, per_page, since, started, result)
+    await _sweep(sessions, store, woo, TRASH_STREAM, "trash", per_page, since, started, result)
     return result

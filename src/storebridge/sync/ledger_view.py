@@ -11,6 +11,13 @@ its export carries ``released_at``, or when an inventory read that *started*
 after the export was acknowledged has been applied.  A products run that is
 reading the POS right now passes that read's start (`reading_since`), since
 the on-hand it is about to publish already includes such exports.
+
+An order in an export status that StoreBridge will not export is the
+retailer's to book in the POS/ERP, as before StoreBridge, so it holds nothing
+back either: its export was ``skipped`` (by a human, or because the order was
+created before the store's go-live cutoff, `sync.go_live`), or the exporter
+has not judged it yet but it was created before that cutoff.  Such orders
+still allocate while they are open (pending, processing, on-hold).
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storebridge.domain.allocation import OrderFacts, allocated_by_sku
+from storebridge.domain.export_state import ExportState
 from storebridge.persistence.tables import Export, InventorySnapshot, Order, OrderLine
 from storebridge.settings import StoreSettings
+from storebridge.sync.go_live import export_cutoff
 
 __all__ = ["allocated_for_store", "latest_snapshot_start"]
 
@@ -52,6 +61,7 @@ def allocated_for_store(
     """
     statuses = sorted({*settings.allocating_statuses, *settings.export_statuses})
     snapshot = latest_snapshot_start(session, store=store)
+    cutoff = export_cutoff(session, store=store, settings=settings)
     if reading_since is not None and (snapshot is None or reading_since > snapshot):
         snapshot = reading_since
     query = (
@@ -60,6 +70,8 @@ def allocated_for_store(
             Order.status,
             OrderLine.sku_key,
             OrderLine.quantity,
+            Order.date_created_gmt,
+            Export.state,
             Export.exported_at,
             Export.released_at,
         )
@@ -75,10 +87,16 @@ def allocated_for_store(
     )
     lines: dict[int, list[tuple[str, int]]] = {}
     facts: dict[int, tuple[str, datetime | None, bool]] = {}
-    for order_id, status, key, quantity, exported_at, released_at in session.execute(query):
+    rows = session.execute(query)
+    for order_id, status, key, quantity, created, state, exported_at, released_at in rows:
         lines.setdefault(order_id, []).append((key, quantity))
-        released = released_at is not None or (
-            exported_at is not None and snapshot is not None and exported_at < snapshot
+        not_exported = state == ExportState.SKIPPED.value or (
+            state is None and cutoff is not None and created < cutoff
+        )
+        released = (
+            released_at is not None
+            or (exported_at is not None and snapshot is not None and exported_at < snapshot)
+            or (not_exported and status in settings.export_statuses)
         )
         facts[order_id] = (status, exported_at, released)
     orders = (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from storebridge.persistence.repositories._sql import insert_for, now_or
 from storebridge.persistence.tables import Cursor
 
-__all__ = ["CursorState", "advance_cursor", "get_cursor"]
+__all__ = ["CursorState", "advance_cursor", "get_cursor", "start_cursor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +61,26 @@ def advance_cursor(
         .on_conflict_do_update(index_elements=["store", "stream"], set_=changes),
     )
     return CursorState(value, tuple(ids))
+
+
+def start_cursor(
+    session: Session,
+    *,
+    store: str,
+    stream: str,
+    value: str,
+    now: datetime | None = None,
+) -> CursorState:
+    """Store `value` as the position of `stream` unless it has one; the position it keeps.
+
+    For a value set once and never moved (e.g. a go-live moment): of two
+    concurrent first writers, the one that commits first wins.
+    """
+    session.execute(
+        insert_for(session, Cursor)
+        .values(store=store, stream=stream, value=value, boundary_ids=[], updated_at=now_or(now))
+        .on_conflict_do_nothing(index_elements=["store", "stream"]),
+    )
+    state = get_cursor(session, store=store, stream=stream)
+    assert state is not None, "the cursor row was just inserted or already there"
+    return state
