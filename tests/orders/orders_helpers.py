@@ -47,7 +47,7 @@ STORE = "main"
 SHOP = "https://shop.test"
 API = f"{SHOP}/wp-json/wc/v3"
 LOCATIONS = ("store-1", "store-2", "warehouse")
-GOLDEN = Path(__file__).resolve().parents[1] / "woocommerce" / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 async def no_sleep(_seconds: float) -> None:

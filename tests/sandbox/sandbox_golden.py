@@ -1,6 +1,6 @@
 """Replays the golden WooCommerce captures against an in-process sandbox.
 
-The captures (tests/sandbox/golden/, copied from a real WooCommerce 10.0.2)
+The captures (tests/golden/, copied from a real WooCommerce 10.0.2)
 form one scripted session: ids created early are reused later. The replayer
 sends each request in order through httpx.ASGITransport, learns which
 sandbox id stands for which golden id (per id space: posts, users, terms,
@@ -38,7 +38,7 @@ from storebridge.sandbox import (
     create_sandbox_app,
 )
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
 HTTPS_BASE = "https://127.0.0.1:8443"
 HTTP_BASE = "http://127.0.0.1:8080"
 API = "/wp-json/wc/v3"

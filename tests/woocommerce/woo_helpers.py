@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
 STORE = "https://shop.test"
 API = f"{STORE}/wp-json/wc/v3"
 KEY = "ck_live_0123456789abcdef"
