@@ -18,6 +18,7 @@ from storebridge.domain.export_state import (
     retry_now,
     skip,
     succeeded,
+    unskip,
 )
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -133,6 +134,15 @@ def test_skipping_needs_a_reason_and_is_refused_after_export() -> None:
         skip(exported(), "oops")
     with pytest.raises(ValueError, match="cannot record a failure"):
         failed(skipped, "x", NOW, POLICY)
+
+
+def test_a_skipped_order_a_human_wants_exported_is_seen_again_without_its_reason() -> None:
+    skipped = skip(failed(eligible(), "timeout", NOW, POLICY), "created before go-live")
+    again = unskip(skipped)
+    assert (again.state, again.skip_reason, again.attempts) == (ExportState.SEEN, None, 1)
+    assert observe(again, "completed", TRIGGERS).state is ExportState.ELIGIBLE
+    with pytest.raises(ValueError, match="cannot unskip an export in state 'exported'"):
+        unskip(exported())
 
 
 @pytest.mark.parametrize("status", ["refunded", "cancelled"])

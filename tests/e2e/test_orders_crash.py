@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import tomli_w
 from sqlalchemy import select
-from tests.orders.orders_helpers import golden_order
+from tests.orders.orders_helpers import EARLY_GO_LIVE, golden_order
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.persistence.tables import Export
@@ -98,6 +98,7 @@ def install(kind: str, folder: Path, template: Path) -> Path:
         "woocommerce": {"url": "https://shop.invalid", "consumer_key": "ck_" + "0" * 40,
                         "consumer_secret": "cs_" + "0" * 40},
         "connector": connector_table(kind, folder),
+        "export_orders_since": EARLY_GO_LIVE,  # the golden order predates any ledger refresh
     }  # fmt: skip
     config.write_text(
         tomli_w.dumps(

@@ -48,6 +48,9 @@ SHOP = "https://shop.test"
 API = f"{SHOP}/wp-json/wc/v3"
 LOCATIONS = ("store-1", "store-2", "warehouse")
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+#: ``export_orders_since`` for tests that put orders in the ledger before its first refresh
+#: (golden captures, a sandbox on a manual clock) and expect them exported.
+EARLY_GO_LIVE = "2000-01-01T00:00:00Z"
 
 
 async def no_sleep(_seconds: float) -> None:

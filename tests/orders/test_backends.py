@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.orders.conftest import STOCK
-from tests.orders.orders_helpers import STORE, Shop, make_shop
+from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, make_shop
 
 from storebridge.sandbox import ManualClock
 from storebridge.sync.ledger_view import allocated_for_store
@@ -25,7 +25,12 @@ def any_shop(
     tmp_path: Path, _sqlite_template: Path, migrated_db_url: str, clock: ManualClock
 ) -> Iterator[Shop]:
     with make_shop(
-        tmp_path, _sqlite_template, stock=STOCK, clock=clock, db_url=migrated_db_url
+        tmp_path,
+        _sqlite_template,
+        stock=STOCK,
+        clock=clock,
+        db_url=migrated_db_url,
+        export_orders_since=EARLY_GO_LIVE,  # the manual clock is behind the wall clock
     ) as built:
         yield built
 

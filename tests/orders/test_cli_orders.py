@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,14 +15,29 @@ import pytest
 import tomli_w
 from sqlalchemy import select
 from tests.orders.conftest import STOCK
-from tests.orders.orders_helpers import LOCATIONS, STORE, add_items, golden_order
+from tests.orders.orders_helpers import (
+    EARLY_GO_LIVE,
+    LOCATIONS,
+    STORE,
+    add_items,
+    golden_order,
+)
 from typer.testing import CliRunner
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.cli.app import app
 from storebridge.connectors.demo import DemoPos
+from storebridge.persistence.repositories.locks import job_lock
 from storebridge.persistence.tables import Export
-from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, SandboxServer
+from storebridge.persistence.tables import Order as OrderRow
+from storebridge.runner.jobs import default_jobs
+from storebridge.sandbox import (
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    ManualClock,
+    Sandbox,
+    SandboxServer,
+)
 from storebridge.settings import load_settings
 from storebridge.sync.export import export_orders
 from storebridge.sync.ledger import record_order
@@ -50,11 +66,14 @@ class Installed:
             return session.scalars(select(Export).where(Export.woo_order_id == order_id)).one()
 
 
-@pytest.fixture
-def installed(tmp_path: Path, _sqlite_template: Path) -> Iterator[Installed]:
+@contextmanager
+def install(
+    tmp_path: Path, template: Path, clock: ManualClock | None = None, **settings: Any
+) -> Iterator[Installed]:
+    """A configuration file, a migrated database and a sandbox served over HTTP."""
     database = tmp_path / "storebridge.sqlite3"
-    shutil.copyfile(_sqlite_template, database)
-    with SandboxServer() as server:
+    shutil.copyfile(template, database)
+    with SandboxServer(sandbox=Sandbox(clock=clock)) as server:
         config = tmp_path / "storebridge.toml"
         store = {
             "woocommerce": {"url": server.base_url, "consumer_key": DEMO_CONSUMER_KEY,
@@ -62,6 +81,7 @@ def installed(tmp_path: Path, _sqlite_template: Path) -> Iterator[Installed]:
             "connector": {"type": "demo", "path": str(tmp_path / "demo.sqlite3"),
                           "seed_items": 0, "seed_styles": 0, "locations": list(LOCATIONS)},
             "export_max_attempts": 2,
+            **settings,
         }  # fmt: skip
         config.write_text(
             tomli_w.dumps(
@@ -77,6 +97,13 @@ def installed(tmp_path: Path, _sqlite_template: Path) -> Iterator[Installed]:
             yield Installed(config, server, services)
         finally:
             services.close()
+
+
+@pytest.fixture
+def installed(tmp_path: Path, _sqlite_template: Path) -> Iterator[Installed]:
+    """An installation exporting every order, even those created before its first refresh."""
+    with install(tmp_path, _sqlite_template, export_orders_since=EARLY_GO_LIVE) as built:
+        yield built
 
 
 def test_refresh_export_and_list_walk_an_order_to_the_pos(installed: Installed) -> None:
@@ -138,3 +165,66 @@ def test_skip_takes_a_reason_and_refuses_an_unknown_order(installed: Installed) 
     assert "not in the export ledger" in unknown.output
     bad = installed.run("list", "--status", "lost")
     assert bad.exit_code == 2
+
+
+def test_refresh_reports_the_busy_catalog_lock_instead_of_pushing_stock(
+    installed: Installed,
+) -> None:
+    add_items(installed.pos, STOCK)
+    asyncio.run(sync_products(installed.services, STORE))
+    installed.server.sandbox.place_order(
+        {"status": "processing", "line_items": [{"sku": "MUG-1", "quantity": 2}]}
+    )
+    products = default_jobs()["products"]  # the runner's products sync, running right now
+    with job_lock(
+        installed.services.sessions,
+        store=STORE,
+        job=products.lock_name,
+        holder="runner:elsewhere:1",
+        ttl=timedelta(minutes=5),
+    ) as taken:
+        assert taken
+        busy = installed.run("refresh")
+        exported = installed.run("export")  # the export keeps its own lock
+    assert busy.exit_code == 1, busy.output
+    assert "working on the catalogue of store 'main'" in busy.output
+    assert "Order ledger refresh" not in busy.output
+    with installed.services.sessions() as session:
+        assert session.scalars(select(OrderRow)).all() == []  # the ledger was not touched
+    assert exported.exit_code == 0, exported.output
+    refreshed = installed.run("refresh")
+    assert refreshed.exit_code == 0, refreshed.output
+    with installed.services.sessions() as session:
+        assert len(session.scalars(select(OrderRow)).all()) == 1
+
+
+def test_a_fresh_installation_exports_only_orders_placed_after_its_first_refresh(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=30))
+    with install(tmp_path, _sqlite_template, clock=clock) as fresh:
+        add_items(fresh.pos, STOCK)
+        asyncio.run(sync_products(fresh.services, STORE))
+        sandbox = fresh.server.sandbox
+        old = sandbox.place_order(
+            {"status": "completed", "line_items": [{"sku": "MUG-1", "quantity": 1}]}
+        )
+        clock.set(datetime.now(UTC) + timedelta(minutes=1))
+        assert fresh.run("refresh").exit_code == 0
+        new = sandbox.place_order(
+            {"status": "completed", "line_items": [{"sku": "CAP-2", "quantity": 1}]}
+        )
+        assert fresh.run("refresh").exit_code == 0
+        exported = fresh.run("export")
+        assert exported.exit_code == 0, exported.output
+        assert "1 order(s) created before go-live skipped" in exported.output
+        assert fresh.export_row(new["id"]).state == "exported"
+        row = fresh.export_row(old["id"])
+        assert row.state == "skipped" and row.pos_ref is None
+        assert row.skip_reason is not None and row.skip_reason.startswith("created before go-live")
+        listed = fresh.run("list", "--status", "skipped")
+        assert str(old["id"]) in listed.output and "created before go-live" in listed.output
+        retried = fresh.run("retry", str(old["id"]))  # the merchant wants this one exported
+        assert retried.exit_code == 0, retried.output
+        assert "exported as INV-" in retried.output
+        assert fresh.export_row(old["id"]).state == "exported"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.orders.conftest import STOCK
-from tests.orders.orders_helpers import STORE, Shop, golden_order, make_shop
+from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, golden_order, make_shop
 
 from storebridge.errors import ExportError, PosRejected
 from storebridge.persistence.tables import Order as OrderRow
@@ -89,8 +89,23 @@ async def test_customers_are_matched_by_email_whatever_its_case(shop: Shop) -> N
 
 
 @pytest.fixture
+def golden_shop(tmp_path: Path, _sqlite_template: Path) -> Iterator[Shop]:
+    """A shop whose ledger takes golden captures: orders from before any ledger refresh."""
+    with make_shop(
+        tmp_path, _sqlite_template, stock=STOCK, export_orders_since=EARLY_GO_LIVE
+    ) as built:
+        yield built
+
+
+@pytest.fixture
 def shipped_shop(tmp_path: Path, _sqlite_template: Path) -> Iterator[Shop]:
-    with make_shop(tmp_path, _sqlite_template, stock=STOCK, export_statuses=["shipped"]) as built:
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        stock=STOCK,
+        export_statuses=["shipped"],
+        export_orders_since=EARLY_GO_LIVE,
+    ) as built:
         yield built
 
 
@@ -173,16 +188,16 @@ async def test_a_document_the_pos_refuses_is_parked_at_once(shop: Shop) -> None:
 
 
 async def test_an_order_whose_totals_do_not_balance_is_parked_with_the_difference(
-    shop: Shop,
+    golden_shop: Shop,
 ) -> None:
     body = golden_order("065")
     body["total"] = "26.00"
-    record(shop, body)
-    await shop.export()
-    row = shop.export_row(742)
+    record(golden_shop, body)
+    await golden_shop.export()
+    row = golden_shop.export_row(742)
     assert row is not None and row.next_retry_at is None and row.state == "failed"
     assert row.last_error is not None and "by -0.50" in row.last_error
-    assert invoices(shop) == []
+    assert invoices(golden_shop) == []
 
 
 async def test_a_document_written_before_a_crash_is_recorded_not_written_again(
@@ -280,46 +295,46 @@ async def test_a_credit_the_pos_cannot_take_now_is_retried_on_the_next_run(shop:
     assert credit.state == "written"
 
 
-async def test_an_order_edited_after_export_goes_under_review(shop: Shop) -> None:
+async def test_an_order_edited_after_export_goes_under_review(golden_shop: Shop) -> None:
     body = golden_order("065")
-    record(shop, body)
-    await shop.export()
+    record(golden_shop, body)
+    await golden_shop.export()
     edited = copy.deepcopy(body)
     edited["line_items"][0]["quantity"] = 3
     edited["date_modified_gmt"] = "2026-11-26T21:00:00"
-    record(shop, edited)
-    row = shop.export_row(742)
+    record(golden_shop, edited)
+    row = golden_shop.export_row(742)
     assert row is not None
     assert row.state == "review"
     assert "edited_after_export" in row.flags
-    await shop.export()
-    assert len(invoices(shop)) == 1
+    await golden_shop.export()
+    assert len(invoices(golden_shop)) == 1
 
 
-async def test_retrying_an_order_that_did_not_fail_is_refused(shop: Shop) -> None:
-    record(shop, golden_order("065"))
-    await shop.export()
-    with shop.services.sessions.begin() as session, pytest.raises(ExportError):
+async def test_retrying_an_order_that_did_not_fail_is_refused(golden_shop: Shop) -> None:
+    record(golden_shop, golden_order("065"))
+    await golden_shop.export()
+    with golden_shop.services.sessions.begin() as session, pytest.raises(ExportError):
         retry_export(session, store=STORE, order_id=742)
-    with shop.services.sessions.begin() as session, pytest.raises(ExportError):
+    with golden_shop.services.sessions.begin() as session, pytest.raises(ExportError):
         retry_export(session, store=STORE, order_id=9999)
 
 
 async def test_a_total_changed_while_the_order_was_being_exported_is_put_under_review(
-    shop: Shop,
+    golden_shop: Shop,
 ) -> None:
-    record(shop, golden_order("065"))
-    await shop.export()
+    record(golden_shop, golden_order("065"))
+    await golden_shop.export()
     # The ledger took a new total between the exporter reading the order and recording
     # the export, so the ledger itself could not flag it.
-    with shop.services.sessions.begin() as session:
+    with golden_shop.services.sessions.begin() as session:
         row = session.scalars(select(OrderRow).where(OrderRow.woo_order_id == 742)).one()
         payload = json.loads(row.payload)
         payload["total"] = "30.00"
         row.payload = json.dumps(payload)
         row.updated_at = utcnow()
-    report = await shop.export()
-    export = shop.export_row(742)
+    report = await golden_shop.export()
+    export = golden_shop.export_row(742)
     assert export is not None and export.state == "review"
     assert "edited_after_export" in export.flags
     assert [(p.kind, p.detail) for p in report.problems] == [("review", "edited_after_export")]

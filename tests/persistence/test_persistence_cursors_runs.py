@@ -1,4 +1,4 @@
-"""Cursors (get/advance) and job runs (start/finish/latest)."""
+"""Cursors (get/advance/start) and job runs (start/finish/latest)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,23 @@ def test_a_cursor_is_only_saved_if_its_transaction_commits(
         session.rollback()
     with migrated_session_factory() as session:
         assert cursors.get_cursor(session, store="main", stream="orders") is None
+
+
+def test_a_started_cursor_keeps_its_first_value(migrated_session_factory: Sessions) -> None:
+    with migrated_session_factory.begin() as session:
+        first = cursors.start_cursor(
+            session, store="main", stream="orders:go-live", value="2025-05-01T08:00:00+00:00"
+        )
+        assert first == CursorState("2025-05-01T08:00:00+00:00", ())
+    with migrated_session_factory.begin() as session:
+        again = cursors.start_cursor(
+            session, store="main", stream="orders:go-live", value="2025-06-01T08:00:00+00:00"
+        )
+        assert again == first
+        other = cursors.start_cursor(session, store="outlet", stream="orders:go-live", value="x")
+        assert other == CursorState("x", ())
+    with migrated_session_factory() as session:
+        assert cursors.get_cursor(session, store="main", stream="orders:go-live") == first
 
 
 def test_a_run_starts_running_and_finishes_with_counts_and_requests(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,6 +12,7 @@ from storebridge.cli.app import app
 from storebridge.settings import (
     DEMO_CONSUMER_KEY,
     DEMO_SANDBOX_URL,
+    Settings,
     load_settings,
     render_example_config,
 )
@@ -57,3 +59,23 @@ def test_init_does_not_print_the_generated_secrets(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", "--path", str(path)])
     secret = load_settings(path, environ={}).web.secret_key.get_secret_value()
     assert secret not in result.output
+
+
+def test_the_example_documents_the_go_live_cutoff_and_its_commented_form_loads(
+    tmp_path: Path,
+) -> None:
+    text = render_example_config()
+    assert 'export_orders_since = "first-run"' in text
+    assert load_settings_text(tmp_path, text).store("main").export_orders_since == "first-run"
+    commented = "#   export_orders_since = 2025-03-01T00:00:00Z"
+    assert commented in text
+    # The merchant's edit: the documented moment instead of the first run.
+    edited = text.replace('export_orders_since = "first-run"', commented.lstrip("# "))
+    since = load_settings_text(tmp_path, edited).store("main").export_orders_since
+    assert since == datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def load_settings_text(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "storebridge.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path, environ={})

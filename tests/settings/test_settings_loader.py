@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,11 @@ def test_environment_variables_override_the_file(config: Path) -> None:
             "STOREBRIDGE_STORES__MAIN__WOOCOMMERCE__CONSUMER_SECRET": SECRET,
             "STOREBRIDGE_STORES__MAIN__CREATE_CATEGORIES": "false",
             "STOREBRIDGE_RUNNER__INTERVALS__ORDERS": "15",
+            "STOREBRIDGE_STORES__MAIN__EXPORT_ORDERS_SINCE": "2025-03-01T00:00:00Z",
         },
     )
     store = settings.store("main")
+    assert store.export_orders_since == datetime(2025, 3, 1, tzinfo=UTC)
     assert settings.storage.url == "postgresql+psycopg://sb@db:5432/sb"
     assert settings.web.port == 9090
     assert store.woocommerce.consumer_secret.get_secret_value() == SECRET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -46,6 +47,7 @@ def test_the_example_configuration_is_valid_and_uses_documented_defaults() -> No
     assert store.allocating_statuses == ("pending", "processing", "on-hold")
     assert store.export_statuses == ("completed",)
     assert store.export_max_attempts == 8
+    assert store.export_orders_since == "first-run"
     assert store.intervals == JobIntervals(products=300, orders=60, export=60, reconcile=3600)
     assert store.connector.type == "demo"
 
@@ -175,6 +177,38 @@ def test_statuses_are_normalised_from_the_wc_prefix() -> None:
     data = example()
     data["stores"]["main"]["export_statuses"] = ["wc-completed", " Shipped "]
     assert parse_settings(data).store("main").export_statuses == ("completed", "shipped")
+
+
+def test_export_orders_since_takes_first_run_or_a_moment_with_its_offset() -> None:
+    data = example()
+    assert parse_settings(data).store("main").export_orders_since == "first-run"
+    # A TOML offset date-time, as the example documents it, and the same moment as text.
+    parsed = tomllib.loads("since = 2025-03-01T00:00:00+01:00")["since"]
+    for value in (parsed, "2025-03-01T00:00:00+01:00", " 2025-02-28T23:00:00Z "):
+        data["stores"]["main"]["export_orders_since"] = value
+        since = parse_settings(data).store("main").export_orders_since
+        assert since == datetime(2025, 2, 28, 23, 0, tzinfo=UTC)
+    data["stores"]["main"]["export_orders_since"] = " First-Run "
+    assert parse_settings(data).store("main").export_orders_since == "first-run"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (tomllib.loads("since = 2025-03-01T00:00:00")["since"], "has no UTC offset"),
+        ("2025-03-01", "has no UTC offset"),
+        (tomllib.loads("since = 2025-03-01")["since"], "is a day without a time"),
+        ("yesterday", "is neither 'first-run' nor a date and time"),
+    ],
+)
+def test_export_orders_since_without_an_offset_or_in_other_words_is_refused(
+    value: object, message: str
+) -> None:
+    data = example()
+    data["stores"]["main"]["export_orders_since"] = value
+    text = problem_for(invalid(data), "stores.main.export_orders_since")
+    assert message in text
+    assert "2025-03-01T00:00:00Z" in text and '"first-run"' in text
 
 
 def test_safety_overrides_are_keyed_by_normalised_sku() -> None:

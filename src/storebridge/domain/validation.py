@@ -327,7 +327,7 @@ def _check_price(value: Scalar, field: str, options: _Options) -> Decimal:
         raise Reject(
             Rule.PRICE_TOO_LARGE,
             f"{field} {value!r} is above the limit of {options.max_price}; check the price "
-            "(a misplaced decimal separator?) or raise max_price",
+            "(a misplaced decimal separator?) and fix it in the POS",
         )
     rounded = _cents(price)
     if rounded == 0:
@@ -409,7 +409,7 @@ def _check_on_hand(raw: RawItem, options: _Options) -> dict[str, int]:
             raise Reject(
                 Rule.QUANTITY_TOO_LARGE,
                 f"on-hand at {location!r} is {quantity}, above the limit of "
-                f"{options.max_quantity}; check the stock count or raise max_quantity",
+                f"{options.max_quantity}; check the stock count in the POS",
             )
         on_hand[str(location)] = quantity
     total = sum(on_hand.values())
@@ -417,7 +417,7 @@ def _check_on_hand(raw: RawItem, options: _Options) -> dict[str, int]:
         raise Reject(
             Rule.QUANTITY_TOO_LARGE,
             f"on-hand over all locations is {total}, above the limit of "
-            f"{options.max_quantity}; check the stock counts or raise max_quantity",
+            f"{options.max_quantity}; check the stock counts in the POS",
         )
     return on_hand
 
