@@ -24,7 +24,8 @@ or OS errors) schedule a retry with capped exponential backoff and park the
 order after ``export_max_attempts``; `PosRejected` and `ExportError` (a
 document that does not balance, say) park it at once with the error.
 Parked orders wait for `retry_export` (``storebridge orders retry``) or
-`skip_export`; a retried skipped order is judged again, cutoff or not.  An order whose lines or total change after export goes under
+`skip_export`; a skipped order that is retried is judged again, cutoff or
+not.  An order whose lines or total change after export goes under
 ``review`` (the ledger notices, see `export_records.note_order_edit`).
 
 Connectors are synchronous and are called through `asyncio.to_thread`.  Two
