@@ -22,7 +22,9 @@ ConfigOption = Annotated[
 ]
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", "-s", help="name of the store to use, as in stores.NAME (default: every store)"),
+    typer.Option(
+        "--store", "-s", help="name of the store to use, as in stores.NAME (default: every store)"
+    ),
 ]
 
 

@@ -87,7 +87,9 @@ def run(
     host: Annotated[
         str | None, typer.Option(help="interface to bind (default: web.host in the config)")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (default: web.port in the config)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (default: web.port in the config)")
+    ] = None,
     grace: Annotated[
         float, typer.Option(help="seconds runs in flight may take to finish at shutdown")
     ] = 120.0,

@@ -107,10 +107,12 @@ class PosItem:
     parent_name: str | None = None
     attributes: tuple[tuple[str, str], ...] = ()  # ordered (name, value) pairs
     ref: SourceRef = field(default_factory=lambda: SourceRef("unknown"))
+    #: `sku_key(sku)`, computed once: the planner and the recorder ask for it many times.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return sku_key(self.sku)
+    def __post_init__(self) -> None:
+        key = sku_key(self.sku)
+        object.__setattr__(self, "key", self.sku if key == self.sku else key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from storebridge.domain.allocation import StockExplanation
@@ -35,6 +36,8 @@ from storebridge.sync.link_table import DEFAULT_PARK_AFTER, store_on_hand, with_
 from storebridge.sync.mapping import pushed_of
 
 __all__ = ["Confirmed", "DbRecorder", "Explainer", "Failure", "Lost", "Recorder"]
+
+_HISTORY = cast(Table, StockHistory.__table__)
 
 #: Why a SKU publishes what it does: its terms and a one-line reason, or None.
 Explainer = Callable[[str], tuple[StockExplanation, str] | None]
@@ -172,23 +175,25 @@ class DbRecorder:
 
     def _history(self, session: Session, keys: Sequence[tuple[str, bool]]) -> None:
         at = utcnow()
-        rows: list[StockHistory] = []
+        rows: list[dict[str, object]] = []
         for key, pushed in keys:
             explained = self.explain(key)
             if explained is None:
                 continue
             terms, reason = explained
             rows.append(
-                StockHistory(
-                    store=self.store,
-                    sku_key=key,
-                    on_hand=terms.on_hand,
-                    allocated=terms.allocated,
-                    safety=terms.safety,
-                    available=terms.available,
-                    pushed=pushed,
-                    reason=reason if pushed else f"not pushed (write failed): {reason}",
-                    at=at,
-                )
+                {
+                    "store": self.store,
+                    "sku_key": key,
+                    "on_hand": terms.on_hand,
+                    "allocated": terms.allocated,
+                    "safety": terms.safety,
+                    "available": terms.available,
+                    "pushed": pushed,
+                    "reason": reason if pushed else f"not pushed (write failed): {reason}",
+                    "at": at,
+                }
             )
-        session.add_all(rows)
+        if rows:
+            # Core executemany: no ORM object (nor unit-of-work flush) per history row.
+            session.execute(insert(_HISTORY), rows)
