@@ -18,7 +18,7 @@ from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, golden_order
 from storebridge.errors import ExportError, PosRejected
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.persistence.types import utcnow
-from storebridge.sync.export import retry_export, skip_export
+from storebridge.sync.export import resolve_review_export, retry_export, skip_export
 from storebridge.sync.ledger import record_order
 from storebridge.sync.order_mapping import map_order
 from storebridge.woocommerce import Order
@@ -309,6 +309,33 @@ async def test_an_order_edited_after_export_goes_under_review(golden_shop: Shop)
     assert "edited_after_export" in row.flags
     await golden_shop.export()
     assert len(invoices(golden_shop)) == 1
+
+
+async def test_closing_a_review_counts_the_order_as_exported_without_a_second_invoice(
+    golden_shop: Shop,
+) -> None:
+    body = golden_order("065")
+    record(golden_shop, body)
+    await golden_shop.export()
+    edited = copy.deepcopy(body)
+    edited["line_items"][0]["quantity"] = 3
+    edited["total"] = "45.50"
+    edited["date_modified_gmt"] = "2026-11-26T21:00:00"
+    record(golden_shop, edited)
+    with golden_shop.services.sessions.begin() as session, pytest.raises(ExportError):
+        resolve_review_export(session, store=STORE, order_id=9999)
+
+    with golden_shop.services.sessions.begin() as session:
+        resolve_review_export(session, store=STORE, order_id=742)
+    await golden_shop.export()
+
+    row = golden_shop.export_row(742)
+    assert row is not None
+    assert row.state == "exported"
+    assert row.document_total == Decimal("45.50")
+    assert len(invoices(golden_shop)) == 1
+    with golden_shop.services.sessions.begin() as session, pytest.raises(ExportError):
+        resolve_review_export(session, store=STORE, order_id=742)  # no longer under review
 
 
 async def test_retrying_an_order_that_did_not_fail_is_refused(golden_shop: Shop) -> None:

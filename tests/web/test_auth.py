@@ -9,7 +9,7 @@ from tests.web.web_support import PASSWORD, USER, WebWorld, csrf_of, seed_shop
 from storebridge.persistence.tables import Export, User
 
 PAGES = ["/", "/products", "/products/main/MUG-BLUE", "/quarantine", "/orders", "/runs"]
-ACTIONS = ["/orders/main/502/retry", "/orders/main/503/skip", "/logout"]
+ACTIONS = ["/orders/main/502/retry", "/orders/main/503/skip", "/orders/main/504/resolve", "/logout"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import select
 from tests.web.web_support import WebWorld, seed_shop
 
 from storebridge.persistence.repositories import links
-from storebridge.persistence.tables import Export
+from storebridge.persistence.tables import Export, Order
 from storebridge.persistence.types import utcnow
 from storebridge.web.views.overview import store_overview
 
@@ -159,3 +161,43 @@ async def test_the_runs_page_lists_runs_with_their_errors(world: WebWorld) -> No
 
     assert "the POS/ERP is unavailable (till offline)" in html
     assert 'data-run="1"' not in html  # the ok products run is filtered out
+
+
+async def test_review_done_closes_the_review_of_an_order_edited_after_export(
+    world: WebWorld,
+) -> None:
+    seed_shop(world.services)
+    now = utcnow()
+    with world.services.sessions.begin() as session:
+        session.add(
+            Order(
+                store="main", woo_order_id=600, number="600", status="completed",
+                date_created_gmt=now, date_modified_gmt=now, customer_email="a@b.test",
+                total=Decimal("31.00"), currency="EUR",
+                payload=json.dumps({"id": 600, "total": "31.00"}), first_seen=now,
+            )
+        )  # fmt: skip
+        session.flush()
+        session.add(
+            Export(
+                store="main", woo_order_id=600, state="review", pos_ref="INV-12",
+                exported_at=now, document_total=Decimal("25.00"),
+                flags=["edited_after_export"],
+            )
+        )  # fmt: skip
+    await world.login()
+    page = (await world.client.get("/orders?state=review")).text
+    assert "/orders/main/600/resolve" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+
+    response = await world.client.post(
+        "/orders/main/600/resolve", data={"csrf_token": token.group(1)}
+    )
+
+    assert response.status_code == 303
+    with world.services.sessions() as session:
+        export = session.scalars(select(Export).where(Export.woo_order_id == 600)).one()
+    assert (export.state, export.document_total) == ("exported", Decimal("31.00"))
+    follow = await world.client.get(response.headers["location"])
+    assert "review closed" in follow.text

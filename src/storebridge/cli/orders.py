@@ -44,7 +44,12 @@ from storebridge.errors import ExportError
 from storebridge.persistence.tables import Export
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.sync.allocation import AllocationCycle, refresh_and_push
-from storebridge.sync.export import export_orders, retry_export, skip_export
+from storebridge.sync.export import (
+    export_orders,
+    resolve_review_export,
+    retry_export,
+    skip_export,
+)
 from storebridge.sync.report import RunReport
 
 __all__ = ["app"]
@@ -279,3 +284,21 @@ def skip_command(
         except (OperationalError, ProgrammingError):
             raise _database_error(services) from None
     out.print(f"order {order_id} of store {name}: skipped ({reason})")
+
+
+@app.command("resolve")
+def resolve_command(
+    order_id: OrderId, store: StoreOption = None, config: ConfigOption = None
+) -> None:
+    """Close the review of an order edited after export, once the POS document is corrected."""
+    out = console()
+    with open_services(config) as services:
+        name = _one_store(services, store)
+        try:
+            with services.sessions.begin() as session:
+                resolve_review_export(session, store=name, order_id=order_id)
+        except ExportError as exc:
+            raise fail(str(exc), code=1) from None
+        except (OperationalError, ProgrammingError):
+            raise _database_error(services) from None
+    out.print(f"order {order_id} of store {name}: review closed, counted as exported")

@@ -295,6 +295,8 @@ def _strings(raw: RawItem) -> Iterator[tuple[str, Scalar]]:
 
 
 def _check_encoding(raw: RawItem) -> None:
+    if not _has_replacement(raw):
+        return  # the usual case: no field names to build
     for field, value in _strings(raw):
         if isinstance(value, str) and "\ufffd" in value:
             raise Reject(
@@ -302,6 +304,32 @@ def _check_encoding(raw: RawItem) -> None:
                 f"{field} {value[:40]!r} contains unreadable characters (�); check the "
                 "feed's character encoding (for example UTF-8 versus Windows-1252)",
             )
+
+
+_STRING_FIELDS = (
+    "name",
+    "regular_price",
+    "sale_price",
+    "sale_from",
+    "sale_to",
+    "web_flag",
+    "description",
+    "short_description",
+    "weight",
+    "parent_code",
+    "parent_name",
+)
+
+
+def _has_replacement(raw: RawItem) -> bool:
+    """Whether any value `_strings` yields is a string holding U+FFFD (one flat pass)."""
+    values: list[object] = [getattr(raw, field) for field in _STRING_FIELDS]
+    values.extend(raw.categories)
+    for mapping in (raw.on_hand, raw.webstore_prices, raw.attributes):
+        for key, value in mapping.items():
+            values.append(key)
+            values.append(value)
+    return any(isinstance(value, str) and "\ufffd" in value for value in values)
 
 
 def _cents(value: Decimal) -> Decimal:

@@ -55,6 +55,7 @@ from storebridge.domain.export_state import (
     due,
     failed,
     observe,
+    resolve_review,
     retry_now,
     skip,
     succeeded,
@@ -87,6 +88,7 @@ __all__ = [
     "ExportCandidate",
     "export_orders",
     "policy_for",
+    "resolve_review_export",
     "retry_export",
     "skip_export",
 ]
@@ -392,6 +394,32 @@ def retry_export(session: Session, *, store: str, order_id: int) -> ExportRecord
         # Credits are settled, and an order no longer skipped is observed, when the exporter
         # looks at the order again.
         export.updated_at = NEEDS_LOOK
+    return record
+
+
+def resolve_review_export(session: Session, *, store: str, order_id: int) -> ExportRecord:
+    """A human reconciled an order edited after its export: it counts as exported again.
+
+    The order's current total becomes the document total, so the same edit
+    does not send it back to review; a later edit does.  The POS document is
+    not rewritten: correcting it is the human's part of the review.
+
+    Raises:
+        ExportError: the order is unknown or not under review.
+    """
+    export, order = _require(session, store, order_id)
+    try:
+        record = resolve_review(record_of(export))
+    except ValueError as error:
+        raise ExportError(f"order {order_id}: {error}") from None
+    save_export(
+        session,
+        store=store,
+        order_id=order_id,
+        record=record,
+        version=order.updated_at,
+        document_total=_order_total(order.payload),
+    )
     return record
 
 

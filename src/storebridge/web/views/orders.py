@@ -53,7 +53,12 @@ class ExportLine:
 
     @property
     def can_retry(self) -> bool:
-        return self.state == "failed"
+        # A skipped order (by hand, or created before go-live) may be exported after all.
+        return self.state in ("failed", "skipped")
+
+    @property
+    def can_resolve(self) -> bool:
+        return self.state == "review"
 
     @property
     def can_skip(self) -> bool:
