@@ -228,3 +228,37 @@ def test_a_fresh_installation_exports_only_orders_placed_after_its_first_refresh
         assert retried.exit_code == 0, retried.output
         assert "exported as INV-" in retried.output
         assert fresh.export_row(old["id"]).state == "exported"
+
+
+def test_refresh_with_woocommerce_unreachable_says_what_to_do_without_a_traceback(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    database = tmp_path / "storebridge.sqlite3"
+    shutil.copyfile(_sqlite_template, database)
+    config = tmp_path / "storebridge.toml"
+    config.write_text(
+        tomli_w.dumps(
+            {
+                "storage": {"url": f"sqlite:///{database}"},
+                "web": {"secret_key": "k" * 40},
+                "stores": {
+                    STORE: {
+                        # Port 9 (discard) is closed here: the connection is refused at once.
+                        "woocommerce": {"url": "http://127.0.0.1:9", "max_retries": 0,
+                                        "consumer_key": DEMO_CONSUMER_KEY,
+                                        "consumer_secret": DEMO_CONSUMER_SECRET},
+                        "connector": {"type": "demo", "path": str(tmp_path / "demo.sqlite3"),
+                                      "seed_items": 0, "seed_styles": 0},
+                    }
+                },
+            }
+        )
+    )  # fmt: skip
+
+    result = CliRunner().invoke(app, ["orders", "refresh", "--config", str(config)])
+
+    assert result.exit_code == 1
+    assert "cannot reach WooCommerce" in result.output
+    assert f"[stores.{STORE}.woocommerce]" in result.output
+    assert "Traceback" not in result.output
+    assert DEMO_CONSUMER_SECRET not in result.output

@@ -96,7 +96,7 @@ def refresh(
         for name in store_names(services, store):
             with store_lock(services, name, CATALOG_LOCK):
                 work = partial(refresh_and_push, services, name, since=start)
-                cycles.append((name, run_engine(services, work)))
+                cycles.append((name, run_engine(services, work, store=name)))
     table = Table(title="Order ledger refresh")
     for column in ("store", "new", "changed", "released", "SKUs checked", "stock pushed"):
         table.add_column(column, justify="right" if column != "store" else "left")
@@ -142,7 +142,9 @@ def export(store: StoreOption = None, config: ConfigOption = None) -> None:
     with open_services(config) as services:
         for name in store_names(services, store):
             with store_lock(services, name, _EXPORT_LOCK):
-                reports.append(run_engine(services, partial(export_orders, services, name)))
+                reports.append(
+                    run_engine(services, partial(export_orders, services, name), store=name)
+                )
     out.print(_export_table(reports))
     for report in reports:
         print_problems(out, report)
@@ -244,7 +246,7 @@ def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = N
             except (OperationalError, ProgrammingError):
                 raise _database_error(services) from None
             work = partial(export_orders, services, name, order_ids=[order_id])
-            report = run_engine(services, work)
+            report = run_engine(services, work, store=name)
         row = _export_state(services, name, order_id)
     out.print(f"order {order_id} of store {name}: {row}")
     print_problems(out, report)

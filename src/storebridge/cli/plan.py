@@ -118,7 +118,7 @@ def plan(
     failed = False
     with open_services(config) as services:
         for name in store_names(services, store):
-            run = run_engine(services, partial(plan_products, services, name))
+            run = run_engine(services, partial(plan_products, services, name), store=name)
             if run.plan is not None:
                 _show(out, name, run.plan, limit)
             print_problems(out, run.report)

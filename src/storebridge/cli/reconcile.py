@@ -76,7 +76,9 @@ def reconcile(
         for name in store_names(services, store):
             with store_lock(services, name):
                 reports.append(
-                    run_engine(services, partial(run_reconcile, services, name, fix=fix))
+                    run_engine(
+                        services, partial(run_reconcile, services, name, fix=fix), store=name
+                    )
                 )
     out.print(_summary(reports, fix))
     if any(report.drift for report in reports):

@@ -27,10 +27,11 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.cli.options import ConfigOption, StoreOption, load_or_exit
-from storebridge.errors import ConfigError
+from storebridge.errors import ConfigError, StoreBridgeError
 from storebridge.persistence.repositories.locks import job_lock
 from storebridge.sync.products import sync_products
 from storebridge.sync.report import RunReport
+from storebridge.sync.runs import describe_error
 
 __all__ = [
     "ConfigOption",
@@ -76,11 +77,20 @@ def open_services(config: Path | None) -> Iterator[Services]:
         services.close()
 
 
-def run_engine(services: Services, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run an engine coroutine; a missing or unreachable database ends the command."""
+def run_engine(
+    services: Services, work: Callable[[], Coroutine[Any, Any, T]], *, store: str = "<name>"
+) -> T:
+    """Run an engine coroutine for `store`.
+
+    A missing or unreachable database, or an error the engine did not turn into
+    a report (WooCommerce or the POS unreachable, keys refused), ends the command
+    with one line saying what to do, not a traceback.
+    """
     storage = services.settings.storage
     try:
         return asyncio.run(work())
+    except StoreBridgeError as exc:
+        raise fail(describe_error(exc, store), code=1) from None
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise fail(
@@ -218,7 +228,9 @@ def products(
     with open_services(config) as services:
         for name in store_names(services, store):
             if dry_run:
-                run = run_engine(services, partial(sync_products, services, name, dry_run=True))
+                run = run_engine(
+                    services, partial(sync_products, services, name, dry_run=True), store=name
+                )
                 reports.append(run.report)
                 continue
             with (
@@ -235,7 +247,7 @@ def products(
                 work = partial(
                     sync_products, services, name, progress=bar, retry_parked_items=retry_parked
                 )
-                run = run_engine(services, work)
+                run = run_engine(services, work, store=name)
             reports.append(run.report)
     title = "Products sync (dry run: nothing written)" if dry_run else "Products sync"
     out.print(summary_table(reports, title))
