@@ -82,6 +82,14 @@ async def test_oauth_over_plain_http_is_accepted(
     assert response.status_code == 200
 
 
+async def test_a_repeated_query_key_is_signed_once_with_its_last_value_as_php_parses_it(
+    http_client: httpx.AsyncClient,
+) -> None:
+    params = oauth_params([("sku", "B")], url=f"http://shop.test{API}/products")
+    response = await http_client.get(f"{API}/products", params=[("sku", "A"), *params])
+    assert response.status_code == 200, response.text
+
+
 async def test_a_replayed_nonce_is_refused(http_client: httpx.AsyncClient) -> None:
     params = oauth_params([], url=f"http://shop.test{API}/products", nonce="once-only")
     assert (await http_client.get(f"{API}/products", params=params)).status_code == 200

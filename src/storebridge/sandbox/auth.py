@@ -125,7 +125,11 @@ class Authenticator:
         if key is None:
             raise authentication_error("Consumer key is invalid.")
         method_name = merged["oauth_signature_method"]
-        signed = [(k, v) for k, v in params if k not in header] + list(header.items())
+        # PHP's $_GET keeps the last value of a repeated key, and WooCommerce signs
+        # what PHP parsed: a client that repeats a query key (the `woocommerce`
+        # package does) signs one value per key.
+        last_values = {k: v for k, v in params if k not in header}
+        signed = list(last_values.items()) + list(header.items())
         text = base_string(facts.method, facts.base_url + facts.path, signed)
         if method_name not in ALGORITHMS:
             raise authentication_error("Invalid signature - signature method is invalid.")

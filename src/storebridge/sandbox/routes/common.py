@@ -68,14 +68,12 @@ def authorize(request: Request, action: str) -> Caller:
 
 
 def query_args(request: Request) -> dict[str, Any]:
-    """Query parameters; `key[]=a&key[]=b` and repeated keys become lists."""
+    """Query parameters as PHP parses them: `key[]=a&key[]=b` is a list, and a
+    repeated plain key keeps its last value (`?sku=a&sku=b` is `sku=b`)."""
     result: dict[str, Any] = {}
     for key, value in parse_qsl(request.url.query, keep_blank_values=True):
         if key.endswith("[]"):
             result.setdefault(key[:-2], []).append(value)
-        elif key in result:
-            previous = result[key]
-            result[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
         else:
             result[key] = value
     return result
