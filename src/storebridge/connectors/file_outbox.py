@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument
+from storebridge.domain.model import CreditDocument, CustomerDoc, DocLine, OrderDocument
 from storebridge.ports import WriteReceipt
 
 __all__ = [
@@ -260,17 +260,7 @@ class FileOutbox:
             "transaction_id": doc.transaction_id,
         }
         for line in doc.lines:
-            yield {
-                "record_type": "L",
-                "document": ref,
-                "sku": line.sku or "",
-                "description": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "total": line.total,
-                "tax": line.tax,
-                "non_inventory": 0 if line.known_to_pos else 1,
-            }
+            yield _line_row(line, ref)
         for charge in doc.charges:
             yield {
                 "record_type": "S" if charge.kind == "shipping" else "F",
@@ -294,17 +284,7 @@ class FileOutbox:
             "total": doc.total,
         }
         for line in doc.lines:
-            yield {
-                "record_type": "L",
-                "document": ref,
-                "sku": line.sku or "",
-                "description": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "total": line.total,
-                "tax": line.tax,
-                "non_inventory": 0 if line.known_to_pos else 1,
-            }
+            yield _line_row(line, ref)
 
     # -- writing ------------------------------------------------------------------
 
@@ -386,3 +366,18 @@ class FileOutbox:
 
     def save_known_skus(self, keys: Iterable[str]) -> None:
         atomic_write(self.state / "known-skus.json", json.dumps(sorted(keys)).encode())
+
+
+def _line_row(line: DocLine, ref: str) -> dict[str, object]:
+    """The CSV `L` record of a product line, shared by invoices and credits."""
+    return {
+        "record_type": "L",
+        "document": ref,
+        "sku": line.sku or "",
+        "description": line.name,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "total": line.total,
+        "tax": line.tax,
+        "non_inventory": 0 if line.known_to_pos else 1,
+    }
