@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,8 +14,12 @@ from sqlalchemy import func, select
 from tests.orders.conftest import STOCK
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
+from storebridge.persistence.repositories.locks import job_lock
+from storebridge.persistence.tables import ProductLink
 from storebridge.persistence.tables import WebhookDelivery as DeliveryRow
 from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.locks import CATALOG_LOCK
+from storebridge.sync.stock import push_stock
 from storebridge.sync.webhook_ingest import WebhookDelivery, delivery_key, ingest_webhook
 from storebridge.woocommerce import parse_webhook_headers, verify_signature
 
@@ -86,6 +91,35 @@ async def test_an_order_webhook_pushes_the_new_stock_without_waiting_for_a_run(
     assert results[0].change is not None and results[0].change.order_id == order["id"]
     assert results[0].pushed == 1
     assert hooked_shop.woo_stock("CAP-2") == 2
+
+
+async def test_a_webhook_push_never_runs_while_a_catalogue_run_holds_the_lock(
+    hooked_shop: Shop, received: list[httpx.Request]
+) -> None:
+    await hooked_shop.sync_products()
+    await subscribe(hooked_shop, "order.created")
+    hooked_shop.place([("MUG-1", 2)], status="processing")
+    (delivery,) = deliveries(hooked_shop, received)
+    woo_before = hooked_shop.woo_stock("MUG-1")
+    services = hooked_shop.services
+
+    with job_lock(
+        services.sessions, store=STORE, job=CATALOG_LOCK, holder="products-run", ttl=timedelta(1)
+    ) as held:
+        assert held
+        result = await ingest_webhook(services, STORE, delivery, lock_wait=timedelta(0))
+
+    # Applied to the ledger, but not pushed under the running products run's feet...
+    assert (result.outcome, result.push) == ("applied", None)
+    assert allocated(hooked_shop) == {"mug-1": 2}
+    assert hooked_shop.woo_stock("MUG-1") == woo_before
+    # ...and its last push is forgotten, so the next run sends the figure whatever it is.
+    with services.sessions() as session:
+        link = session.scalars(select(ProductLink).where(ProductLink.sku_key == "mug-1")).one()
+    assert link.pushed_stock is None
+    report = await push_stock(services, STORE, ["mug-1"])
+    assert report.counts.get("updated") == 1
+    assert hooked_shop.woo_stock("MUG-1") == 8
 
 
 async def test_a_redelivered_webhook_is_recorded_once_and_never_counts_twice(

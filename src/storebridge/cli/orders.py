@@ -29,7 +29,6 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from storebridge.bootstrap import Services
 from storebridge.cli.sync import (
-    CATALOG_LOCK,
     ConfigOption,
     StoreOption,
     console,
@@ -50,6 +49,7 @@ from storebridge.sync.export import (
     retry_export,
     skip_export,
 )
+from storebridge.sync.locks import CATALOG_LOCK, EXPORT_LOCK
 from storebridge.sync.report import RunReport
 
 __all__ = ["app"]
@@ -57,7 +57,6 @@ __all__ = ["app"]
 app = typer.Typer(help="The order ledger and the export to the POS/ERP.", no_args_is_help=True)
 
 _STATES = ("seen", "eligible", "exported", "failed", "parked", "skipped", "review")
-_EXPORT_LOCK = "export"
 
 OrderId = Annotated[int, typer.Argument(help="the WooCommerce order id")]
 
@@ -141,7 +140,7 @@ def export(store: StoreOption = None, config: ConfigOption = None) -> None:
     reports: list[RunReport] = []
     with open_services(config) as services:
         for name in store_names(services, store):
-            with store_lock(services, name, _EXPORT_LOCK):
+            with store_lock(services, name, EXPORT_LOCK):
                 reports.append(
                     run_engine(services, partial(export_orders, services, name), store=name)
                 )
@@ -237,7 +236,7 @@ def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = N
     out = console()
     with open_services(config) as services:
         name = _one_store(services, store)
-        with store_lock(services, name, _EXPORT_LOCK):
+        with store_lock(services, name, EXPORT_LOCK):
             try:
                 with services.sessions.begin() as session:
                     retry_export(session, store=name, order_id=order_id)

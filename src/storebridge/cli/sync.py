@@ -29,6 +29,7 @@ from storebridge.bootstrap import Services, build_services
 from storebridge.cli.options import ConfigOption, StoreOption, load_or_exit
 from storebridge.errors import ConfigError, StoreBridgeError
 from storebridge.persistence.repositories.locks import job_lock
+from storebridge.sync.locks import CATALOG_LOCK
 from storebridge.sync.products import sync_products
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import describe_error
@@ -105,10 +106,6 @@ def store_names(services: Services, store: str | None) -> list[str]:
         return services.store_names(store)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-
-
-#: The lock `storebridge run` takes for every job writing products or stock to a store.
-CATALOG_LOCK = "catalog"
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from storebridge.persistence.repositories.runs import RunOutcome
 from storebridge.persistence.tables import ProductLink
 from storebridge.sync.allocation import ledger_refresher, refresh_and_push
 from storebridge.sync.export import export_orders
+from storebridge.sync.locks import CATALOG_LOCK
 from storebridge.sync.products import sync_products
 from storebridge.sync.reconcile import reconcile
 from storebridge.sync.report import RunReport
@@ -180,9 +181,9 @@ async def count_drafts(services: Services, store: str) -> int:
 def default_jobs() -> dict[str, Job]:
     """The engines StoreBridge ships, keyed by job name."""
     jobs = [
-        Job("products", _products, lock="catalog", records_runs=True),
-        Job("orders", _orders, lock="catalog"),
+        Job("products", _products, lock=CATALOG_LOCK, records_runs=True),
+        Job("orders", _orders, lock=CATALOG_LOCK),
         Job("export", _export, records_runs=True),
-        Job("reconcile", _reconcile, lock="catalog", records_runs=True),
+        Job("reconcile", _reconcile, lock=CATALOG_LOCK, records_runs=True),
     ]
     return {job.name: job for job in jobs}

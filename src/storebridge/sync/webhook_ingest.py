@@ -11,7 +11,9 @@ pings, and hands every signed delivery to `ingest_webhook`, which
    a no-op), then releases exported orders and forgets pushed stock that
    WooCommerce moved by itself (`allocation.settle_ledger`);
 3. pushes stock for the order's SKUs right away (`sync.stock.push_stock`),
-   so the shop shows the allocation within seconds, not at the next run.
+   so the shop shows the allocation within seconds, not at the next run —
+   under the store's ``catalog`` lock (`sync.locks`), like every other stock
+   writer, so it never interleaves with a products run.
 
 WooCommerce's ``X-WC-Webhook-Delivery-ID`` is a hash of the webhook id and
 the time, so two different deliveries in the same second can share it
@@ -24,9 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -34,12 +37,25 @@ from sqlalchemy.orm import Session
 from storebridge.bootstrap import Services
 from storebridge.persistence.repositories import webhooks as delivery_repo
 from storebridge.persistence.types import utcnow
-from storebridge.sync.allocation import settle_ledger
+from storebridge.sync.allocation import forget_pushed_stock, settle_ledger
 from storebridge.sync.ledger import LedgerChange, apply_webhook, write_with_retry
+from storebridge.sync.locks import CATALOG_LOCK, unique_holder, waiting_for_lock
 from storebridge.sync.report import RunReport
 from storebridge.sync.stock import push_stock
 
-__all__ = ["IngestOutcome", "IngestResult", "WebhookDelivery", "delivery_key", "ingest_webhook"]
+__all__ = [
+    "DEFAULT_LOCK_WAIT",
+    "IngestOutcome",
+    "IngestResult",
+    "WebhookDelivery",
+    "delivery_key",
+    "ingest_webhook",
+]
+
+logger = logging.getLogger("storebridge.webhooks")
+
+#: How long a webhook's stock push waits for a running products/orders/reconcile run.
+DEFAULT_LOCK_WAIT = timedelta(seconds=60)
 
 IngestOutcome = Literal["applied", "unchanged", "stale", "duplicate", "ignored"]
 
@@ -103,6 +119,7 @@ async def ingest_webhook(
     *,
     now: datetime | None = None,
     push: bool = True,
+    lock_wait: timedelta = DEFAULT_LOCK_WAIT,
 ) -> IngestResult:
     """Record, apply and act on one verified delivery; see the module docstring.
 
@@ -112,6 +129,7 @@ async def ingest_webhook(
         delivery: the verified delivery.
         now: the time of receipt (aware; the wall clock by default).
         push: push stock for the affected SKUs right away.
+        lock_wait: how long the push waits for a products/orders/reconcile run to finish.
 
     Raises:
         ValueError: the body is not a JSON object (or an order body lacks its id).
@@ -144,5 +162,36 @@ async def ingest_webhook(
         return IngestResult(outcome, change)
     released = settle_ledger(services.sessions, store, change.stock_moved)
     skus = set(change.skus) | {sku for keys in released.values() for sku in keys}
-    report = await push_stock(services, store, sorted(skus)) if push and skus else None
+    report = await _push_under_catalog_lock(services, store, skus, lock_wait) if push else None
     return IngestResult(outcome, change, report)
+
+
+async def _push_under_catalog_lock(
+    services: Services, store: str, skus: set[str], lock_wait: timedelta
+) -> RunReport | None:
+    """Push the SKUs' stock once no products/orders/reconcile run is writing the catalogue.
+
+    Should that run outlast `lock_wait`, its figures for these SKUs may predate
+    this order, so their last push is forgotten: the next run pushes them
+    whatever it computes.
+    """
+    if not skus:
+        return None
+    async with waiting_for_lock(
+        services.sessions,
+        store=store,
+        job=CATALOG_LOCK,
+        holder=unique_holder("webhook"),
+        wait=lock_wait,
+    ) as held:
+        if held:
+            return await push_stock(services, store, sorted(skus))
+    with services.sessions.begin() as session:
+        forget_pushed_stock(session, store=store, sku_keys=skus)
+    logger.warning(
+        "store %s: the catalogue stayed busy for %s; the stock of %d SKU(s) is pushed by the next run",
+        store,
+        lock_wait,
+        len(skus),
+    )
+    return None
