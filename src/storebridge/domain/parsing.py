@@ -92,6 +92,9 @@ def parse_whole(value: Scalar, *, decimal_comma: bool = False) -> int | None:
     Raises:
         ParseError: the value is not a number, or has a fractional part ("2.5").
     """
+    if type(value) is int:
+        # The usual on-hand figure from a database column: nothing to parse.
+        return value
     number = parse_decimal(value, decimal_comma=decimal_comma)
     if number is None:
         return None
