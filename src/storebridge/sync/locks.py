@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storebridge.persistence.repositories.locks import release, try_acquire
+from storebridge.persistence.repositories.locks import job_lock
 
 __all__ = ["CATALOG_LOCK", "EXPORT_LOCK", "unique_holder", "waiting_for_lock"]
 
@@ -49,19 +49,13 @@ async def waiting_for_lock(
 ) -> AsyncIterator[bool]:
     """Take the lock, waiting up to `wait` for its holder to finish; yields whether it was taken.
 
-    Waiting polls without blocking the event loop; the lock is released on
-    exit only if it was taken.
+    Each attempt is `job_lock` (released on exit only if taken); waiting
+    between attempts does not block the event loop.
     """
     deadline = time.monotonic() + wait.total_seconds()
     while True:
-        with sessions.begin() as session:
-            acquired = try_acquire(session, store=store, job=job, holder=holder, ttl=ttl)
-        if acquired or time.monotonic() >= deadline:
-            break
+        with job_lock(sessions, store=store, job=job, holder=holder, ttl=ttl) as acquired:
+            if acquired or time.monotonic() >= deadline:
+                yield acquired
+                return
         await asyncio.sleep(poll.total_seconds())
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with sessions.begin() as session:
-                release(session, store=store, job=job, holder=holder)
