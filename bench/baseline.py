@@ -28,7 +28,7 @@ from typing import Any, Literal
 import requests
 
 from bench.workspace import CATALOGUE_SEED
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.model import RawItem
 from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET

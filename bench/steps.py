@@ -30,9 +30,9 @@ from typing import Any, Literal
 from bench.profiling import hotspots
 from bench.workspace import STORE, RequestCount, Workspace
 from storebridge.bootstrap import Services
-from storebridge.sync.allocation import ledger_refresher, refresh_and_push
-from storebridge.sync.products import sync_products
-from storebridge.sync.reconcile import reconcile
+from storebridge.sync.catalogue.products import sync_products
+from storebridge.sync.catalogue.reconcile import reconcile
+from storebridge.sync.orders.allocation import ledger_refresher, refresh_and_push
 from storebridge.sync.report import RunReport
 
 __all__ = ["STEPS", "Step", "StepResult", "run_step"]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from storebridge.connectors.demo_schema import connect, transaction
+from storebridge.connectors.demo.schema import connect, transaction
 
 __all__ = ["ChangeSet", "change_prices", "count_stock", "order_burst", "spread", "web_skus"]
 

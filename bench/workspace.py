@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from bench.styles import StylesPos
 from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.registry import build_connector
 from storebridge.connectors.settings import ConnectorSettings, DemoPosSettings
 from storebridge.persistence.db import upgrade

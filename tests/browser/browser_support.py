@@ -27,7 +27,7 @@ from sqlalchemy import select
 from tests.runner.runner_support import runner_settings
 
 from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.repositories import users
 from storebridge.persistence.tables import ProductLink
 from storebridge.retry import RetryPolicy

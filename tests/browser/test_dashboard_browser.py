@@ -12,7 +12,7 @@ from tests.browser.browser_support import PASSWORD, USER, Shop, WebServer
 
 from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import Export, Order, ProductLink, QuarantineRow
-from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store
 
 pytestmark = pytest.mark.browser
 

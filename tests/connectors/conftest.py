@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
 from storebridge.ports import PosConnector
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from connector_samples import demo_settings, file_feed_settings, line, order, settings_for
 
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
 from storebridge.ports import PosConnector
 
@@ -52,7 +52,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 # Dies inside the demo POS's transaction: document and lines inserted, stock not yet moved.
 DIE_IN_TRANSACTION = """
-import storebridge.connectors.demo_documents as documents
+import storebridge.connectors.demo.documents as documents
 def _die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 documents._take_stock = _die

@@ -15,9 +15,9 @@ import pytest
 from connector_samples import credit, customer, demo_settings, guest, line, order
 from pydantic import ValidationError
 
-from storebridge.connectors import demo_schema
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.demo_catalogue import SIZES, WEBSTORE
+from storebridge.connectors.demo import schema as demo_schema
+from storebridge.connectors.demo.catalogue import SIZES, WEBSTORE
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.model import RawItem
 from storebridge.domain.selection import Selection

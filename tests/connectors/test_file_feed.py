@@ -13,7 +13,7 @@ from connector_samples import FEED_CSV, FEED_MAPPING, FEED_SKUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.settings import ColumnMapping, FileFeedSettings
 from storebridge.domain.validation import validate_feed
 from storebridge.errors import PosRejected, PosUnavailable

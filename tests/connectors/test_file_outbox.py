@@ -11,8 +11,8 @@ from connector_samples import credit, customer, file_feed_settings, guest, line,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storebridge.connectors.file_feed import FileFeed
-from storebridge.connectors.file_outbox import (
+from storebridge.connectors.file_feed.feed import FileFeed
+from storebridge.connectors.file_feed.outbox import (
     CSV_COLUMNS,
     FileOutbox,
     atomic_write,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from connector_samples import demo_settings, file_feed_settings
 
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector, connector_types
 from storebridge.errors import ConfigError
 

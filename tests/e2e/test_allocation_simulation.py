@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
 from storebridge.persistence.tables import Export, InventorySnapshot, OrderLine
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.webhook_ingest import WebhookDelivery, ingest_webhook
+from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.webhook_ingest import WebhookDelivery, ingest_webhook
 from storebridge.woocommerce import parse_webhook_headers
 
 STOCK = {

@@ -34,8 +34,8 @@ from tests.orders.orders_helpers import EARLY_GO_LIVE, golden_order
 from storebridge.bootstrap import Services, build_services
 from storebridge.persistence.tables import Export
 from storebridge.settings import load_settings
-from storebridge.sync.export import export_orders
-from storebridge.sync.ledger import record_order
+from storebridge.sync.export.engine import export_orders
+from storebridge.sync.orders.ledger import record_order
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -48,7 +48,7 @@ import asyncio, os, signal, sys
 from pathlib import Path
 from storebridge.bootstrap import build_services
 from storebridge.settings import load_settings
-import storebridge.sync.export as export
+import storebridge.sync.export.engine as export
 
 config, point = Path(sys.argv[1]), sys.argv[2]
 services = build_services(load_settings(config))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.order_mapping import normalise_email
+from storebridge.sync.export.order_mapping import normalise_email
+from storebridge.sync.orders.ledger_view import allocated_for_store
 
 STOCK = {
     "TEA-1": {"store-1": 5, "warehouse": 7},

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.sync.sync_helpers import World, make_world, money
 
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.domain.selection import Selection
 from storebridge.domain.validation import validate_feed
 

@@ -23,9 +23,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.demo_catalogue import CatalogueItem, insert_items
-from storebridge.connectors.demo_schema import connect, transaction
+from storebridge.connectors.demo.catalogue import CatalogueItem, insert_items
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.demo.schema import connect, transaction
 from storebridge.persistence.tables import Credit, Export, Order, OrderLine
 from storebridge.retry import RetryPolicy
 from storebridge.sandbox import (
@@ -37,9 +37,9 @@ from storebridge.sandbox import (
 )
 from storebridge.sandbox.clock import Clock
 from storebridge.settings import Settings, parse_settings
-from storebridge.sync.allocation import AllocationCycle, ledger_refresher, refresh_and_push
-from storebridge.sync.export import export_orders
-from storebridge.sync.products import ProductRun, sync_products
+from storebridge.sync.catalogue.products import ProductRun, sync_products
+from storebridge.sync.export.engine import export_orders
+from storebridge.sync.orders.allocation import AllocationCycle, ledger_refresher, refresh_and_push
 from storebridge.sync.report import RunReport
 from storebridge.woocommerce import WooClient, WooConnection
 

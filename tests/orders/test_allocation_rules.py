@@ -18,7 +18,7 @@ from tests.orders.orders_helpers import STORE, Shop, make_shop
 
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
-from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store
 
 
 def allocated(shop: Shop) -> dict[str, int]:

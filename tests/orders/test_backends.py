@@ -11,8 +11,8 @@ from tests.orders.conftest import STOCK
 from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, make_shop
 
 from storebridge.sandbox import ManualClock
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.webhook_ingest import WebhookDelivery, ingest_webhook
+from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.webhook_ingest import WebhookDelivery, ingest_webhook
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.cli.app import app
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.repositories.locks import job_lock
 from storebridge.persistence.tables import Export
 from storebridge.persistence.tables import Order as OrderRow
@@ -39,9 +39,9 @@ from storebridge.sandbox import (
     SandboxServer,
 )
 from storebridge.settings import load_settings
-from storebridge.sync.export import export_orders
-from storebridge.sync.ledger import record_order
-from storebridge.sync.products import sync_products
+from storebridge.sync.catalogue.products import sync_products
+from storebridge.sync.export.engine import export_orders
+from storebridge.sync.orders.ledger import record_order
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -18,9 +18,9 @@ from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, golden_order
 from storebridge.errors import ExportError, PosRejected
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.persistence.types import utcnow
-from storebridge.sync.export import resolve_review_export, retry_export, skip_export
-from storebridge.sync.ledger import record_order
-from storebridge.sync.order_mapping import map_order
+from storebridge.sync.export.engine import resolve_review_export, retry_export, skip_export
+from storebridge.sync.export.order_mapping import map_order
+from storebridge.sync.orders.ledger import record_order
 from storebridge.woocommerce import Order
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

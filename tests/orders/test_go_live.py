@@ -20,11 +20,11 @@ from tests.orders.orders_helpers import STORE, Shop, golden_order, make_shop
 from storebridge.persistence.repositories import cursors
 from storebridge.persistence.types import utcnow
 from storebridge.sandbox import ManualClock
-from storebridge.sync.export import retry_export
-from storebridge.sync.go_live import GO_LIVE_STREAM, before_go_live_reason, recorded_go_live
-from storebridge.sync.ledger import ORDERS_STREAM, record_order
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.products import sync_products
+from storebridge.sync.catalogue.products import sync_products
+from storebridge.sync.export.engine import retry_export
+from storebridge.sync.orders.go_live import GO_LIVE_STREAM, before_go_live_reason, recorded_go_live
+from storebridge.sync.orders.ledger import ORDERS_STREAM, record_order
+from storebridge.sync.orders.ledger_view import allocated_for_store
 
 
 @pytest.fixture

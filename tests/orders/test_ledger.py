@@ -14,7 +14,7 @@ from tests.orders.orders_helpers import STORE, Shop, golden_order, make_shop
 
 from storebridge.persistence.tables import Order, OrderLine, OrderStatusChange
 from storebridge.sandbox import ManualClock
-from storebridge.sync.ledger import (
+from storebridge.sync.orders.ledger import (
     ORDERS_STREAM,
     apply_webhook,
     load_cursor,

@@ -11,7 +11,7 @@ import pytest
 from tests.orders.orders_helpers import golden_order
 
 from storebridge.errors import TotalsMismatch
-from storebridge.sync.order_mapping import (
+from storebridge.sync.export.order_mapping import (
     Refund,
     credit_for_cancel,
     credit_for_refund,

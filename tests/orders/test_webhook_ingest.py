@@ -17,10 +17,10 @@ from tests.orders.orders_helpers import STORE, Shop, make_shop
 from storebridge.persistence.repositories.locks import job_lock
 from storebridge.persistence.tables import ProductLink
 from storebridge.persistence.tables import WebhookDelivery as DeliveryRow
-from storebridge.sync.ledger_view import allocated_for_store
 from storebridge.sync.locks import CATALOG_LOCK
-from storebridge.sync.stock import push_stock
-from storebridge.sync.webhook_ingest import WebhookDelivery, delivery_key, ingest_webhook
+from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.stock import push_stock
+from storebridge.sync.orders.webhook_ingest import WebhookDelivery, delivery_key, ingest_webhook
 from storebridge.woocommerce import parse_webhook_headers, verify_signature
 
 SECRET = "whsecordertests"

@@ -40,7 +40,7 @@ from storebridge.sandbox import (
 )
 from storebridge.sandbox.db import loads
 from storebridge.settings import Settings, parse_settings
-from storebridge.sync.products import ProductRun, sync_products
+from storebridge.sync.catalogue.products import ProductRun, sync_products
 from storebridge.woocommerce import WooClient, WooConnection
 
 STORE = "main"

@@ -10,7 +10,7 @@ from tests.sync.ledger_rows import T0, add_order, add_snapshot
 
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.settings import StoreSettings
-from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.woocommerce import WooConnection
 
 SETTINGS = StoreSettings(

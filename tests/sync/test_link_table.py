@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.domain.links import LinkView
 from storebridge.domain.model import PosItem
 from storebridge.persistence.repositories import links as link_repo
-from storebridge.sync.link_table import (
+from storebridge.sync.catalogue.link_table import (
     LinkTable,
     input_digest,
     load_links,

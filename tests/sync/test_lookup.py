@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.sync.sync_helpers import STORE, World
 
-from storebridge.sync.lookup import find_existing, resolve_categories
+from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
 
 
 def seed(world: World, count: int) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from storebridge.domain.ownership import PosOwned
-from storebridge.sync.mapping import (
+from storebridge.sync.catalogue.mapping import (
     owned_from_item,
     owned_from_model,
     owned_from_pushed,

@@ -10,8 +10,8 @@ import pytest
 from tests.sync.ledger_rows import add_order
 from tests.sync.sync_helpers import STORE, World, make_world, money, raw
 
-from storebridge.sync.reconcile import reconcile
-from storebridge.sync.stock import push_stock
+from storebridge.sync.catalogue.reconcile import reconcile
+from storebridge.sync.orders.stock import push_stock
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from tests.sync.ledger_rows import add_order
 from tests.sync.sync_helpers import STORE, World, money, raw
 
 from storebridge.persistence.tables import StockHistory
-from storebridge.sync.reconcile import reconcile
+from storebridge.sync.catalogue.reconcile import reconcile
 
 
 def variant(sku: str, size: str, stock: int) -> Any:

@@ -7,7 +7,7 @@ from tests.sync.ledger_rows import add_order
 from tests.sync.sync_helpers import STORE, World, raw
 
 from storebridge.persistence.tables import StockHistory
-from storebridge.sync.stock import push_stock
+from storebridge.sync.orders.stock import push_stock
 
 
 async def test_an_order_in_the_ledger_lowers_the_published_stock_of_its_skus(

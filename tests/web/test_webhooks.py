@@ -13,7 +13,7 @@ from tests.web.web_support import WEBHOOK_SECRET, WebWorld, web_world
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Order, OrderStatusChange, WebhookDelivery
 from storebridge.sandbox import sign
-from storebridge.sync.webhook_ingest import WebhookDelivery as Delivery
+from storebridge.sync.orders.webhook_ingest import WebhookDelivery as Delivery
 from storebridge.web.routes.webhooks import MAX_BODY_BYTES
 
 URL = "/webhooks/woocommerce/main"

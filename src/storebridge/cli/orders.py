@@ -42,14 +42,14 @@ from storebridge.cli.sync import (
 from storebridge.errors import ExportError
 from storebridge.persistence.tables import Export
 from storebridge.persistence.tables import Order as OrderRow
-from storebridge.sync.allocation import AllocationCycle, refresh_and_push
-from storebridge.sync.export import (
+from storebridge.sync.export.engine import (
     export_orders,
     resolve_review_export,
     retry_export,
     skip_export,
 )
 from storebridge.sync.locks import CATALOG_LOCK, EXPORT_LOCK
+from storebridge.sync.orders.allocation import AllocationCycle, refresh_and_push
 from storebridge.sync.report import RunReport
 
 __all__ = ["app"]

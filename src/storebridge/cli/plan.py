@@ -32,7 +32,7 @@ from storebridge.domain.operations import (
     ZeroStock,
 )
 from storebridge.domain.ownership import Payload
-from storebridge.sync.products import plan_products
+from storebridge.sync.catalogue.products import plan_products
 
 __all__ = ["plan"]
 

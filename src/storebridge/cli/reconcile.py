@@ -24,7 +24,7 @@ from storebridge.cli.sync import (
     store_lock,
     store_names,
 )
-from storebridge.sync.reconcile import reconcile as run_reconcile
+from storebridge.sync.catalogue.reconcile import reconcile as run_reconcile
 from storebridge.sync.report import RunReport
 
 __all__ = ["reconcile"]

@@ -29,8 +29,8 @@ from storebridge.bootstrap import Services, build_services
 from storebridge.cli.options import ConfigOption, StoreOption, load_or_exit
 from storebridge.errors import ConfigError, StoreBridgeError
 from storebridge.persistence.repositories.locks import job_lock
+from storebridge.sync.catalogue.products import sync_products
 from storebridge.sync.locks import CATALOG_LOCK
-from storebridge.sync.products import sync_products
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import describe_error
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from storebridge.connectors.demo import DemoPos
-from storebridge.connectors.file_feed import FileFeed
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.settings import ConnectorSettings
 from storebridge.errors import ConfigError
 from storebridge.ports import PosConnector

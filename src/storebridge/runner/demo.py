@@ -31,7 +31,7 @@ import tomli_w
 from pydantic import SecretStr
 
 from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.repositories import users
 from storebridge.sandbox import (

@@ -27,7 +27,7 @@ import httpx
 from sqlalchemy import select
 
 from storebridge.bootstrap import Services
-from storebridge.connectors.demo import DemoPos
+from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.tables import ProductLink
 
 __all__ = ["CUSTOMERS", "StoreLife", "live"]

@@ -15,7 +15,7 @@ writes only to the POS and runs under its own lock.
 `default_jobs()` wires the sync engines.  Products, export and reconcile
 record their own run (`sync.runs.run_job`); the runner adds the API usage to
 that row.  The orders job (one allocation cycle,
-`sync.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
+`sync.orders.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
 stock push it makes leaves its own ``stock`` row, listed in `run_ids`.  After
 a reconcile the runner also counts the drafts StoreBridge created that the
 merchant has not published yet (`count_drafts`, one cheap read), shown on the
@@ -33,11 +33,11 @@ from storebridge.bootstrap import Services
 from storebridge.errors import StoreBridgeError
 from storebridge.persistence.repositories.runs import RunOutcome
 from storebridge.persistence.tables import ProductLink
-from storebridge.sync.allocation import ledger_refresher, refresh_and_push
-from storebridge.sync.export import export_orders
+from storebridge.sync.catalogue.products import sync_products
+from storebridge.sync.catalogue.reconcile import reconcile
+from storebridge.sync.export.engine import export_orders
 from storebridge.sync.locks import CATALOG_LOCK
-from storebridge.sync.products import sync_products
-from storebridge.sync.reconcile import reconcile
+from storebridge.sync.orders.allocation import ledger_refresher, refresh_and_push
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import describe_error
 

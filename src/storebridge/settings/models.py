@@ -62,7 +62,7 @@ _RELEASING_STATUSES = frozenset({"cancelled", "failed", "refunded", "trash"})
 _SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 #: `StoreSettings.export_orders_since` meaning "when StoreBridge first refreshed the store's
-#: order ledger" (recorded per store by `sync.go_live`).
+#: order ledger" (recorded per store by `sync.orders.go_live`).
 FIRST_RUN: Final = "first-run"
 
 _SINCE_EXAMPLE = 'e.g. 2025-03-01T00:00:00Z or 2025-03-01T00:00:00+01:00, or "first-run"'

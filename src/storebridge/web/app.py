@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storebridge.bootstrap import Services
 from storebridge.runner.scheduler import Scheduler
-from storebridge.sync.webhook_ingest import ingest_webhook
+from storebridge.sync.orders.webhook_ingest import ingest_webhook
 from storebridge.web.deps import LoginRequired, build_templates, login_redirect
 from storebridge.web.routes import actions, auth, health, pages, webhooks
 from storebridge.web.routes.webhooks import WebhookIngest
@@ -79,7 +79,7 @@ def create_web_app(
         services: the wired application.
         scheduler: run it for the app's lifetime (`storebridge run`).
         ingest: processes verified webhook deliveries (default: the order ledger
-            and stock push of `sync.webhook_ingest`).
+            and stock push of `sync.orders.webhook_ingest`).
         https_only: mark the session cookie Secure (behind TLS).
         shutdown_grace_s: how long runs in flight may take at shutdown before being
             interrupted (None: as long as they need).

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storebridge.bootstrap import Services
 from storebridge.errors import ExportError
-from storebridge.sync.export import resolve_review_export, retry_export, skip_export
+from storebridge.sync.export.engine import resolve_review_export, retry_export, skip_export
 from storebridge.web.deps import CsrfFormDep, ServicesDep, UserDep, flash, redirect, safe_next
 
 router = APIRouter()

@@ -11,7 +11,7 @@ What it accepts (woocommerce-rest-api.md §8.2):
 Everything else is refused and changes nothing: a missing or wrong signature
 (or a store without ``webhook_secret``) gets 401, a body over 1 MiB 413, an
 unknown store 404.  A valid delivery is answered 200 at once and handed to
-the ingest function (`sync.webhook_ingest` by default) in a background task;
+the ingest function (`sync.orders.webhook_ingest` by default) in a background task;
 the ingest records each ``X-WC-Webhook-Delivery-ID`` once, so a redelivery is
 processed once.  Bodies and signatures are never logged.
 """
@@ -26,7 +26,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from storebridge.bootstrap import Services
-from storebridge.sync.webhook_ingest import WebhookDelivery
+from storebridge.sync.orders.webhook_ingest import WebhookDelivery
 from storebridge.woocommerce import parse_ping, parse_webhook_headers, verify_signature
 
 __all__ = ["MAX_BODY_BYTES", "WebhookIngest", "router"]
@@ -37,7 +37,7 @@ logger = logging.getLogger("storebridge.webhooks")
 MAX_BODY_BYTES = 1024 * 1024
 
 
-#: Processes a verified delivery: record it once, apply it, push stock (`sync.webhook_ingest`).
+#: Processes a verified delivery: record it once, apply it, push stock (`sync.orders.webhook_ingest`).
 WebhookIngest = Callable[[Services, str, WebhookDelivery], Awaitable[object]]
 
 

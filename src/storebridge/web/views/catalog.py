@@ -28,7 +28,7 @@ from storebridge.persistence.tables import (
     StockHistory,
 )
 from storebridge.settings import StoreSettings
-from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.woocommerce import WooClient
 
 __all__ = [

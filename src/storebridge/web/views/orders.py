@@ -2,7 +2,7 @@
 
 An export record (one per WooCommerce order, `sync.export`) is listed with
 its order's number, status and total; failed and parked records offer Retry
-and Skip (`sync.export.retry_export` / `skip_export`, the same functions as
+and Skip (`sync.export.engine.retry_export` / `skip_export`, the same functions as
 `storebridge orders retry | skip`).
 """
 

@@ -31,7 +31,7 @@ from storebridge.runner.api_usage import API_ERRORS, API_REQUESTS
 from storebridge.runner.jobs import DRAFTS, JOB_NAMES
 from storebridge.runner.schedule import JobKey, intervals
 from storebridge.settings import Settings
-from storebridge.sync.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
 
 __all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview"]

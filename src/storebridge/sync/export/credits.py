@@ -28,8 +28,13 @@ from storebridge.domain.model import CreditDocument
 from storebridge.errors import ConnectorError, ExportError, PosRejected
 from storebridge.persistence.types import utcnow
 from storebridge.ports import PosConnector
-from storebridge.sync.export_records import credit_rows, save_credit
-from storebridge.sync.order_mapping import Refund, credit_for_cancel, credit_for_refund, credit_key
+from storebridge.sync.export.order_mapping import (
+    Refund,
+    credit_for_cancel,
+    credit_for_refund,
+    credit_key,
+)
+from storebridge.sync.export.records import credit_rows, save_credit
 from storebridge.sync.report import RunReport
 from storebridge.woocommerce import Order, WooClient, WooError
 

@@ -35,8 +35,8 @@ from storebridge.domain.model import money, sku_key
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.persistence.tables import OrderLine, OrderStatusChange
 from storebridge.persistence.types import utcnow
-from storebridge.sync.export_records import note_order_edit
-from storebridge.sync.order_mapping import normalise_email
+from storebridge.sync.export.order_mapping import normalise_email
+from storebridge.sync.export.records import note_order_edit
 from storebridge.woocommerce import Order
 
 __all__ = [

@@ -4,7 +4,7 @@ Read side.  `FileFeedSettings.path` is either one feed file, which the ERP
 overwrites and which stays where it is, or a *drop folder*, whose files
 matching `pattern` are processed in name order (each file is read as it
 comes; a SKU repeated across files reaches validation twice).  How a file
-becomes rows is `file_feed_rows`: values as found, each with a `SourceRef`
+becomes rows is `file_feed.rows`: values as found, each with a `SourceRef`
 (file name, line, raw text).  A decimal comma (``12,50``) and dates in
 `date_format` are *not* rewritten: the engine passes `settings.decimal_comma`
 and `settings.date_format` (also `FileFeed.decimal_comma` / `.date_format`)
@@ -45,8 +45,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from storebridge.connectors.file_feed_rows import FeedReader, FileRejected
-from storebridge.connectors.file_outbox import FileOutbox, atomic_write, customer_ref_for
+from storebridge.connectors.file_feed.outbox import FileOutbox, atomic_write, customer_ref_for
+from storebridge.connectors.file_feed.rows import FeedReader, FileRejected
 from storebridge.connectors.settings import FileFeedSettings
 from storebridge.domain.model import (
     CreditDocument,

@@ -31,7 +31,7 @@ from storebridge.domain.allocation import OrderFacts, allocated_by_sku
 from storebridge.domain.export_state import ExportState
 from storebridge.persistence.tables import Export, InventorySnapshot, Order, OrderLine
 from storebridge.settings import StoreSettings
-from storebridge.sync.go_live import export_cutoff
+from storebridge.sync.orders.go_live import export_cutoff
 
 __all__ = ["allocated_for_store", "latest_snapshot_start"]
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from storebridge.connectors.demo_catalogue import WEBSTORE, charm_price, insert_item, simple_item
+from storebridge.connectors.demo.catalogue import WEBSTORE, charm_price, insert_item, simple_item
 from storebridge.domain.model import money
 
 __all__ = ["EventKind", "SimEvent", "StoreLife", "next_item_seq"]

@@ -37,11 +37,11 @@ from sqlalchemy.orm import Session
 from storebridge.bootstrap import Services
 from storebridge.persistence.repositories import webhooks as delivery_repo
 from storebridge.persistence.types import utcnow
-from storebridge.sync.allocation import forget_pushed_stock, settle_ledger
-from storebridge.sync.ledger import LedgerChange, apply_webhook, write_with_retry
 from storebridge.sync.locks import CATALOG_LOCK, unique_holder, waiting_for_lock
+from storebridge.sync.orders.allocation import forget_pushed_stock, settle_ledger
+from storebridge.sync.orders.ledger import LedgerChange, apply_webhook, write_with_retry
+from storebridge.sync.orders.stock import push_stock
 from storebridge.sync.report import RunReport
-from storebridge.sync.stock import push_stock
 
 __all__ = [
     "DEFAULT_LOCK_WAIT",

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from storebridge.domain.model import sku_key
 from storebridge.domain.operations import AddVariation, CreateVariableStyle, NewVariation
 from storebridge.domain.ownership import merge_parent_attributes
-from storebridge.sync.mapping import owned_from_item, owned_from_model
+from storebridge.sync.catalogue.mapping import owned_from_item, owned_from_model
+from storebridge.sync.catalogue.recorder import Confirmed, Failure, Lost
 from storebridge.sync.messages import create_failure, item_error
-from storebridge.sync.recorder import Confirmed, Failure, Lost
 from storebridge.woocommerce import (
     BatchOutcome,
     CreateStatus,
@@ -37,7 +37,7 @@ from storebridge.woocommerce import (
 )
 
 if TYPE_CHECKING:
-    from storebridge.sync.executor import Executor
+    from storebridge.sync.catalogue.executor import Executor
 
 __all__ = ["StyleWriter"]
 

@@ -32,8 +32,8 @@ from storebridge.persistence.repositories import links as link_repo
 from storebridge.persistence.repositories.links import LinkOrigin, NewLink
 from storebridge.persistence.tables import StockHistory
 from storebridge.persistence.types import utcnow
-from storebridge.sync.link_table import DEFAULT_PARK_AFTER, store_on_hand, with_digest
-from storebridge.sync.mapping import pushed_of
+from storebridge.sync.catalogue.link_table import DEFAULT_PARK_AFTER, store_on_hand, with_digest
+from storebridge.sync.catalogue.mapping import pushed_of
 
 __all__ = ["Confirmed", "DbRecorder", "Explainer", "Failure", "Lost", "Recorder"]
 

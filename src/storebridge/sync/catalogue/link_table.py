@@ -38,7 +38,7 @@ from storebridge.domain.model import PosItem, sku_key
 from storebridge.domain.ownership import sync_fields
 from storebridge.persistence.tables import ProductLink
 from storebridge.persistence.types import utcnow
-from storebridge.sync.mapping import owned_from_pushed
+from storebridge.sync.catalogue.mapping import owned_from_pushed
 
 __all__ = [
     "DEFAULT_PARK_AFTER",

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.domain.cursor import Cursor, Sweep
 from storebridge.persistence.repositories import cursors as cursor_repo
 from storebridge.persistence.types import utcnow
-from storebridge.sync.go_live import mark_go_live
-from storebridge.sync.ledger_record import (
+from storebridge.sync.orders.go_live import mark_go_live
+from storebridge.sync.orders.ledger_record import (
     LedgerChange,
     Outcome,
     apply_webhook,

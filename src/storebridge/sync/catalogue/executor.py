@@ -37,7 +37,9 @@ from storebridge.domain.operations import (
 )
 from storebridge.domain.ownership import Payload, PosOwned
 from storebridge.persistence.repositories.links import LinkOrigin
-from storebridge.sync.mapping import owned_from_item, owned_from_model
+from storebridge.sync.catalogue.mapping import owned_from_item, owned_from_model
+from storebridge.sync.catalogue.recorder import Confirmed, Failure, Lost, Recorder
+from storebridge.sync.catalogue.variable import StyleWriter
 from storebridge.sync.messages import (
     broken_link,
     create_failure,
@@ -45,9 +47,7 @@ from storebridge.sync.messages import (
     item_error,
     trashed_product,
 )
-from storebridge.sync.recorder import Confirmed, Failure, Lost, Recorder
 from storebridge.sync.report import RunReport
-from storebridge.sync.variable import StyleWriter
 from storebridge.woocommerce import (
     BatchItemError,
     BatchOutcome,

@@ -34,10 +34,9 @@ from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
-from storebridge.sync.executor import Executor, Progress
-from storebridge.sync.feed import Acknowledging, Availability, Feed, read_feed
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.link_table import (
+from storebridge.sync.catalogue.executor import Executor, Progress
+from storebridge.sync.catalogue.feed import Acknowledging, Availability, Feed, read_feed
+from storebridge.sync.catalogue.link_table import (
     DEFAULT_PARK_AFTER,
     LinkTable,
     input_digest,
@@ -46,9 +45,10 @@ from storebridge.sync.link_table import (
     store_on_hand,
     unpark,
 )
-from storebridge.sync.lookup import find_existing, resolve_categories
-from storebridge.sync.quarantine import record_quarantine
-from storebridge.sync.recorder import DbRecorder
+from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
+from storebridge.sync.catalogue.quarantine import record_quarantine
+from storebridge.sync.catalogue.recorder import DbRecorder
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient

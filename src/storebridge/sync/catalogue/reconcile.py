@@ -33,12 +33,12 @@ from storebridge.domain.operations import Plan, UpdateFields
 from storebridge.domain.ownership import PosOwned, pos_owned_wire, update_payload
 from storebridge.persistence.repositories.links import NewLink, upsert_links
 from storebridge.persistence.types import utcnow
-from storebridge.sync.executor import Executor, Progress
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.link_table import LinkTable, load_links
+from storebridge.sync.catalogue.executor import Executor, Progress
+from storebridge.sync.catalogue.link_table import LinkTable, load_links
+from storebridge.sync.catalogue.readback import read_linked
+from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.messages import broken_link, deleted_product
-from storebridge.sync.readback import read_linked
-from storebridge.sync.recorder import DbRecorder, Lost
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import Drift, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient

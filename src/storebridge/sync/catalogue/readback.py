@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from storebridge.domain.links import LinkView, WooView
 from storebridge.domain.model import sku_key
-from storebridge.sync.lookup import SKU_CHUNK
-from storebridge.sync.mapping import VIEW_FIELDS, view_from_item, view_from_model
+from storebridge.sync.catalogue.lookup import SKU_CHUNK
+from storebridge.sync.catalogue.mapping import VIEW_FIELDS, view_from_item, view_from_model
 from storebridge.woocommerce import WooClient, WooNotFound
 
 __all__ = ["read_linked"]

@@ -1,10 +1,10 @@
 """The built-in demo POS: a small till system in a SQLite file, seeded with a shop.
 
 `DemoPos` implements `ports.PosConnector` against the schema of
-`demo_schema`.  On first open of an empty database it seeds a believable
-catalogue (`demo_catalogue`); `simulate_step` plays store life against it
-(`demo_simulation`); the write side books invoices and credits exactly once
-per idempotency key (`demo_documents`, which documents the stock and guest
+`demo.schema`.  On first open of an empty database it seeds a believable
+catalogue (`demo.catalogue`); `simulate_step` plays store life against it
+(`demo.simulation`); the write side books invoices and credits exactly once
+per idempotency key (`demo.documents`, which documents the stock and guest
 customer rules).
 
 Every call opens its own SQLite connection, so the connector is safe to call
@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from storebridge.connectors import demo_documents
-from storebridge.connectors.demo_catalogue import WEBSTORE, catalogue, insert_items
-from storebridge.connectors.demo_schema import connect, ensure_schema, transaction
-from storebridge.connectors.demo_simulation import SimEvent, StoreLife
+from storebridge.connectors.demo import documents as demo_documents
+from storebridge.connectors.demo.catalogue import WEBSTORE, catalogue, insert_items
+from storebridge.connectors.demo.schema import connect, ensure_schema, transaction
+from storebridge.connectors.demo.simulation import SimEvent, StoreLife
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.model import (
     CreditDocument,

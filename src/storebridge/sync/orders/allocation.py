@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Export, OrderLine, ProductLink
 from storebridge.persistence.types import utcnow
-from storebridge.sync.ledger import RefreshResult, refresh_ledger
-from storebridge.sync.ledger_view import latest_snapshot_start
+from storebridge.sync.orders.ledger import RefreshResult, refresh_ledger
+from storebridge.sync.orders.ledger_view import latest_snapshot_start
+from storebridge.sync.orders.stock import push_stock
 from storebridge.sync.report import RunReport
-from storebridge.sync.stock import push_stock
 from storebridge.woocommerce import WooClient
 
 __all__ = [

@@ -22,10 +22,10 @@ from storebridge.domain.model import sku_key
 from storebridge.domain.operations import Plan, UpdateFields
 from storebridge.domain.ownership import update_payload
 from storebridge.persistence.types import utcnow
-from storebridge.sync.executor import Executor
-from storebridge.sync.ledger_view import allocated_for_store
-from storebridge.sync.link_table import load_links
-from storebridge.sync.recorder import DbRecorder
+from storebridge.sync.catalogue.executor import Executor
+from storebridge.sync.catalogue.link_table import load_links
+from storebridge.sync.catalogue.recorder import DbRecorder
+from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient

@@ -29,7 +29,7 @@ from typing import Any
 
 from storebridge.domain.links import WooView
 from storebridge.domain.model import sku_key
-from storebridge.sync.mapping import VIEW_FIELDS, view_from_item, view_from_model
+from storebridge.sync.catalogue.mapping import VIEW_FIELDS, view_from_item, view_from_model
 from storebridge.woocommerce import WooBadRequest, WooClient
 
 __all__ = ["SKU_CHUNK", "find_existing", "resolve_categories"]

@@ -67,8 +67,9 @@ from storebridge.persistence.tables import Credit, Export
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.persistence.types import utcnow
 from storebridge.ports import PosConnector
-from storebridge.sync.export_credits import CreditWriter
-from storebridge.sync.export_records import (
+from storebridge.sync.export.credits import CreditWriter
+from storebridge.sync.export.order_mapping import map_order, order_key, order_skus
+from storebridge.sync.export.records import (
     EDITED_FLAG,
     NEEDS_LOOK,
     load_export,
@@ -77,8 +78,7 @@ from storebridge.sync.export_records import (
     record_of,
     save_export,
 )
-from storebridge.sync.go_live import before_go_live_reason, export_cutoff
-from storebridge.sync.order_mapping import map_order, order_key, order_skus
+from storebridge.sync.orders.go_live import before_go_live_reason, export_cutoff
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import run_job
 from storebridge.woocommerce import Order, WooClient
