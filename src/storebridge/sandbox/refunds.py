@@ -1,5 +1,7 @@
 """Order refunds: `/orders/<id>/refunds`, minimal but faithful.
 
+A negative amount fails with HTTP 500 whose `data` says 400 (golden 180);
+a zero refund is accepted and listed on the order as "-0.00" (golden 181).
 `api_refund` defaults to true, and the sandbox's gateways (bacs and friends)
 cannot refund money, so a refund needs `api_refund: false` (golden 095). A
 refund above what is left fails with HTTP 500 "Invalid refund amount."; these
@@ -56,8 +58,9 @@ class RefundStore:
             raise WooError(
                 "woocommerce_rest_invalid_order_refund",
                 "Refund amount must be greater than zero.",
-                400,
+                500,
                 bare_data=True,
+                data_status=400,
             )
         if amount > remaining_refund(order):
             raise _cannot_create("Invalid refund amount.")
@@ -70,6 +73,7 @@ class RefundStore:
         refund = self.record(order, amount, str(payload.get("reason") or ""), user_id=user_id)
         refund["line_items"] = [self._refund_line(order, request) for request in line_requests]
         refund["line_items"] = [line for line in refund["line_items"] if line is not None]
+        refund["tax_lines"] = self._refund_tax_lines(order, refund["line_items"])
         self._save(refund, order["id"])
         if _truthy(payload.get("api_restock", True)):
             for request in line_requests:
@@ -93,7 +97,12 @@ class RefundStore:
             (refund["id"], order["id"], refund["date_created"], dumps(refund)),
         )
         order.setdefault("_refunds", []).append(
-            {"id": refund["id"], "reason": reason, "amount": refund["amount"]}
+            {
+                "id": refund["id"],
+                "reason": reason,
+                "amount": refund["amount"],
+                "date_created": refund["date_created"],
+            }
         )
         return refund
 
@@ -131,6 +140,13 @@ class RefundStore:
             return None
         quantity = int(request.get("quantity") or 0)
         total = to_decimal(request.get("refund_total") or 0)
+        # refund_tax: [{"id": <rate id>, "refund_total": "0.91"}], stored negated.
+        taxes = {
+            str(int(t["id"])): str(-to_decimal(t.get("refund_total") or 0))
+            for t in request.get("refund_tax") or []
+            if isinstance(t, dict) and str(t.get("id", "")).isdigit()
+        }
+        tax = sum((to_decimal(v) for v in taxes.values()), Decimal(0))
         return {
             "id": self._db.next_id("order_item"),
             "name": line["name"],
@@ -139,11 +155,34 @@ class RefundStore:
             "quantity": -quantity,
             "tax_class": line["tax_class"],
             "subtotal": money(-total),
-            "subtotal_tax": "0.00",
+            "subtotal_tax": money(tax),
             "total": money(-total),
-            "total_tax": "0.00",
+            "total_tax": money(tax),
+            "_taxes": {"total": taxes, "subtotal": dict(taxes)},
             "meta_data": [self._lines.meta("_refunded_item_id", str(line["id"]))],
         }
+
+    def _refund_tax_lines(self, order: Doc, lines: list[Doc]) -> list[Doc]:
+        """The refund's tax lines: the refunded tax per rate of the order's tax lines."""
+        result: list[Doc] = []
+        for tax_line in order.get("tax_lines", []):
+            key = str(tax_line["rate_id"])
+            amounts = [
+                to_decimal(line["_taxes"]["total"][key])
+                for line in lines
+                if key in line["_taxes"]["total"]
+            ]
+            if amounts:
+                result.append(
+                    {
+                        **tax_line,
+                        "id": self._db.next_id("order_item"),
+                        "tax_total": money(sum(amounts, Decimal(0))),
+                        "shipping_tax_total": "0.00",
+                        "meta_data": [],
+                    }
+                )
+        return result
 
     def _restock(self, order: Doc, request: dict[str, Any]) -> None:
         """wc_restock_refunded_items() for one line."""
