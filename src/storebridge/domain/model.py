@@ -223,6 +223,17 @@ def document_sum(lines: tuple[DocLine, ...], charges: tuple[ChargeLine, ...]) ->
     )
 
 
+def imbalance(document: OrderDocument | CreditDocument) -> Decimal:
+    """By how much a document's lines miss its total (0 when it balances or has no lines).
+
+    A writer refuses a document with an imbalance: the POS/ERP would book
+    totals that differ from what WooCommerce charged or refunded.
+    """
+    if not (document.lines or document.charges):
+        return Decimal(0)
+    return document_sum(document.lines, document.charges) - document.total
+
+
 @dataclass(frozen=True, slots=True)
 class OrderDocument:
     """An order as the POS/ERP receives it: self-contained and balanced to the cent."""

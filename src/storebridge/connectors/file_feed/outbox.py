@@ -45,7 +45,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from storebridge.domain.model import CreditDocument, CustomerDoc, DocLine, OrderDocument
+from storebridge.domain.model import (
+    ChargeLine,
+    CreditDocument,
+    CustomerDoc,
+    DocLine,
+    OrderDocument,
+    imbalance,
+)
+from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
 __all__ = [
@@ -78,6 +86,10 @@ CSV_COLUMNS = (
     "non_inventory",
     "payment_method",
     "transaction_id",
+    # The money breakdown (added at the end so positional importers keep working).
+    "net",
+    "gross",
+    "tax_rate",
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
@@ -258,20 +270,13 @@ class FileOutbox:
             "tax": doc.tax_total,
             "payment_method": doc.payment_method,
             "transaction_id": doc.transaction_id,
+            "net": doc.net_total,
+            "gross": doc.total,
         }
         for line in doc.lines:
             yield _line_row(line, ref)
         for charge in doc.charges:
-            yield {
-                "record_type": "S" if charge.kind == "shipping" else "F",
-                "document": ref,
-                "sku": charge.method_id,
-                "description": charge.name,
-                "quantity": 1,
-                "unit_price": charge.total,
-                "total": charge.total,
-                "tax": charge.tax,
-            }
+            yield _charge_row(charge, ref)
 
     def _credit_rows(self, doc: CreditDocument, ref: str) -> Iterable[dict[str, object]]:
         yield {
@@ -282,14 +287,20 @@ class FileOutbox:
             "date": doc.created_at.isoformat(),
             "description": doc.reason,
             "total": doc.total,
+            "tax": doc.tax_total,
+            "net": doc.total - doc.tax_total,
+            "gross": doc.total,
         }
         for line in doc.lines:
             yield _line_row(line, ref)
+        for charge in doc.charges:
+            yield _charge_row(charge, ref)
 
     # -- writing ------------------------------------------------------------------
 
     def write_order(self, document: OrderDocument, customer_ref: str) -> WriteReceipt:
         """Write the order's CSV then JSON once; a known key returns the first write."""
+        _check_balance(document)
         name = safe_name(document.idempotency_key)
         existing = self._locate(self.root, f"{name}.json")
         if existing is not None:
@@ -314,6 +325,7 @@ class FileOutbox:
 
     def write_credit(self, document: CreditDocument) -> str:
         """Write the credit's CSV then JSON once under credits/; returns its reference."""
+        _check_balance(document)
         name = safe_name(document.idempotency_key)
         self._write_once(self.credits, f"{name}.csv", self._csv(self._credit_rows(document, name)))
         if self._locate(self.credits, f"{name}.json") is None:
@@ -380,4 +392,34 @@ def _line_row(line: DocLine, ref: str) -> dict[str, object]:
         "total": line.total,
         "tax": line.tax,
         "non_inventory": 0 if line.known_to_pos else 1,
+        "net": line.total,
+        "gross": line.gross,
+        "tax_rate": line.tax_rate,
     }
+
+
+def _charge_row(charge: ChargeLine, ref: str) -> dict[str, object]:
+    """The CSV `S`/`F` record of a shipping or fee charge."""
+    return {
+        "record_type": "S" if charge.kind == "shipping" else "F",
+        "document": ref,
+        "sku": charge.method_id,
+        "description": charge.name,
+        "quantity": 1,
+        "unit_price": charge.total,
+        "total": charge.total,
+        "tax": charge.tax,
+        "net": charge.total,
+        "gross": charge.gross,
+        "tax_rate": charge.tax_rate,
+    }
+
+
+def _check_balance(document: OrderDocument | CreditDocument) -> None:
+    """Refuse a document whose lines do not add up to its total (never write it)."""
+    difference = imbalance(document)
+    if difference:
+        raise PosRejected(
+            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
+            f"to the document total {document.total} (difference {difference})"
+        )

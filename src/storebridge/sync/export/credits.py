@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,18 +88,56 @@ class CreditWriter:
             return True
         retry = False
         at = utcnow()
+        pos_ref = record.pos_ref
         for refund in refunds:
             if refund.id in refund_ids:
-                document = credit_for_refund(
-                    order, refund, store=self.store, original_pos_ref=record.pos_ref, at=at
-                )
+                try:
+                    document = credit_for_refund(
+                        order, refund, store=self.store, original_pos_ref=pos_ref, at=at
+                    )
+                except ExportError as error:
+                    # The refund's lines do not add up to its amount: park, write nothing.
+                    amount = abs(refund.amount or Decimal(0))
+                    key = credit_key(self.store, order_id, refund.id)
+                    self._park(order_id, key, "refund", amount, str(error))
+                    continue
                 retry |= await self._write(document, "refund")
         if cancel:
-            document = credit_for_cancel(
-                order, refunds, store=self.store, original_pos_ref=record.pos_ref, at=at
-            )
-            retry |= await self._write(document, "cancel")
+            try:
+                document = credit_for_cancel(
+                    order, refunds, store=self.store, original_pos_ref=pos_ref, at=at
+                )
+            except ExportError as error:
+                key = credit_key(self.store, order_id, None)
+                self._park(order_id, key, "cancel", Decimal(0), str(error))
+            else:
+                retry |= await self._write(document, "cancel")
         return retry
+
+    def _park(
+        self,
+        order_id: int,
+        key: str,
+        kind: Literal["refund", "cancel"],
+        amount: Decimal,
+        error: str,
+    ) -> None:
+        """Record a credit that cannot be built as parked, with the reason."""
+        with self.sessions.begin() as session:
+            save_credit(
+                session,
+                store=self.store,
+                order_id=order_id,
+                key=key,
+                kind=kind,
+                amount=amount,
+                state="parked",
+                now=utcnow(),
+                pos_ref=None,
+                error=error,
+                attempt=True,
+            )
+        self.report.problem(f"order {order_id}", "parked", f"credit {key}: {error}")
 
     async def _refunds(self, order_id: int) -> list[Refund]:
         body = await self.woo.request_json("GET", f"/orders/{order_id}/refunds")
