@@ -311,3 +311,10 @@ async def test_a_partial_refund_carries_its_line_tax(store: Store) -> None:
     assert refunded["taxes"] == [{"id": rate["id"], "total": "-1.00", "subtotal": "-1.00"}]
     [tax_line] = refund["tax_lines"]
     assert (tax_line["rate_id"], tax_line["tax_total"]) == (rate["id"], "-1.00")
+
+
+async def test_the_tax_settings_group_lists_the_price_entry_setting(store: Store) -> None:
+    response = await store.client.get("/settings/tax")
+    assert response.status_code == 200, response.text
+    entry = next(s for s in response.json() if s["id"] == "woocommerce_prices_include_tax")
+    assert entry["value"] in ("yes", "no") and "group_id" not in entry

@@ -121,6 +121,8 @@ def plan(
             run = run_engine(services, partial(plan_products, services, name), store=name)
             if run.plan is not None:
                 _show(out, name, run.plan, limit)
+            for warning in run.warnings:
+                out.print(f"[yellow]  {name} warning: {warning}[/]")
             print_problems(out, run.report)
             failed = failed or run.report.error is not None
     if failed:

@@ -99,6 +99,13 @@ class SettingStore:
             raise WooError("rest_setting_setting_invalid", "Invalid setting.", 404)
         return setting
 
+    def group(self, group_id: str) -> list[Setting]:
+        """The emulated settings of a group (a real group holds more), or 404."""
+        found = [s for s in SETTINGS.values() if s.group_id == group_id]
+        if not found:
+            raise WooError("rest_setting_setting_group_invalid", "Invalid setting group.", 404)
+        return found
+
     def value(self, setting_id: str) -> str:
         """The current value of an option (its default until written)."""
         row = self._db.one("SELECT value FROM options WHERE name = ?", (setting_id,))

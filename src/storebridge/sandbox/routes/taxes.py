@@ -15,6 +15,7 @@ from storebridge.sandbox.routes.common import (
     is_forced,
     many,
     one,
+    plain,
     sandbox_of,
 )
 from storebridge.sandbox.schema import PAGING, Arg
@@ -22,6 +23,18 @@ from storebridge.sandbox.schema import PAGING, Arg
 router = APIRouter()
 EDIT = ["POST", "PUT", "PATCH"]
 TAX_LIST_ARGS = {**PAGING, "include": Arg("array", items=Arg("integer"))}
+
+
+@router.get("/settings/{group_id}")
+async def list_settings(request: Request) -> Response:
+    """GET /settings/<group>: the group's emulated settings (no `group_id` key in a list)."""
+    authorize(request, "list")
+    sandbox, base = sandbox_of(request), base_url_of(request)
+    settings = sandbox.settings.group(request.path_params["group_id"])
+    bodies = [sandbox.settings.render(setting, base) for setting in settings]
+    for body in bodies:
+        body.pop("group_id")
+    return plain(request, bodies)
 
 
 @router.get("/settings/{group_id}/{setting_id}")

@@ -24,7 +24,7 @@ WooCommerce but writes neither there nor in the database.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storebridge.bootstrap import Services, StoreServices
 from storebridge.domain.allocation import StockExplanation
@@ -32,6 +32,7 @@ from storebridge.domain.links import LinkView
 from storebridge.domain.model import PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
+from storebridge.domain.price_basis import PriceBasis, price_basis_warning
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
 from storebridge.sync.catalogue.executor import Executor, Progress
@@ -51,7 +52,7 @@ from storebridge.sync.catalogue.recorder import DbRecorder
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
-from storebridge.woocommerce import WooClient
+from storebridge.woocommerce import WooClient, WooError
 
 __all__ = ["LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
 
@@ -62,6 +63,8 @@ class ProductRun:
 
     report: RunReport
     plan: Plan | None = None
+    #: Advice for the operator that is not an item problem (price basis vs. tax setting).
+    warnings: list[str] = field(default_factory=list)
 
 
 async def sync_products(
@@ -99,10 +102,34 @@ async def sync_products(
             with services.sessions.begin() as session:
                 released = retry_parked(session, store=store)
             result.report.counts["released"] += released
+        if dry_run:
+            pos_prices = services.store(store).settings.pos_prices
+            result.warnings.extend(await price_basis_warnings(woo, pos_prices))
         result.plan = await synchronizer.run(woo, result.report)
 
     await run_job(services, store, result.report, body, record=not dry_run)
     return result
+
+
+async def price_basis_warnings(woo: WooClient, pos_prices: PriceBasis | None) -> list[str]:
+    """Compare the POS's price basis with WooCommerce's `woocommerce_prices_include_tax`."""
+    try:
+        body = await woo.request_json("GET", "/settings/tax")
+    except WooError as error:
+        return [f"cannot read WooCommerce's tax settings (GET /settings/tax): {error}"]
+    entries = body if isinstance(body, list) else []
+    value = next(
+        (
+            entry.get("value")
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("id") == "woocommerce_prices_include_tax"
+        ),
+        None,
+    )
+    if value not in ("yes", "no"):
+        return ["WooCommerce's tax settings do not say whether prices are entered with tax"]
+    warning = price_basis_warning(pos_prices, value == "yes")
+    return [warning] if warning is not None else []
 
 
 async def plan_products(services: Services, store: str) -> ProductRun:
