@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import secrets
 from typing import Any
 
 from storebridge.sandbox.clock import Clock, stored
@@ -19,7 +20,7 @@ from storebridge.sandbox.errors import WooError, missing_params, trash_not_suppo
 from storebridge.sandbox.events import Announcer
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.product_write import upsert_meta
-from storebridge.sandbox.schema import PAGING, Arg
+from storebridge.sandbox.schema import PAGING, Arg, is_email
 from storebridge.sandbox.urls import ITEM_METHODS, links
 
 Doc = dict[str, Any]
@@ -52,7 +53,7 @@ CUSTOMER_WRITE_ARGS: dict[str, Arg] = {
 
 CUSTOMER_LIST_ARGS: dict[str, Arg] = {
     **PAGING,
-    "email": Arg("string"),
+    "email": Arg("string", format="email"),  # golden 207: rest_invalid_param
     "role": Arg("string"),
     "orderby": Arg("string", enum=("id", "include", "name", "registered_date")),
 }
@@ -87,6 +88,8 @@ class CustomerStore:
         email = str(payload.get("email") or "").strip()
         if not email:
             raise missing_params(["email"])
+        if not is_email(email):
+            raise WooError("customer_invalid_email", "Invalid email address", 400)  # golden 206
         if self._db.one("SELECT 1 FROM customers WHERE email_key = ?", (email.lower(),)):
             raise WooError(
                 "registration-error-email-exists",
@@ -243,9 +246,10 @@ class CustomerStore:
         )
 
     def _username_for(self, email: str) -> str:
-        """wc_create_new_customer_username(): the e-mail's local part, made unique."""
+        """wc_create_new_customer_username(): the e-mail's local part; taken, it gets
+        "-" and 4 random digits (golden 209: goldsmall-2260) until it is free."""
         base = re.sub(r"[^a-z0-9_.\-]", "", email.split("@")[0].lower()) or "customer"
-        candidate, suffix = base, 1
+        candidate = base
         while self._db.one("SELECT 1 FROM customers WHERE username_key = ?", (candidate,)):
-            candidate, suffix = f"{base}{suffix}", suffix + 1
+            candidate = f"{base}-{secrets.randbelow(10_000):04d}"
         return candidate

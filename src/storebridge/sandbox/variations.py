@@ -66,9 +66,11 @@ class VariationStore:
             self._announce("product", "created", doc["id"])
         return doc
 
-    def update(self, parent_id: int, variation_id: int, payload: dict[str, Any]) -> Doc:
-        """PUT /products/<id>/variations/<vid>."""
-        doc = self.get(parent_id, variation_id, status=400)
+    def update(
+        self, parent_id: int, variation_id: int, payload: dict[str, Any], *, missing: int = 400
+    ) -> Doc:
+        """PUT /products/<id>/variations/<vid>; an unknown id is a 400 (404 in a batch)."""
+        doc = self.get(parent_id, variation_id, status=missing)
         parent = self.parent(parent_id)
         with self._db.transaction():
             self._apply(doc, parent, payload, creating=False)

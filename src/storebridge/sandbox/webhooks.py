@@ -115,7 +115,9 @@ class WebhookStore:
         )
         doc: Doc = {
             "name": str(name),
-            "status": payload.get("status") or "active",
+            # A new webhook is active whatever status was asked for (golden 210);
+            # a PUT can disable it afterwards.
+            "status": "active",
             "topic": topic,
             "delivery_url": url,
             "secret": str(secret),

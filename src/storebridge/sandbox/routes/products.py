@@ -154,7 +154,7 @@ async def batch_variations(request: Request) -> Response:
         limit=sandbox.config.batch_limit,
         create=lambda item: render(variations.create(parent_id, item), base, context="edit"),
         update=lambda vid, item: render(
-            variations.update(parent_id, vid, item), base, context="edit"
+            variations.update(parent_id, vid, item, missing=404), base, context="edit"
         ),
         delete=delete,
     )
