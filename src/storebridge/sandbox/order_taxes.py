@@ -75,15 +75,8 @@ class TaxContext:
     """What the arithmetic needs to know about the store and the order."""
 
     enabled: bool
-    prices_include_tax: bool
     rates_for: Callable[[str], list[TaxRate]]  # the order's location, by tax class
-    base_rates_for: Callable[[str], list[TaxRate]]  # the shop's base location
-    new_item_id: Callable[[], int]
-
-    @staticmethod
-    def untaxed(new_item_id: Callable[[], int]) -> TaxContext:
-        """A store with taxes off."""
-        return TaxContext(False, False, lambda _: [], lambda _: [], new_item_id)
+    new_item_id: Callable[[], int]  # for new tax lines
 
     def rates(self, tax_class: str) -> list[TaxRate]:
         """The rates that apply to a tax class (none when taxes are off)."""
@@ -105,9 +98,7 @@ class TaxOffice:
         country, state = tax_location(order)
         return TaxContext(
             enabled=self.settings.taxes_enabled(),
-            prices_include_tax=bool(order["prices_include_tax"]),
             rates_for=lambda tax_class: self.rates.find_rates(country, state, tax_class),
-            base_rates_for=self._base_rates,
             new_item_id=self._new_item_id,
         )
 
@@ -142,7 +133,7 @@ def line_gross_subtotal(line: Doc) -> Decimal:
     )
 
 
-def tax_lines_item(line: Doc, taxes: dict[int, Decimal], subtotal: dict[int, Decimal]) -> None:
+def store_item_taxes(line: Doc, taxes: dict[int, Decimal], subtotal: dict[int, Decimal]) -> None:
     """Store a line item's or fee's taxes (exact per rate, rounded totals)."""
     line["_taxes"] = {
         "total": {str(k): exact(v) for k, v in taxes.items()},
@@ -162,19 +153,19 @@ def calculate_taxes(doc: Doc, tax: TaxContext) -> None:
         rates = tax.rates(line["tax_class"])
         seen.update({rate.id: rate for rate in rates})
         taxes = exclusive_taxes(to_decimal(line["total"]), rates)
-        tax_lines_item(line, taxes, exclusive_taxes(to_decimal(line["subtotal"]), rates))
+        store_item_taxes(line, taxes, exclusive_taxes(to_decimal(line["subtotal"]), rates))
         _add(cart, taxes)
     for fee in doc["fee_lines"]:
         rates = tax.rates(fee["tax_class"]) if fee["tax_status"] == "taxable" else []
         seen.update({rate.id: rate for rate in rates})
         taxes = exclusive_taxes(to_decimal(fee["total"]), rates)
-        tax_lines_item(fee, taxes, {})
+        store_item_taxes(fee, taxes, {})
         _add(cart, taxes)
     for ship in doc["shipping_lines"]:
         rates = [r for r in tax.rates("") if r.shipping] if ship["tax_status"] == "taxable" else []
         seen.update({rate.id: rate for rate in rates})
         taxes = exclusive_taxes(to_decimal(ship["total"]), rates)
-        tax_lines_item(ship, taxes, {})
+        store_item_taxes(ship, taxes, {})
         _add(shipping, taxes)
     kept = {line["rate_id"]: line for line in doc.get("tax_lines", [])}
     doc["tax_lines"] = []
