@@ -25,6 +25,7 @@ from storebridge.sandbox import (
     SandboxConfig,
     SandboxServer,
 )
+from storebridge.sandbox.taxes import SETTINGS
 
 FEED = "sku,name,price,quantity\nA-1,Shirt,12.50,3\nB-2,Hat,4.00,0\n"
 
@@ -98,6 +99,23 @@ def test_plan_lists_the_changes_and_writes_nothing(config: Path, shop: SandboxSe
     assert "create draft A-1: 'Shirt'" in output
     assert "new drafts" in output
     assert skus(shop) == []
+
+
+def test_plan_warns_when_the_pos_price_basis_disagrees_with_woocommerce(
+    config: Path, shop: SandboxServer
+) -> None:
+    shop.sandbox.settings.write(SETTINGS["woocommerce_prices_include_tax"], "yes")
+    text = config.read_text().replace('selection = "all"', 'selection = "all"\npos_prices = "net"')
+    config.write_text(text)
+    code, output = invoke("plan", "--config", str(config))
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "main warning: the POS prices are net (pos_prices)" in flat
+    assert "woocommerce_prices_include_tax = yes" in flat
+    config.write_text(text.replace('pos_prices = "net"', 'pos_prices = "gross"'))
+    code, output = invoke("plan", "--config", str(config))
+    assert code == 0, output
+    assert "warning" not in output
 
 
 def test_sync_products_creates_drafts_then_an_idle_run_writes_nothing(
