@@ -21,7 +21,9 @@ def _load(path: Path, data: bytes) -> None:
 
 
 def test_a_binary_file_is_refused_as_not_utf8_text(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"is not UTF-8 text .*byte 0xff at offset 0.*save it as UTF-8"):
+    with pytest.raises(
+        ConfigError, match=r"is not UTF-8 text .*byte 0xff at offset 0.*save it as UTF-8"
+    ):
         _load(tmp_path / "storebridge.toml", b"\xff\xfe\x00s\x00k\x00u\x80")
 
 
