@@ -26,7 +26,12 @@ the CSV does not (never written), the retry writes the CSV.
 CSV shape: one file per document with a ``record_type`` column -- ``H`` the
 header (one row), ``L`` product lines, ``S`` shipping, ``F`` fees -- using the
 feed's delimiter and decimal separator, in the feed's encoding (characters it
-cannot encode become ``?``; the JSON, always UTF-8, keeps them).
+cannot encode become ``?``; the JSON, always UTF-8, keeps them).  Text that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return: a shopper's name ``=cmd|' /C calc'!A0``) is
+written with a leading apostrophe, so the clerk who opens the CSV runs nothing;
+amounts and quantities are numbers and stay as they are, and the JSON keeps
+every text exactly.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ __all__ = [
     "FileOutbox",
     "atomic_write",
     "customer_ref_for",
+    "inert_text",
     "safe_name",
     "sweep_temp_files",
 ]
@@ -93,6 +99,15 @@ CSV_COLUMNS = (
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def safe_name(key: str) -> str:
@@ -241,6 +256,13 @@ class FileOutbox:
         text = str(value)
         return text.replace(".", ",") if self._decimal_comma else text
 
+    def _cell(self, value: object) -> object:
+        if isinstance(value, Decimal):
+            return self._amount(value)
+        if isinstance(value, str):
+            return inert_text(value)
+        return value
+
     def _csv(self, rows: Iterable[dict[str, object]]) -> bytes:
         buffer = io.StringIO(newline="")
         writer = csv.DictWriter(
@@ -248,9 +270,7 @@ class FileOutbox:
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {k: self._amount(v) if isinstance(v, Decimal) else v for k, v in row.items()}
-            )
+            writer.writerow({k: self._cell(v) for k, v in row.items()})
         return buffer.getvalue().encode(self._encoding, errors="replace")
 
     def _order_rows(

@@ -68,7 +68,7 @@ class CreditWriter:
         if record.pos_ref is None:
             return False
         order = Order.model_validate(json.loads(payload))
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             rows = credit_rows(session, store=self.store, order_id=order_id)
 
         def wanted(key: str) -> bool:
@@ -151,7 +151,7 @@ class CreditWriter:
     ) -> bool:
         key = document.idempotency_key
         order_id = document.woo_order_id
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             previous = credit_rows(session, store=self.store, order_id=order_id).get(key)
             attempts = 0 if previous is None else previous.attempts
         state: Literal["written", "failed", "parked"]
