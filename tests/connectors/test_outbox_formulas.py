@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,10 @@ def test_negative_amounts_of_a_credit_stay_numbers(tmp_path: Path) -> None:
     feed = FileFeed(file_feed_settings(tmp_path))
     original = order(5)
     document = dataclasses.replace(
-        credit(original, "main__5"), lines=(line("TEE-RED-M", -1, "19.99"),), reason="-discount"
+        credit(original, "main__5"),
+        lines=(line("TEE-RED-M", -1, "19.99"),),
+        total=Decimal("-19.99"),  # a credit balances like any document
+        reason="-discount",
     )
 
     ref = feed.write_credit(document)
