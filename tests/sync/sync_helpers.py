@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ from storebridge.sync.catalogue.products import ProductRun, sync_products
 from storebridge.woocommerce import WooClient, WooConnection
 
 STORE = "main"
+#: The requests of an idle run: the link check's one listing of changed products.
+IDLE = {"GET /products": 1}
 SHOP = "https://shop.test"
 API = f"{SHOP}/wp-json/wc/v3"
 
@@ -114,6 +117,9 @@ class FakePos:
     def write_credit(self, document: CreditDocument) -> str:
         raise AssertionError("the product sync never writes credits")
 
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        raise AssertionError("the product sync never asks about written documents")
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -147,6 +153,17 @@ class World:
 
     async def sync(self, **options: Any) -> ProductRun:
         return await sync_products(self.services, STORE, **options)
+
+    async def settled(self) -> dict[str, int]:
+        """The requests of a run once earlier runs' own writes have been read back.
+
+        The link check reads whatever changed in WooCommerce since it last
+        looked, StoreBridge's own writes included: the run after a writing run
+        reads them back once (and must write nothing); the next one is idle.
+        """
+        echo = await self.sync()
+        assert echo.report.writes == 0, echo.report.requests
+        return (await self.sync()).report.requests
 
     # -- WooCommerce as the merchant sees it ------------------------------------------
 
