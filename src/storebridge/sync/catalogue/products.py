@@ -18,6 +18,10 @@
    exported orders' allocations), the run and its request counts, and only
    then acknowledge a drop folder's files.
 
+Before the read, the connector is asked which exported orders the POS/ERP has
+applied since (`orders.applied.note_applied`): this read's on-hand includes
+those, so they are released by this run.
+
 An idle cycle (nothing changed) makes no write request and no per-product
 read.  A dry run (`plan_products`, the `storebridge plan` command) reads
 WooCommerce but writes neither there nor in the database.
@@ -51,6 +55,7 @@ from storebridge.sync.catalogue.link_table import (
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
 from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
+from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
@@ -123,6 +128,7 @@ class _ProductSync:
         refresh_ledger: LedgerRefresh | None,
         park_after: int,
     ) -> None:
+        self.services = services
         self.store = store
         self.name = store.name
         self.settings = store.settings
@@ -133,6 +139,9 @@ class _ProductSync:
         self.park_after = park_after
 
     async def run(self, woo: WooClient, report: RunReport) -> Plan:
+        if not self.dry_run:
+            # Before the read: an export the ERP has imported by now is in this read's on-hand.
+            await note_applied(self.services, self.name)
         feed = await read_feed(self.store.connector, self.settings)
         report.quarantined = list(feed.result.quarantined)
         if self.refresh_ledger is not None and not self.dry_run:
