@@ -39,6 +39,7 @@ from storebridge.sandbox import (
     SandboxConfig,
     create_sandbox_app,
 )
+from storebridge.sandbox.clock import Clock
 from storebridge.sandbox.db import loads
 from storebridge.settings import Settings, parse_settings
 from storebridge.sync.catalogue.products import ProductRun, sync_products
@@ -215,6 +216,7 @@ def make_world(
     retry: RetryPolicy | None = None,
     real_connector: bool = False,
     db_url: str | None = None,
+    clock: Clock | None = None,
     **store: Any,
 ) -> Iterator[World]:
     """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`).
@@ -229,7 +231,7 @@ def make_world(
         shutil.copyfile(template, target)
         db_url = f"sqlite:///{target}"
     settings = store_settings(db_url, tmp_path, **store)
-    sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False))
+    sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False), clock=clock)
     app = create_sandbox_app(sandbox=sandbox)
     pos = FakePos(rows)
     policy = retry or RetryPolicy(max_attempts=3, base=0.01, cap=0.01)

@@ -8,13 +8,16 @@ moved), and the link is reported broken or deleted on that same run.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from tests.sync.sync_helpers import STORE, World, money, raw
+from tests.sync.sync_helpers import IDLE, STORE, World, make_world, money, raw
 from tests.sync.test_variable_products import variant
 
 from storebridge.persistence.repositories import cursors as cursor_repo
-from storebridge.sync.catalogue.link_check import CHANGES_STREAM
+from storebridge.sandbox.clock import ManualClock
+from storebridge.sync.catalogue.link_check import CHANGES_STREAM, SEAL_MARGIN
 from storebridge.sync.catalogue.products import plan_products
 from storebridge.sync.orders.allocation import forget_pushed_stock
 from storebridge.sync.orders.stock import push_stock
@@ -123,3 +126,23 @@ async def test_a_dry_run_skips_a_lost_link_but_stores_nothing(world: World) -> N
     assert world.links()["d-1"].state == "linked"
     with world.services.sessions.begin() as session:
         assert cursor_repo.get_cursor(session, store=STORE, stream=CHANGES_STREAM) == cursor
+
+
+async def test_a_crowded_second_is_sealed_once_the_server_clock_has_left_it(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    clock = ManualClock(datetime(2026, 12, 1, 12, tzinfo=UTC))
+    with make_world(tmp_path, _sqlite_template, clock=clock) as world:
+        for n in range(150):  # one second holds more than a page of products
+            world.pos.put(raw(f"C-{n:03}", "5.00", 3, line=n + 1))
+        await world.sync()
+        await world.sync()  # reads the 150 back
+
+        # The server's clock has not left that second: more may still be stamped in it.
+        assert (await world.sync()).report.requests == {"GET /products": 3}
+        clock.advance(1 + SEAL_MARGIN.total_seconds())
+        sealing = await world.sync()
+        idle = await world.sync()
+
+    assert sealing.report.requests == {"GET /products": 3}
+    assert idle.report.requests == IDLE

@@ -22,17 +22,21 @@ the order ledger.  Facts measured on WooCommerce 10.0.2 that this relies on:
   of a changed parent are read (``/products/<parent>/variations?include=``,
   ``context=edit`` so an empty SKU does not show the parent's).
 
+An idle check costs one request.  While 100 or more products share the
+newest modification second (one batch of our own writes), the sweep must
+drain that second on every check (three requests) until it knows no write
+can still be stamped in it: once the server's ``Date``, read as the check
+begins, is `SEAL_MARGIN` past that second, the cursor moves on
+(`domain.cursor.seal_past`) and idle checks cost one request again.
+
 Limits.  WooCommerce dates have whole seconds: a parent already read at its
 modification second is not read again for a variation edited within that
-same second (the executor still sees the SKU in the write's answer).  While
-100 or more products share the newest modification second (one batch of our
-own writes), an idle check costs three requests instead of one (the sweep
-drains that second until anything newer is modified).
+same second (the executor still sees the SKU in the write's answer).
 
 A linked product that now carries another SKU becomes *broken*, a trashed one
 (or a linked variation that is gone, or whose parent is trashed) *deleted*
 (`domain.links.judge_remote`); the marks and the advanced cursor are
-committed in one transaction per page.  An idle check costs one request.
+committed in one transaction per page.
 Our own writes move ``date_modified`` too, so the check after a run that
 wrote N products reads them back once (N / 100 requests).  A product deleted
 for good is in no listing; a write to it fails with 404 and the executor
@@ -45,13 +49,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, Literal
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from storebridge.domain.cursor import Cursor, Record, Sweep
+from storebridge.domain.cursor import Cursor, Record, Sweep, seal_past
 from storebridge.domain.links import BrokenLink, Deleted, LinkView, judge_remote
 from storebridge.persistence.repositories import cursors as cursor_repo
 from storebridge.persistence.repositories import links as link_repo
@@ -64,11 +70,16 @@ from storebridge.sync.orders.ledger_record import write_with_retry
 from storebridge.sync.report import RunReport
 from storebridge.woocommerce import WooClient, WooInvalidResponse
 from storebridge.woocommerce.payloads import parse_gmt
+from storebridge.woocommerce.session import decode_json
 
-__all__ = ["CHANGES_STREAM", "LinkCheck", "check_links"]
+__all__ = ["CHANGES_STREAM", "SEAL_MARGIN", "LinkCheck", "check_links"]
 
 #: The cursor stream of the products listing by modification time.
 CHANGES_STREAM = "products:changed"
+
+#: How far the server's clock must be past the cursor's second before no write can still be
+#: stamped in it (`domain.cursor.seal_past`); WordPress commits a product save within it.
+SEAL_MARGIN = timedelta(seconds=10)
 
 #: Every product status, trash included (a default listing leaves the trash out).
 _ALL_STATUSES = ("publish", "future", "draft", "pending", "private", "trash")
@@ -118,6 +129,7 @@ async def check_links(
     with sessions.begin() as session:
         cursor = load_cursor(session, store=store, stream=CHANGES_STREAM)
     sweep = Sweep(cursor, per_page)
+    started: datetime | None = None  # the server's clock when this check began
     while True:
         query = sweep.query()
         params: dict[str, Any] = {
@@ -132,8 +144,11 @@ async def check_links(
             "exclude": sorted(query.exclude) or None,
             "_fields": list(_FIELDS),
         }
-        page = await woo.request_json("GET", "/products", params=params)
+        response = await woo.request("GET", "/products", params=params)
         result.requests += 1
+        if started is None:
+            started = _server_time(response)
+        page = decode_json(response, "GET", "/products")
         if not isinstance(page, list):
             raise WooInvalidResponse(
                 "expected a JSON list of products", status=200, code="invalid_collection",
@@ -146,12 +161,27 @@ async def check_links(
         fresh = {record_id for record_id, _ in step.fresh}
         lost = await _judge(sessions, store, woo, judged, fresh, result)
         result.lost.extend(lost)
+        reached = step.sweep.cursor
+        if step.done:
+            reached = seal_past(reached, started, SEAL_MARGIN)
         if persist:
-            work = partial(_record, store=store, lost=lost, cursor=step.sweep.cursor, now=utcnow())
+            work = partial(_record, store=store, lost=lost, cursor=reached, now=utcnow())
             write_with_retry(sessions, work)
         if step.done:
             return result
         sweep = step.sweep
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    """The server's clock from its ``Date`` header (None when absent or unreadable)."""
+    header = response.headers.get("date")
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _records(bodies: Sequence[Mapping[str, Any]]) -> list[Record]:
