@@ -94,13 +94,11 @@ class LinkCheck:
     """What one check found."""
 
     lost: list[Lost] = field(default_factory=list)
-    requests: int = 0
 
     def report(self, report: RunReport) -> None:
         """Add every lost link to the run's problems."""
         for link in self.lost:
             report.problem(link.sku, link.state, link.problem, link.woo_id)
-        report.counts["link_check_requests"] += self.requests
 
     @property
     def keys(self) -> set[str]:
@@ -145,7 +143,6 @@ async def check_links(
             "_fields": list(_FIELDS),
         }
         response = await woo.request("GET", "/products", params=params)
-        result.requests += 1
         if started is None:
             started = _server_time(response)
         page = decode_json(response, "GET", "/products")
@@ -159,7 +156,7 @@ async def check_links(
         # A "beyond" page only proves the clock moved on; it is read again next.
         judged = bodies if sweep.phase != "beyond" else []
         fresh = {record_id for record_id, _ in step.fresh}
-        lost = await _judge(sessions, store, woo, judged, fresh, result)
+        lost = await _judge(sessions, store, woo, judged, fresh)
         result.lost.extend(lost)
         reached = step.sweep.cursor
         if step.done:
@@ -199,7 +196,6 @@ async def _judge(
     woo: WooClient,
     bodies: Sequence[Mapping[str, Any]],
     fresh: Collection[int],
-    result: LinkCheck,
 ) -> list[Lost]:
     """The links among these products (and their variations) that may not be written to.
 
@@ -228,7 +224,7 @@ async def _judge(
         if products[parent_id].get("status") == "trash":
             lost.extend(_lost(link, "deleted", trashed_product(parent_id)) for link in links)
             continue
-        found = await _read_variations(woo, parent_id, [link.live_id for link in links], result)
+        found = await _read_variations(woo, parent_id, [link.live_id for link in links])
         for link in links:
             item = found.get(link.live_id)
             if item is None:
@@ -239,7 +235,7 @@ async def _judge(
 
 
 async def _read_variations(
-    woo: WooClient, parent_id: int, ids: list[int], result: LinkCheck
+    woo: WooClient, parent_id: int, ids: list[int]
 ) -> dict[int, Mapping[str, Any]]:
     found: dict[int, Mapping[str, Any]] = {}
     path = f"/products/{parent_id}/variations"
@@ -254,7 +250,6 @@ async def _read_variations(
             "_fields": list(_VARIATION_FIELDS),
         }
         page = await woo.request_json("GET", path, params=params)
-        result.requests += 1
         if not isinstance(page, list):
             raise WooInvalidResponse(
                 "expected a JSON list of variations", status=200, code="invalid_collection",

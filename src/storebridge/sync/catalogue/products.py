@@ -22,8 +22,8 @@ Before the read, the connector is asked which exported orders the POS/ERP has
 applied since (`orders.applied.note_applied`): this read's on-hand includes
 those, so they are released by this run.
 
-An idle cycle (nothing changed) makes no write request and no per-product
-read.  A dry run (`plan_products`, the `storebridge plan` command) reads
+An idle cycle (nothing changed) makes no write request and one read (the
+link check's listing), no per-product read.  A dry run (`plan_products`, the `storebridge plan` command) reads
 WooCommerce but writes neither there nor in the database.
 """
 
