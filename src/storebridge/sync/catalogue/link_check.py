@@ -22,7 +22,9 @@ the order ledger.  Facts measured on WooCommerce 10.0.2 that this relies on:
   of a changed parent are read (``/products/<parent>/variations?include=``,
   ``context=edit`` so an empty SKU does not show the parent's).
 
-An idle check costs one request.  While 100 or more products share the
+The first check of a store has no cursor yet and reads its whole catalogue
+once (``id,sku,status,type`` only: one request per 100 products).  An idle
+check costs one request.  While 100 or more products share the
 newest modification second (one batch of our own writes), the sweep must
 drain that second on every check (three requests) until it knows no write
 can still be stamped in it: once the server's ``Date``, read as the check
