@@ -60,8 +60,8 @@ async def note_applied(services: Services, store: str) -> dict[int, datetime]:
     if applied:
         with services.sessions.begin() as session:
             c = _EXPORTS.c
-            # Core executemany (no ORM bulk-by-primary-key); updated_at is the exporter's
-            # order version, which this does not touch.
+            # Core executemany (no ORM bulk-by-primary-key).  updated_at is the exporter's
+            # order version: kept as it is, or its onupdate would hide the order's next change.
             session.execute(
                 update(_EXPORTS)
                 .where(
@@ -69,7 +69,7 @@ async def note_applied(services: Services, store: str) -> dict[int, datetime]:
                     c.woo_order_id == bindparam("b_order"),
                     c.applied_at.is_(None),
                 )
-                .values(applied_at=bindparam("b_at")),
+                .values(applied_at=bindparam("b_at"), updated_at=c.updated_at),
                 [{"b_order": order_id, "b_at": at} for order_id, at in applied.items()],
             )
     return applied
