@@ -88,3 +88,52 @@ async def test_status_and_type_filters_narrow_the_list(store: Store) -> None:
         "/products", params={"include": ids, "status": "draft", "type": "simple"}
     )
     assert len(drafts.json()) == 3
+
+
+async def test_trashing_and_variation_edits_show_in_a_modified_after_listing(store: Store) -> None:
+    """What the link check (`sync.catalogue.link_check`) relies on, measured on 10.0.2."""
+    product = await store.create(
+        "/products", {"name": "Contract Trash", "sku": store.sku("LT"), "status": "draft"}
+    )
+    parent = await store.create(
+        "/products",
+        {
+            "name": "Contract Style",
+            "type": "variable",
+            "sku": store.sku("LV"),
+            "attributes": [{"name": "Size", "options": ["S"], "variation": True}],
+        },
+    )
+    variation = await store.create(
+        f"/products/{parent['id']}/variations",
+        {"sku": store.sku("LV-S"), "attributes": [{"name": "Size", "option": "S"}]},
+    )
+    await store.advance(1.1)
+    now = await store.client.get(f"/products/{parent['id']}")
+    since = max(str(product["date_modified_gmt"]), str(now.json()["date_modified_gmt"]))
+    await store.advance(1.1)
+
+    trashed = await store.client.delete(f"/products/{product['id']}")
+    assert trashed.status_code == 200, trashed.text
+    edited = await store.client.put(
+        f"/products/{parent['id']}/variations/{variation['id']}", json={"sku": store.sku("LV-X")}
+    )
+    assert edited.status_code == 200, edited.text
+
+    params = {
+        "include": f"{product['id']},{parent['id']}",
+        "modified_after": since,
+        "dates_are_gmt": "true",
+        "orderby": "modified",
+        "order": "asc",
+        "_fields": "id,status",
+    }
+    default = await store.client.get("/products", params=params)
+    # The trash is left out by default; the variation's edit moved its parent.
+    assert [p["id"] for p in default.json()] == [parent["id"]]
+    every = ["publish", "future", "draft", "pending", "private", "trash"]
+    listed = await store.client.get(
+        "/products", params={**params, "include_status": ",".join(every)}
+    )
+    statuses = {p["id"]: p["status"] for p in listed.json()}
+    assert statuses == {product["id"]: "trash", parent["id"]: "publish"}

@@ -33,7 +33,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-__all__ = ["Cursor", "PageQuery", "Record", "Sweep", "SweepStep", "advance", "query_from"]
+__all__ = [
+    "Cursor",
+    "PageQuery",
+    "Record",
+    "Sweep",
+    "SweepStep",
+    "advance",
+    "query_from",
+    "seal_past",
+]
 
 #: (id, modified), with `modified` an aware datetime in whole seconds (date_modified_gmt).
 Record = tuple[int, datetime]
@@ -93,6 +102,28 @@ def advance(cursor: Cursor, records: Iterable[Record]) -> tuple[Cursor, list[Rec
     if value is not None and top == value:
         return Cursor(value, cursor.boundary_ids | at_top), fresh
     return Cursor(top, at_top), fresh
+
+
+def seal_past(cursor: Cursor, server_now: datetime | None, margin: timedelta) -> Cursor:
+    """The cursor moved past its second once the server's clock has left it by `margin`.
+
+    A sweep that ends while nothing newer than the cursor's second exists
+    cannot move past that second (more records might still be stamped in
+    it), so every later read starts by re-reading it: with 100 or more
+    records there (one batch), three requests instead of one.  But when the
+    server's own clock, read *before* a sweep that then ran to completion,
+    was already `margin` past the second, every write stamped in it was
+    committed before the sweep began and has been delivered: the cursor can
+    move to the next second.  `server_now` is None when the server did not
+    say (no ``Date`` header): the cursor stays.
+    """
+    if cursor.value is None or server_now is None or not cursor.boundary_ids:
+        return cursor
+    if server_now.tzinfo is None:
+        raise ValueError("the server time must be timezone-aware (UTC)")
+    if server_now < cursor.value + _SECOND + margin:
+        return cursor
+    return Cursor(cursor.value + _SECOND)
 
 
 @dataclass(frozen=True, slots=True)

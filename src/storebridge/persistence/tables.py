@@ -265,6 +265,7 @@ class Export(Base):
     skip_reason: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     exported_at: Mapped[datetime | None]  # when the POS acknowledged the document
+    applied_at: Mapped[datetime | None]  # when the POS/ERP was seen to have applied it
     released_at: Mapped[datetime | None]  # when the allocation was released
     document_total: Mapped[Decimal | None]
     updated_at: Mapped[datetime] = _updated()

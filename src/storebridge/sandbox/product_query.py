@@ -30,15 +30,17 @@ PRODUCT_ORDERBY = (
     "menu_order",
 )
 
+_STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
+
 PRODUCT_LIST_ARGS: dict[str, Arg] = {
     **PAGING,
     **DATE_FILTERS,
     "orderby": Arg("string", enum=PRODUCT_ORDERBY),
     "sku": Arg("string"),
     "slug": Arg("string"),
-    "status": Arg(
-        "string", enum=("any", "future", "trash", "draft", "pending", "private", "publish")
-    ),
+    "status": Arg("string", enum=_STATUSES),
+    # v3: several statuses at once; it replaces `status` when both are sent (real store).
+    "include_status": Arg("array", items=Arg("string", enum=_STATUSES)),
     "type": Arg("string", enum=PRODUCT_TYPES),
     "parent": Arg("array", items=Arg("integer")),
     "stock_status": Arg("string", enum=STOCK_STATUSES),
@@ -89,11 +91,14 @@ def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None =
         where.add("kind = 'product'")
     if args.get("sku"):
         where.add_in("sku_key", sku_keys(str(args["sku"])))
-    status = args.get("status") or "any"
-    if status == "any":
-        where.add("status NOT IN ('trash', 'auto-draft')")
+    statuses = list(args.get("include_status") or [args.get("status") or "any"])
+    named = [status for status in statuses if status != "any"]
+    if "any" in statuses:
+        # "any" is every status but trash and auto-draft; others named next to it add to it.
+        marks = ",".join("?" for _ in named) or "NULL"
+        where.add(f"(status NOT IN ('trash', 'auto-draft') OR status IN ({marks}))", *named)
     else:
-        where.add("status = ?", status)
+        where.add_in("status", named)
     if args.get("type"):
         where.add("type = ?", args["type"])
     if args.get("parent"):

@@ -14,6 +14,13 @@ the name *is* the key: a document is "already written" when its JSON exists in
 the folder or in its ``sent/`` archive.  The ERP must archive (move) imported
 files into ``sent/`` or leave them; deleting them would defeat that check.
 
+Moving an order's JSON into ``sent/`` is also how the ERP says it has
+*applied* the order (booked it into its stock): until then the order's units
+stay allocated in WooCommerce, since the on-hand in the feed cannot include
+the sale yet (`applied`; the ERP should move the JSON once its import has
+committed, and the CSV with it).  An order left in the outbox is never
+released, which errs on the side of not overselling.
+
 Every file is written atomically: a hidden temp file (``.name.<pid>.<hex>.tmp``)
 in the same folder, fsync, `os.replace`, fsync of the folder.  An importer
 globbing ``*.json``/``*.csv`` never sees a partial file, and a crash leaves at
@@ -244,6 +251,16 @@ class FileOutbox:
             if self._locate(folder, f"{name}.json") is not None:
                 return name
         return None
+
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """The order keys whose JSON the ERP has archived into ``sent/``, with when we saw it.
+
+        A move keeps the file's times, so the moment of the import is unknown:
+        now is the earliest moment StoreBridge can vouch for.
+        """
+        now = datetime.now(UTC)
+        sent = self.root / "sent"
+        return {key: now for key in idempotency_keys if (sent / f"{safe_name(key)}.json").exists()}
 
     def _write_once(self, folder: Path, file_name: str, render: bytes | None) -> None:
         """Write the file unless it already sits in `folder` or its archive."""
