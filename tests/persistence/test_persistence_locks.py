@@ -190,6 +190,24 @@ def test_a_released_lock_leaves_nothing_held_on_the_server_or_in_the_file(
             child.stdout.close()
 
 
+def test_a_lock_whose_connection_broke_is_let_go_without_error(
+    migrated_session_factory: Sessions, db_backend: str
+) -> None:
+    if db_backend != "postgres":
+        pytest.skip("only a PostgreSQL lock lives on a connection")
+    with locks.job_lock(migrated_session_factory, store="main", job="catalog", holder="a") as held:
+        assert held
+        with migrated_session_factory() as session:  # the server ends the lock's session
+            session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            )
+    assert _advisory_locks(migrated_session_factory) == 0
+    assert takes(migrated_session_factory, "b")
+
+
 def test_the_sqlite_lock_is_a_file_next_to_the_database(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite3"
     assert holder_locks.lock_file(database, "main", "catalog") == (
@@ -229,15 +247,16 @@ def test_postgres_keys_differ_per_store_and_job() -> None:
     assert all(-(2**63) <= key < 2**63 for key in keys)
 
 
-def _advisory_locks(sessions: Sessions) -> int | None:
+def _advisory_locks(sessions: Sessions) -> int:
     """How many advisory locks the PostgreSQL server holds in this database."""
     with sessions() as session:
-        return session.scalar(
+        count = session.scalar(
             text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
                 "(SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         )
+    return int(count or 0)
 
 
 def _eventually(check: Callable[[], bool], attempts: int = 100) -> bool:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -40,8 +41,11 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["Lease", "advisory_key", "lock_file", "try_take"]
+
+logger = logging.getLogger("storebridge.locks")
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -108,12 +112,22 @@ class _AdvisoryLock:
     def release(self) -> None:
         try:
             self.connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-        except Exception:
-            # The connection is broken: discarding it ends the session, which frees the lock.
+        except DBAPIError:
+            # The connection broke: discarding it ends its session, which frees the lock.
+            logger.warning("lost the connection holding advisory lock %s; discarded", self.key)
             self.connection.invalidate()
-            raise
         finally:
             self.connection.close()
+
+
+class _ProcessOnly:
+    """The OS part of a lock on an in-memory database: nothing to take."""
+
+    def release(self) -> None:
+        return None
+
+
+_NO_OS_LOCK = _ProcessOnly()
 
 
 def _database_of(engine: Engine) -> tuple[str, Path | None]:
@@ -139,16 +153,6 @@ def _take_os_lock(engine: Engine, store: str, job: str, database: Path | None) -
     if database is not None:
         return _FileLock.try_take(lock_file(database, store, job))
     return _NO_OS_LOCK
-
-
-class _ProcessOnly:
-    """The OS part of a lock on an in-memory database: nothing to take."""
-
-    def release(self) -> None:
-        return None
-
-
-_NO_OS_LOCK = _ProcessOnly()
 
 
 @dataclass(slots=True)
