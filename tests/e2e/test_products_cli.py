@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 
 from storebridge.cli.app import app
 from storebridge.persistence.db import create_engine_for, session_factory
-from storebridge.persistence.repositories.locks import try_acquire
+from storebridge.persistence.repositories.locks import job_lock
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -216,17 +215,15 @@ def test_a_store_busy_with_another_process_is_not_synced_twice(
     config: Path, shop: SandboxServer
 ) -> None:
     state = config.parent / "state.sqlite3"
-    engine = create_engine_for(f"sqlite:///{state}")
+    engine = create_engine_for(f"sqlite:///{state}")  # the engine another process would have
     try:
-        with session_factory(engine).begin() as session:
-            taken = try_acquire(
-                session, store="main", job="catalog", holder="runner-1", ttl=timedelta(hours=1)
-            )
-        assert taken
+        with job_lock(
+            session_factory(engine), store="main", job="catalog", holder="runner-1"
+        ) as ok:
+            assert ok
+            code, output = invoke("sync", "products", "--config", str(config))
     finally:
         engine.dispose()
-
-    code, output = invoke("sync", "products", "--config", str(config))
 
     assert code == 1
     assert "another StoreBridge process" in output

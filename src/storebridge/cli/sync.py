@@ -14,7 +14,6 @@ import os
 import socket
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -51,10 +50,6 @@ __all__ = [
 app = typer.Typer(help="Run a sync job now.", no_args_is_help=True)
 
 T = TypeVar("T")
-
-
-#: How long a CLI run may hold a store's job lock before others may take it over.
-LOCK_TTL = timedelta(hours=2)
 
 
 def console() -> Console:
@@ -120,7 +115,7 @@ def store_lock(services: Services, store: str, lock: str = CATALOG_LOCK) -> Iter
     holder = f"cli:{socket.gethostname()}:{os.getpid()}"
     what = "catalogue" if lock == CATALOG_LOCK else f"{lock} job"
     try:
-        with job_lock(services.sessions, store=store, job=lock, holder=holder, ttl=LOCK_TTL) as ok:
+        with job_lock(services.sessions, store=store, job=lock, holder=holder) as ok:
             if not ok:
                 raise fail(
                     f"another StoreBridge process is working on the {what} of store {store!r}; "
