@@ -1,8 +1,9 @@
 """Running one job for one store: the run record, the client, and errors that stop it.
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
-body, takes the client's request counters into the report, and closes the
-run with its outcome.  An error that stops the job (POS unreachable, key
+body, makes sure the run authenticated at least once (one cheap read when the
+body needed no request), takes the client's request counters into the report,
+and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
 what to do next (`describe_error`); anything else is a bug, recorded as a
 failed run and raised.
@@ -87,6 +88,10 @@ async def run_job(
         async with store_services.woo() as woo:
             try:
                 await body(woo)
+                if woo.stats.snapshot().total == 0:
+                    # Nothing needed WooCommerce this time: without this read a revoked or
+                    # wrong key would go unnoticed (and the dashboard green) until a write.
+                    await woo.check_key()
             finally:
                 report.add_requests(woo.stats.snapshot())
         finished = True

@@ -49,6 +49,12 @@ class WooClient(ClientBase):
     (see `ClientBase.__init__`).
     """
 
+    # -- key -------------------------------------------------------------------------
+
+    async def check_key(self) -> None:
+        """One cheap authenticated read: a wrong or revoked key raises `WooAuthError`."""
+        await self.request_json("GET", "/products", params={"per_page": 1, "_fields": "id"})
+
     # -- products ----------------------------------------------------------------------
 
     def iter_products(
