@@ -162,6 +162,20 @@ def test_quarantine_list_shows_bad_rows_until_they_are_fixed(
     assert "C-3" in skus(shop)
 
 
+def test_bracketed_text_from_the_feed_survives_in_the_terminal(
+    config: Path, shop: SandboxServer
+) -> None:
+    # Rich would read "[b]" or "[red]" as markup and drop it from the table.
+    feed = config.parent / "items.csv"
+    feed.write_text(FEED + "[b]C-3,Scarf,[red]4,1\n")
+    invoke("sync", "products", "--config", str(config))
+
+    code, output = invoke("quarantine", "list", "--config", str(config))
+
+    assert code == 0, output
+    assert "[b]C-3" in output and "[red]4" in " ".join(output.split())
+
+
 def test_a_refused_key_says_what_to_check(
     tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
 ) -> None:
