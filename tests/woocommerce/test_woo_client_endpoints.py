@@ -11,7 +11,13 @@ import respx
 from pydantic import SecretStr
 from tests.woocommerce.woo_helpers import API, golden, golden_response
 
-from storebridge.woocommerce import WooBadRequest, WooClient, format_gmt
+from storebridge.woocommerce import (
+    WooAuthError,
+    WooBadRequest,
+    WooClient,
+    WooServerError,
+    format_gmt,
+)
 
 
 async def test_listing_products_by_skus_and_modification_time_sends_gmt_filters(
@@ -172,3 +178,34 @@ async def test_webhook_crud_sends_the_secret_once_and_deletes_with_force(
     assert json.loads(put.calls.last.request.content) == {"status": "paused"}
     assert paused.status == "paused"
     assert delete.calls.last.request.url.params["force"] == "true"
+
+
+async def test_the_key_check_is_one_cheap_read_that_a_refused_key_fails(
+    client: WooClient, respx_mock: respx.MockRouter
+) -> None:
+    refused = httpx.Response(
+        401,
+        json={"code": "woocommerce_rest_authentication_error", "message": "Invalid signature",
+              "data": {"status": 401}},
+    )  # fmt: skip
+    route = respx_mock.get(f"{API}/products").mock(
+        side_effect=[httpx.Response(200, json=[{"id": 7}]), refused]
+    )
+
+    await client.check_key()
+    with pytest.raises(WooAuthError):
+        await client.check_key()
+
+    params = route.calls[0].request.url.params
+    assert (params["per_page"], params["_fields"]) == ("1", "id")
+
+
+async def test_the_key_check_is_not_retried(
+    client: WooClient, respx_mock: respx.MockRouter
+) -> None:
+    route = respx_mock.get(f"{API}/products").mock(return_value=httpx.Response(503))
+
+    with pytest.raises(WooServerError):
+        await client.check_key()
+
+    assert route.call_count == 1

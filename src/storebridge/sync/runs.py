@@ -2,7 +2,7 @@
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
 body, makes sure the run authenticated at least once (one cheap read when the
-body needed no request), takes the client's request counters into the report,
+body needed no request; only a refused key fails the run then), takes the client's request counters into the report,
 and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
 what to do next (`describe_error`); anything else is a bug, recorded as a
@@ -89,9 +89,7 @@ async def run_job(
             try:
                 await body(woo)
                 if woo.stats.snapshot().total == 0:
-                    # Nothing needed WooCommerce this time: without this read a revoked or
-                    # wrong key would go unnoticed (and the dashboard green) until a write.
-                    await woo.check_key()
+                    await _check_key(woo, store)
             finally:
                 report.add_requests(woo.stats.snapshot())
         finished = True
@@ -114,6 +112,21 @@ async def run_job(
                     requests=report.requests,
                     now=report.finished_at,
                 )
+
+
+async def _check_key(woo: WooClient, store: str) -> None:
+    """Authenticate once in a run that needed nothing from WooCommerce.
+
+    Without it a revoked or wrong key goes unnoticed (and the dashboard green) until
+    something needs writing.  Only a refused key fails the run: the run's own work did
+    not need WooCommerce, so an unreachable store is logged and left to the jobs that do.
+    """
+    try:
+        await woo.check_key()
+    except WooAuthError:
+        raise
+    except WooError as error:
+        logger.warning("store %s: could not check the API key: %s", store, error)
 
 
 def _first_problems(report: RunReport) -> str | None:

@@ -52,8 +52,9 @@ class WooClient(ClientBase):
     # -- key -------------------------------------------------------------------------
 
     async def check_key(self) -> None:
-        """One cheap authenticated read: a wrong or revoked key raises `WooAuthError`."""
-        await self.request_json("GET", "/products", params={"per_page": 1, "_fields": "id"})
+        """One cheap authenticated read, not retried: a wrong or revoked key raises `WooAuthError`."""
+        params: Params = {"per_page": 1, "_fields": "id"}
+        await self._session.request("GET", "/products", params=params, retry=False)
 
     # -- products ----------------------------------------------------------------------
 
