@@ -69,6 +69,7 @@ async def run_job(
     body: Callable[[WooClient], Awaitable[None]],
     *,
     record: bool = True,
+    check_key: bool = True,
 ) -> None:
     """Run `body` with a fresh client for `store`, filling `report` and the runs table.
 
@@ -78,6 +79,8 @@ async def run_job(
         report: the report to complete (its `job` names the run).
         body: the job itself.
         record: write a `runs` row (False for dry runs).
+        check_key: authenticate once if `body` sent no request (False for work that
+            always follows an authenticated read, such as a stock push after a refresh).
     """
     store_services = services.store(store)
     if record:
@@ -88,7 +91,7 @@ async def run_job(
         async with store_services.woo() as woo:
             try:
                 await body(woo)
-                if woo.stats.snapshot().total == 0:
+                if check_key and woo.stats.snapshot().total == 0:
                     await _check_key(woo, store)
             finally:
                 report.add_requests(woo.stats.snapshot())
