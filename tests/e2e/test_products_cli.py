@@ -181,6 +181,20 @@ def test_quarantine_list_shows_bad_rows_until_they_are_fixed(
     assert "C-3" in skus(shop)
 
 
+def test_bracketed_text_from_the_feed_survives_in_the_terminal(
+    config: Path, shop: SandboxServer
+) -> None:
+    # Rich would read "[b]" or "[red]" as markup and drop it from the table.
+    feed = config.parent / "items.csv"
+    feed.write_text(FEED + "[b]C-3,Scarf,[red]4,1\n")
+    invoke("sync", "products", "--config", str(config))
+
+    code, output = invoke("quarantine", "list", "--config", str(config))
+
+    assert code == 0, output
+    assert "[b]C-3" in output and "[red]4" in " ".join(output.split())
+
+
 def test_a_refused_key_says_what_to_check(
     tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
 ) -> None:
@@ -188,11 +202,33 @@ def test_a_refused_key_says_what_to_check(
     config = write_config(tmp_path, shop.base_url, secret="cs_wrong")
 
     code, output = invoke("sync", "products", "--config", str(config))
+    output = " ".join(output.split())  # the message wraps at the terminal width
 
     assert code == 1
     assert "consumer_key and consumer_secret" in output
+    assert "in [stores.main.woocommerce] and" in output  # not eaten as Rich markup
     assert "read_write permission" in output
     assert "cs_wrong" not in output
+
+
+def test_a_key_revoked_while_nothing_needs_writing_fails_the_run(
+    tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
+) -> None:
+    shutil.copyfile(_sqlite_template, tmp_path / "state.sqlite3")
+    config = write_config(tmp_path, shop.base_url)
+    code, output = invoke("sync", "products", "--config", str(config))
+    assert code == 0, output
+    for command in (("sync", "products"), ("plan",)):  # idle now: nothing to read or write
+        assert invoke(*command, "--config", str(config))[0] == 0
+
+    revoked = write_config(tmp_path, shop.base_url, secret="cs_revoked")
+    for command in (("sync", "products"), ("plan",)):
+        code, output = invoke(*command, "--config", str(revoked))
+        output = " ".join(output.split())
+
+        assert code == 1, (command, output)
+        assert "WooCommerce refused the API key" in output
+        assert "[stores.main.woocommerce]" in output
 
 
 def test_a_database_without_tables_says_to_upgrade(tmp_path: Path, shop: SandboxServer) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from storebridge.cli.sync import (
@@ -96,12 +97,12 @@ def _counts(the_plan: Plan) -> Table:
 
 
 def _show(out: Console, store: str, the_plan: Plan, limit: int) -> None:
-    out.print(f"[bold]store {store}[/]")
+    out.print(f"[bold]store {escape(store)}[/]")
     out.print(_counts(the_plan))
     sku_of = {op.sku_key: op.sku for op in the_plan.creates}
     lines = _lines(the_plan, sku_of)
     for line in lines[:limit]:
-        out.print(f"  {line}")
+        out.print(f"  {escape(line)}")
     if len(lines) > limit:
         out.print(f"  ... and {len(lines) - limit} more (raise --limit to see them)")
     if the_plan.is_empty:

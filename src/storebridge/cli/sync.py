@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -152,8 +153,8 @@ def summary_table(reports: list[RunReport], title: str) -> Table:
     table = Table(title=title)
     table.add_column("")
     for report in reports:
-        table.add_column(report.store, justify="right")
-    table.add_row("outcome", *(report.outcome for report in reports))
+        table.add_column(escape(report.store), justify="right")
+    table.add_row("outcome", *(escape(report.outcome) for report in reports))
     for label, key in _ROWS:
         table.add_row(label, *(str(report.counts.get(key, 0)) for report in reports))
     table.add_row(
@@ -173,15 +174,16 @@ def summary_table(reports: list[RunReport], title: str) -> Table:
 def print_problems(out: Console, report: RunReport, limit: int = 20) -> None:
     """The run's error and the items needing attention (first `limit`)."""
     if report.error:
-        out.print(f"[bold red]{report.store}: {report.error}[/]")
+        out.print(f"[bold red]{escape(f'{report.store}: {report.error}')}[/]")
     for problem in report.problems[:limit]:
         woo = f" (WooCommerce #{problem.woo_id})" if problem.woo_id else ""
-        out.print(f"  {report.store} {problem.kind}: {problem.sku}{woo}: {problem.detail}")
+        line = f"{report.store} {problem.kind}: {problem.sku}{woo}: {problem.detail}"
+        out.print(f"  {escape(line)}")
     if len(report.problems) > limit:
         out.print(f"  ... and {len(report.problems) - limit} more")
     if report.quarantined:
         out.print(
-            f"  {report.store}: {len(report.quarantined)} POS row(s) quarantined; "
+            f"  {escape(report.store)}: {len(report.quarantined)} POS row(s) quarantined; "
             "see `storebridge quarantine list`"
         )
 
@@ -197,7 +199,7 @@ class _Bar:
     def __call__(self, phase: str, done: int, total: int) -> None:
         task = self.tasks.get(phase)
         if task is None:
-            task = self.progress.add_task(f"{self.store}: {phase}", total=total)
+            task = self.progress.add_task(f"{escape(self.store)}: {phase}", total=total)
             self.tasks[phase] = task
         self.progress.update(task, completed=done, total=total)
 

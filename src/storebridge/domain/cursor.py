@@ -15,7 +15,11 @@ modified in that second after we read it.  So the cursor is a *closed* start:
 Paging must not use offsets while data changes (a record modified during the
 walk moves to the end and shifts the rest, so one is skipped).  `Sweep`
 drives a correct walk: every request starts at the cursor with offset 0
-(keyset paging), ordered by ``modified`` then ``id`` ascending.  One case
+(keyset paging), ordered by ``modified`` ascending.  WooCommerce breaks no
+tie of ``modified`` (records of one second come back in any order, a
+different one per request), and the walk does not need it to: a page never
+ends inside a second the next request skips, because the next request
+starts at that second again and drops what was delivered.  One case
 needs more: when a whole page holds records already delivered in the
 cursor's second (more than a page of orders modified in one second), the
 sweep *drains* that second with ``exclude=`` the delivered ids, then asks for
@@ -128,7 +132,7 @@ def seal_past(cursor: Cursor, server_now: datetime | None, margin: timedelta) ->
 
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """One list request: always page 1, ``orderby=modified&order=asc`` (ID breaks ties).
+    """One list request: always page 1, ``orderby=modified&order=asc`` (ties in any order).
 
     Bounds are WooCommerce's strict ``modified_after``/``modified_before``,
     sent with ``dates_are_gmt=true``; `exclude` is the ``exclude`` id list.

@@ -21,6 +21,7 @@ from storebridge.sandbox.events import Announcer
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.product_write import upsert_meta
 from storebridge.sandbox.schema import PAGING, Arg, is_email
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.urls import ITEM_METHODS, links
 
 Doc = dict[str, Any]
@@ -172,7 +173,7 @@ class CustomerStore:
             self._announce("customer", "deleted", customer_id)
         return before
 
-    def query(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
         """GET /customers (role defaults to customer, which every sandbox user is)."""
         query = ListQuery.from_args(args, orderby="name", order="asc")
         where = Where()
@@ -187,7 +188,10 @@ class CustomerStore:
             where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
         )
         columns = {"date": "date_created_gmt", "id": "id", "name": "display_name"}
-        order = query.order_sql(columns | {"registered_date": "date_created_gmt"}, id_column="id")
+        # WP_User_Query breaks no tie of `name` or `registered_date`.
+        order = query.order_sql(
+            columns | {"registered_date": "date_created_gmt"}, id_column="id", ties=ties
+        )
         limit, offset = query.limit_offset()
         count = self._db.one(
             f"SELECT COUNT(*) AS n FROM customers WHERE {where.sql()}", tuple(where.params)

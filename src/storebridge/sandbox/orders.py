@@ -28,6 +28,7 @@ from storebridge.sandbox.order_taxes import TaxOffice
 from storebridge.sandbox.product_write import upsert_meta
 from storebridge.sandbox.refunds import RefundStore
 from storebridge.sandbox.schema import CRUD_ORDERBY, DATE_FILTERS, PAGING, Arg
+from storebridge.sandbox.ties import TieOrder
 
 Doc = dict[str, Any]
 
@@ -243,8 +244,12 @@ class OrderStore:
             (doc["status"], doc["customer_id"], doc["date_modified"], dumps(doc), doc["id"]),
         )
 
-    def query(self, args: dict[str, Any]) -> Page[Doc]:
-        """GET /orders with validated arguments."""
+    def query(self, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
+        """GET /orders with validated arguments.
+
+        HPOS breaks `date` ties by id (the CRUD controller asks for `date ID`), but
+        not `modified` ones.
+        """
         query = ListQuery.from_args(args)
         where = Where()
         statuses = [s for s in args.get("status") or ["any"] if s]
@@ -266,7 +271,9 @@ class OrderStore:
             where, created="date_created_gmt", modified="date_modified_gmt", id_column="id"
         )
         columns = {"date": "date_created_gmt", "id": "id", "modified": "date_modified_gmt"}
-        order = query.order_sql(columns | {"title": "id", "slug": "id"}, id_column="id")
+        order = query.order_sql(
+            columns | {"title": "id", "slug": "id"}, id_column="id", ties=ties, id_breaks=("date",)
+        )
         limit, offset = query.limit_offset()
         count = self.db.one(
             f"SELECT COUNT(*) AS n FROM orders WHERE {where.sql()}", tuple(where.params)

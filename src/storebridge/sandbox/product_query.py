@@ -14,6 +14,7 @@ from storebridge.sandbox.db import Database, loads
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.product_write import PRODUCT_TYPES, STOCK_STATUSES
 from storebridge.sandbox.schema import DATE_FILTERS, PAGING, Arg
+from storebridge.sandbox.ties import TieOrder
 
 Doc = dict[str, Any]
 
@@ -77,8 +78,14 @@ def sku_keys(raw: str) -> list[str]:
     return sorted(keys)
 
 
-def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None = None) -> Page[Doc]:
-    """Run a validated products (or, with `parent_id`, variations) list query."""
+def list_products(
+    db: Database, args: dict[str, Any], *, ties: TieOrder, parent_id: int | None = None
+) -> Page[Doc]:
+    """Run a validated products (or, with `parent_id`, variations) list query.
+
+    Products break no tie (see `ties`); variations break `date` ties by id, because
+    their controller keeps the CRUD `date ID` order that the products one loses.
+    """
     query = ListQuery.from_args(args)
     where = Where()
     if parent_id is not None:
@@ -122,7 +129,8 @@ def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None =
     query.add_common(
         where, created="date_created_gmt", modified="date_modified_gmt", id_column="id"
     )
-    order = query.order_sql(_ORDER_COLUMNS, id_column="id")
+    id_breaks = ("date",) if parent_id is not None else ()
+    order = query.order_sql(_ORDER_COLUMNS, id_column="id", ties=ties, id_breaks=id_breaks)
     limit, offset = query.limit_offset()
     total_row = db.one(
         f"SELECT COUNT(*) AS n FROM products WHERE {where.sql()}", tuple(where.params)

@@ -19,10 +19,12 @@ from storebridge.sandbox.clock import Clock, stored
 from storebridge.sandbox.db import Database, dumps, loads
 from storebridge.sandbox.errors import WooError
 from storebridge.sandbox.formatting import money, to_decimal
+from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.notes import NoteStore
 from storebridge.sandbox.order_lines import LineBuilder
 from storebridge.sandbox.order_status import remaining_refund
 from storebridge.sandbox.products import ProductStore
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.variations import stock_holder
 
 Doc = dict[str, Any]
@@ -106,13 +108,31 @@ class RefundStore:
         )
         return refund
 
-    def for_order(self, order_id: int) -> list[Doc]:
-        """An order's refunds, newest first."""
-        rows = self._db.all(
-            "SELECT doc FROM refunds WHERE order_id = ? ORDER BY date_created_gmt DESC, id DESC",
-            (order_id,),
+    def for_order(self, order_id: int, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
+        """One page of an order's refunds, newest first by default (10 a page, like the CRUD list).
+
+        Refunds go through the orders query, which breaks `date` ties by id.
+        """
+        query = ListQuery.from_args(args)
+        where = Where()
+        where.add("order_id = ?", order_id)
+        query.add_common(
+            where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
         )
-        return [loads(row["doc"]) for row in rows]
+        columns = {"date": "date_created_gmt", "id": "id", "modified": "date_created_gmt"}
+        order = query.order_sql(
+            columns | {"title": "id", "slug": "id"}, id_column="id", ties=ties, id_breaks=("date",)
+        )
+        limit, offset = query.limit_offset()
+        count = self._db.one(
+            f"SELECT COUNT(*) AS n FROM refunds WHERE {where.sql()}", tuple(where.params)
+        )
+        rows = self._db.all(
+            f"SELECT doc FROM refunds WHERE {where.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*where.params, limit, offset),
+        )
+        total = int(count["n"]) if count is not None else 0
+        return Page([loads(row["doc"]) for row in rows], total, query.page, query.per_page)
 
     def get(self, order_id: int, refund_id: int) -> Doc:
         """One refund of an order, or 404."""

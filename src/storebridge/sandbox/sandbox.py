@@ -35,6 +35,7 @@ from storebridge.sandbox.refunds import RefundStore
 from storebridge.sandbox.seed import SeedResult, seed_products
 from storebridge.sandbox.taxes import SettingStore, TaxRateStore
 from storebridge.sandbox.terms import TermStore
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.variations import VariationStore
 from storebridge.sandbox.webhooks import WebhookStore
 
@@ -88,6 +89,7 @@ class Sandbox:
         self.auth = Authenticator(self.config.keys, self.db)
         self.faults = FaultInjector(self.config.faults)
         self.counters = RequestCounters()
+        self.ties = TieOrder(self.config.tie_seed)
 
     def reset(self) -> None:
         """Back to an empty store: data, counters, queued faults and pending webhooks."""
@@ -95,6 +97,7 @@ class Sandbox:
         self.db.reset()
         self.counters.reset()
         self.faults.reset()
+        self.ties.reset()
 
     def seed_products(self, count: int, **options: Any) -> SeedResult:
         """Bulk-create simple products (see `seed.seed_products`)."""

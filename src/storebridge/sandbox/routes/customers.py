@@ -34,7 +34,7 @@ async def list_all(request: Request) -> Response:
     args = checked_args(request, CUSTOMER_LIST_ARGS)
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
-    page = sandbox.customers.query(args)
+    page = sandbox.customers.query(args, ties=sandbox.ties)
     return many(request, page, lambda doc: CustomerStore.render(doc, base))
 
 

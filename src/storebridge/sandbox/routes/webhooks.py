@@ -31,7 +31,8 @@ async def list_all(request: Request) -> Response:
     args = checked_args(request, WEBHOOK_LIST_ARGS)
     authorize(request, "list")
     base = base_url_of(request)
-    page = sandbox_of(request).webhooks.query(args)
+    sandbox = sandbox_of(request)
+    page = sandbox.webhooks.query(args, ties=sandbox.ties)
     return many(request, page, lambda doc: WebhookStore.render(doc, base))
 
 

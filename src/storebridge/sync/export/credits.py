@@ -140,9 +140,9 @@ class CreditWriter:
         self.report.problem(f"order {order_id}", "parked", f"credit {key}: {error}")
 
     async def _refunds(self, order_id: int) -> list[Refund]:
-        body = await self.woo.request_json("GET", f"/orders/{order_id}/refunds")
-        items = body if isinstance(body, list) else []
-        return [Refund.model_validate(item) for item in items if isinstance(item, dict)]
+        # Paged: the list sends 10 refunds a page unless asked for more.
+        path = f"/orders/{order_id}/refunds"
+        return [Refund.model_validate(item) async for item in self.woo.iter_items(path)]
 
     async def _write(
         self,
