@@ -314,7 +314,9 @@ class SqlReader:
             or now - position.full_read_at >= timedelta(seconds=settings.full_read_every_s)
         )
         self.last = None
-        with self.engine.connect() as conn:
+        with translated("url (connecting)"):
+            conn = self.engine.connect()
+        with conn:
             self.check(conn)
             count = 0
             if full_due:

@@ -1,0 +1,284 @@
+"""The SQL connector on real PostgreSQL and MariaDB: values, text, errors, exactly-once races.
+
+The conformance and kill -9 suites cover the port's promises; this module
+covers what only a SQL database brings: exact decimals and dates through
+the drivers, text in any encoding, parameterised statements, clear errors
+for a query that fails or lacks a column, and key conflicts read as
+"already written".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from connector_samples import line, order, prepare_sql_pos, sql_settings
+from sqlalchemy import create_engine, text
+
+from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.sql.sample import mapping
+from storebridge.connectors.sql.settings import SqlSettings
+from storebridge.connectors.sql.writer import SqlWriter
+from storebridge.domain.selection import Selection
+from storebridge.domain.validation import validate_feed
+from storebridge.errors import ConfigError, PosUnavailable
+
+SERVERS = [
+    pytest.param("postgres_url", marks=pytest.mark.postgres, id="postgres"),
+    pytest.param("mariadb_url", marks=pytest.mark.mariadb, id="mariadb"),
+]
+TEXTS = "Crème brûlée \u2013 Großhändler ☕🧁 Ελληνικά 漢字"
+
+
+@pytest.fixture(params=SERVERS)
+def pos_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The sample POS schema, seeded, in a fresh database on each server."""
+    return prepare_sql_pos(request.getfixturevalue(request.param), tmp_path)
+
+
+@pytest.fixture
+def pos(pos_url: str, tmp_path: Path) -> Iterator[SqlConnector]:
+    connector = SqlConnector(sql_settings(tmp_path))
+    yield connector
+    connector.close()
+
+
+def execute(url: str, sql: str, **params: Any) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def by_sku(connector: SqlConnector) -> dict[str, Any]:
+    return {str(item.sku): item for item in connector.read_items()}
+
+
+def test_numeric_columns_arrive_as_exact_decimals_and_validate_to_the_cent(
+    pos_url: str, pos: SqlConnector
+) -> None:
+    sku = next(s for s, i in by_sku(pos).items() if i.sale_price is None)
+    execute(pos_url, "UPDATE variants SET price = :p WHERE sku = :sku", p=Decimal("0.10"), sku=sku)
+    execute(pos_url, "UPDATE stock SET qty = :q WHERE sku = :sku", q=Decimal("7.000"), sku=sku)
+    item = by_sku(pos)[sku]
+    assert item.regular_price == Decimal("0.10")
+    assert isinstance(item.regular_price, Decimal)
+    assert set(item.on_hand.values()) == {Decimal("7.000")}
+    valid = validate_feed(iter([item]), selection=Selection("all", None)).items[0]
+    assert valid.regular_price == Decimal("0.10")
+    assert set(valid.on_hand.values()) == {7}
+    assert pos.float_columns == frozenset()
+
+
+def test_sale_dates_arrive_as_iso_days_and_validate_to_the_same_days(
+    pos_url: str, pos: SqlConnector
+) -> None:
+    sku = next(s for s, i in by_sku(pos).items() if i.parent_code is None)
+    execute(
+        pos_url,
+        "UPDATE items SET sale_price = 1.00, sale_from = '2025-03-10', sale_to = '2025-03-20' "
+        "WHERE item_no = :sku",
+        sku=sku,
+    )
+    item = by_sku(pos)[sku]
+    assert (item.sale_from, item.sale_to) == ("2025-03-10", "2025-03-20")
+    valid = validate_feed(iter([item]), selection=Selection("all", None)).items[0]
+    assert (
+        valid.sale_from is not None and valid.sale_from.isoformat() == "2025-03-10T00:00:00+00:00"
+    )
+    assert valid.sale_to is not None and valid.sale_to.isoformat() == "2025-03-20T23:59:59+00:00"
+
+
+def test_non_ascii_names_and_emoji_arrive_intact(pos_url: str, pos: SqlConnector) -> None:
+    sku = next(s for s, i in by_sku(pos).items() if i.parent_code is None)
+    execute(pos_url, "UPDATE items SET name = :name WHERE item_no = :sku", name=TEXTS, sku=sku)
+    assert by_sku(pos)[sku].name == TEXTS
+
+
+@pytest.mark.mariadb
+def test_a_latin1_mariadb_table_arrives_intact(mariadb_url: str) -> None:
+    execute(
+        mariadb_url,
+        "CREATE TABLE legacy_items (code VARCHAR(20), descr VARCHAR(100), price DECIMAL(9,2))"
+        " CHARACTER SET latin1",
+    )
+    execute(
+        mariadb_url, "CREATE TABLE legacy_stock (code VARCHAR(20), qty INT) CHARACTER SET latin1"
+    )
+    name = (
+        "Crème brûlée \u2013 Großhändler €"  # every character exists in MariaDB's latin1 (cp1252)
+    )
+    execute(mariadb_url, "INSERT INTO legacy_items VALUES ('LAT-1', :n, 4.50)", n=name)
+    execute(mariadb_url, "INSERT INTO legacy_stock VALUES ('LAT-1', 3)")
+    settings = SqlSettings.model_validate(
+        {
+            "url": mariadb_url,
+            "queries": {
+                "items": "SELECT code AS sku, descr AS name, price AS price FROM legacy_items",
+                "on_hand": "SELECT code AS sku, 'shop' AS location, qty AS on_hand "
+                "FROM legacy_stock",
+            },
+        }
+    )
+    with _connector(settings) as connector:
+        [item] = list(connector.read_items())
+    assert (item.name, item.regular_price, dict(item.on_hand)) == (
+        name,
+        Decimal("4.50"),
+        {"shop": 3},
+    )
+
+
+def test_float_columns_are_read_through_their_shortest_decimal_and_reported(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'pos.db'}"
+    execute(url, "CREATE TABLE items (sku TEXT, name TEXT, price REAL, qty REAL)")
+    execute(url, "INSERT INTO items VALUES ('F-1', 'Float', 19.99, 3.0), ('F-2', 'Sum', :p, 1)",
+            p=0.1 + 0.2)  # fmt: skip
+    settings = SqlSettings.model_validate(
+        {
+            "url": url,
+            "queries": {
+                "items": "SELECT sku, name, price FROM items",
+                "on_hand": "SELECT sku, 'shop' AS location, qty AS on_hand FROM items",
+            },
+        }
+    )
+    with _connector(settings) as connector:
+        items = {str(i.sku): i for i in connector.read_items()}
+        assert items["F-1"].regular_price == Decimal("19.99")
+        assert items["F-1"].on_hand == {"shop": Decimal("3.0")}
+        # The float's own digits, not a silently rounded price: validation refuses sub-cents.
+        assert items["F-2"].regular_price == Decimal("0.30000000000000004")
+        assert connector.float_columns == {"price", "on_hand"}
+
+
+def _connector(settings: SqlSettings) -> Any:
+    from contextlib import closing
+
+    return closing(SqlConnector(settings))
+
+
+# -- clear configuration errors ---------------------------------------------------------------
+
+
+def _with_queries(tmp_path: Path, **queries: str) -> SqlSettings:
+    base = mapping()["queries"]
+    return sql_settings(tmp_path, queries={**base, **queries})
+
+
+def test_an_items_query_without_a_required_column_is_a_config_error_naming_both(
+    pos_url: str, tmp_path: Path
+) -> None:
+    items = "SELECT v.sku AS sku, v.sku AS name, v.updated_at AS cursor_value FROM variants v"
+    with (
+        _connector(_with_queries(tmp_path, items=items)) as connector,
+        pytest.raises(ConfigError, match=r"queries\.items returns no column 'price'"),
+    ):
+        list(connector.read_items())
+
+
+def test_an_on_hand_query_without_location_is_a_config_error(pos_url: str, tmp_path: Path) -> None:
+    on_hand = "SELECT sku AS sku, qty AS on_hand, updated_at AS cursor_value FROM stock"
+    with (
+        _connector(_with_queries(tmp_path, on_hand=on_hand)) as connector,
+        pytest.raises(ConfigError, match=r"queries\.on_hand returns no column 'location'"),
+    ):
+        list(connector.read_items())
+
+
+def test_a_misspelt_column_is_refused_instead_of_ignored(pos_url: str, tmp_path: Path) -> None:
+    items = (
+        "SELECT v.sku AS sku, v.sku AS name, v.price AS price, v.price AS sale_prce, "
+        "v.colour AS colour, v.size AS size, v.updated_at AS cursor_value FROM variants v"
+    )
+    with (
+        _connector(_with_queries(tmp_path, items=items)) as connector,
+        pytest.raises(
+            ConfigError, match=r"queries\.items returns column 'sale_prce', which is no feed field"
+        ),
+    ):
+        list(connector.read_items())
+
+
+def test_a_query_that_fails_is_a_config_error_naming_the_query(
+    pos_url: str, tmp_path: Path
+) -> None:
+    broken = "SELECT sku, location, qty AS on_hand FROM no_such_table"
+    with (
+        _connector(_with_queries(tmp_path, on_hand=broken)) as connector,
+        pytest.raises(
+            ConfigError, match=r"queries\.on_hand failed in the POS database: .*no_such_table"
+        ),
+    ):
+        list(connector.read_items())
+
+
+def test_an_unreachable_server_is_a_retry_later_that_never_shows_the_password(
+    tmp_path: Path,
+) -> None:
+    settings = SqlSettings.model_validate(
+        {
+            "url": "postgresql+psycopg://pos:hunter2-secret@127.0.0.1:1/pos",
+            "queries": mapping()["queries"],
+        }
+    )
+    with _connector(settings) as connector, pytest.raises(PosUnavailable) as caught:
+        list(connector.read_items())
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in repr(settings)
+
+
+def test_values_are_bound_never_spliced_into_the_sql(pos_url: str, pos: SqlConnector) -> None:
+    hostile = "X'); DROP TABLE items; --"
+    assert pos.known_skus([hostile]) == set()
+    ref = pos.upsert_customer(
+        order(1, buyer=None).customer.__class__(
+            email=f"o'brien+{hostile}@example.com",
+            first_name="Seán",
+            last_name="O'Brien",
+            billing=order(1).customer.billing,
+            shipping=order(1).customer.shipping,
+        )
+    )
+    assert ref.startswith("WEBC-")
+    assert by_sku(pos)  # the items table is still there
+
+
+# -- key conflicts --------------------------------------------------------------------------------
+
+
+def test_a_key_conflict_with_a_concurrent_writer_reads_as_already_written(
+    pos: SqlConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sku = next(str(r.sku) for r in pos.read_items() if r.on_hand and r.parent_code is None)
+    document = order(1001, (line(sku, 1),))
+    first = pos.write_order(document)
+    # Another writer's row was not visible at our look-up: the INSERT hits the UNIQUE key.
+    real_lookup = SqlWriter._lookup
+    calls: list[int] = []
+
+    def lookup_missing_once(self: SqlWriter, conn: Any, key: str) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else real_lookup(self, conn, key)
+
+    monkeypatch.setattr(SqlWriter, "_lookup", lookup_missing_once)
+    again = pos.write_order(document)
+    assert len(calls) == 2
+    assert again.already_existed and again.pos_ref == first.pos_ref
+    with pos.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM sb_documents")).scalar_one() == 1
+
+
+def test_a_known_pos_customer_is_booked_on_its_own_customer_number(pos: SqlConnector) -> None:
+    receipt = pos.write_order(order(7001, buyer=order(1).customer.__class__(
+        email="regular@example.com", first_name="Rita", last_name="Regular",
+        billing=order(1).customer.billing, shipping=order(1).customer.shipping,
+    )))  # fmt: skip
+    assert receipt.customer_ref == "C1"  # the sample's find_customer: POS customer 1
