@@ -110,24 +110,27 @@ def _prepare(url: str, items: int, log: Any) -> None:
 
 
 def _change(url: str, items: int, rng: random.Random) -> tuple[int, int]:
-    """Move stock of 1% of the stock rows and change 0.1% of the prices."""
+    """Move stock of 1% of the stock rows and change 0.1% of the prices.
+
+    Each change is its own transaction, as till sales and price edits are.
+    """
     engine = create_engine(url)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         skus = conn.execute(text("SELECT sku FROM variants ORDER BY sku")).scalars().all()
-        moves = [
-            {"s": rng.choice(skus), "l": rng.choice(LOCATIONS), "d": rng.randint(-3, 5)}
-            for _ in range(items * len(LOCATIONS) // 100)
-        ]
-        conn.execute(
-            text("UPDATE stock SET qty = qty + :d WHERE sku = :s AND location = :l"), moves
-        )
-        prices = [
-            {"i": rng.choice(skus), "p": Decimal(rng.randint(500, 9_999)) / 100}
-            for _ in range(max(items // 1_000, 1))
-        ]
-        conn.execute(
-            text("UPDATE items SET price = :p, sale_price = NULL WHERE item_no = :i"), prices
-        )
+    moves = [
+        {"s": rng.choice(skus), "l": rng.choice(LOCATIONS), "d": rng.randint(-3, 5)}
+        for _ in range(items * len(LOCATIONS) // 100)
+    ]
+    prices = [
+        {"i": rng.choice(skus), "p": Decimal(rng.randint(500, 9_999)) / 100}
+        for _ in range(max(items // 1_000, 1))
+    ]
+    move = text("UPDATE stock SET qty = qty + :d WHERE sku = :s AND location = :l")
+    price = text("UPDATE items SET price = :p, sale_price = NULL WHERE item_no = :i")
+    for statement, changes in ((move, moves), (price, prices)):
+        for change in changes:
+            with engine.begin() as conn:
+                conn.execute(statement, change)
     engine.dispose()
     return len(moves), len(prices)
 
