@@ -9,6 +9,7 @@ for a query that fails or lacks a column, and key conflicts read as
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -282,3 +283,18 @@ def test_a_known_pos_customer_is_booked_on_its_own_customer_number(pos: SqlConne
         billing=order(1).customer.billing, shipping=order(1).customer.shipping,
     )))  # fmt: skip
     assert receipt.customer_ref == "C1"  # the sample's find_customer: POS customer 1
+
+
+def test_the_mapping_in_the_operations_guide_reads_the_sample_pos_like_the_shipped_one(
+    pos_url: str, pos: SqlConnector
+) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Connect a SQL-based POS") :]
+    block = section[section.index("```toml") + len("```toml") : section.index("```\n\n")]
+    table = tomllib.loads(block)["stores"]["main"]["connector"]
+    del table["url_file"]
+    documented = SqlConnector(SqlSettings.model_validate({**table, "url": pos_url}))
+    try:
+        assert list(documented.read_items()) == list(pos.read_items())
+    finally:
+        documented.close()
