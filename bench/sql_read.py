@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -135,7 +136,7 @@ def _change(url: str, items: int, rng: random.Random) -> tuple[int, int]:
     return len(moves), len(prices)
 
 
-def _table(items: int, runs: list[tuple[str, dict[str, Any]]]) -> str:
+def _table(items: int, runs: list[tuple[str, dict[str, Any]]], load: str) -> str:
     rows = []
     for label, r in runs:
         rate = r["items"] / r["wall_s"] if r["wall_s"] and r["items"] else 0
@@ -163,7 +164,9 @@ def _table(items: int, runs: list[tuple[str, dict[str, Any]]]) -> str:
             "over 30 days; each read runs in a fresh process and includes validation "
             "(`validate_feed`, selection `flag`), as the products engine does. Incremental "
             "reads use `cursor_overlap_s = 0`; the default 60 s overlap also re-reads the rows "
-            "changed in the minute before the cursor.",
+            "changed in the minute before the cursor. The machine is shared (2 cores; load "
+            f"average before -> after: {load}): wall time beyond CPU time is the database "
+            "server's work and waiting for a core.",
             "",
             markdown_table(header, rows),
             END,
@@ -205,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="'-' prints the section")
     options = parser.parse_args(args)
     name = f"sb_sql_bench_{uuid.uuid4().hex[:10]}"
+    load_before = os.getloadavg()
     admin = psycopg.connect(options.admin_dsn, autocommit=True)
     info = admin.info
     url = f"postgresql+psycopg://{info.user}@{info.host}:{info.port}/{name}"
@@ -225,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         admin.close()
-    section = _table(options.items, runs)
+    load = f"{' / '.join(f'{x:.2f}' for x in load_before)} -> "
+    load += " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    section = _table(options.items, runs, load)
     if options.output == "-":
         print(section)
         return 0
