@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from connector_samples import line, order, prepare_sql_pos, sql_settings
+from connector_samples import credit, line, order, prepare_sql_pos, sql_settings
 from sqlalchemy import create_engine, text
 
 from storebridge.connectors.sql.connector import SqlConnector
@@ -25,7 +25,7 @@ from storebridge.connectors.sql.settings import SqlSettings
 from storebridge.connectors.sql.writer import SqlWriter
 from storebridge.domain.selection import Selection
 from storebridge.domain.validation import validate_feed
-from storebridge.errors import ConfigError, PosUnavailable
+from storebridge.errors import ConfigError, PosRejected, PosUnavailable
 
 SERVERS = [
     pytest.param("postgres_url", marks=pytest.mark.postgres, id="postgres"),
@@ -298,3 +298,69 @@ def test_the_mapping_in_the_operations_guide_reads_the_sample_pos_like_the_shipp
         assert list(documented.read_items()) == list(pos.read_items())
     finally:
         documented.close()
+
+
+# -- what lands in the staging tables ---------------------------------------------------------------
+
+IMPORT_INVOICE = (
+    "INSERT INTO invoices (invoice_date, total, web_ref) "
+    "SELECT document_date, total, :pos_ref FROM sb_documents WHERE id = :document_id"
+)
+
+
+def test_an_order_lands_as_a_header_and_numbered_lines_with_exact_amounts(
+    pos: SqlConnector,
+) -> None:
+    sku = next(str(r.sku) for r in pos.read_items() if r.on_hand and r.parent_code is None)
+    document = order(
+        1001, (line(sku, 2, "19.99"), line("NOT-IN-POS", 1, "0.10", known=False), line(None, 1))
+    )
+    receipt = pos.write_order(document)
+    with pos.engine.connect() as conn:
+        header = conn.execute(text("SELECT id, kind, total, customer_ref FROM sb_documents")).one()
+        rows = conn.execute(
+            text(
+                "SELECT line_no, kind, sku, quantity, unit_price, total FROM sb_document_lines "
+                "WHERE document_id = :id ORDER BY line_no"
+            ),
+            {"id": header.id},
+        ).all()
+    assert receipt.pos_ref == f"WEB-{header.id}"
+    assert (header.kind, header.total, header.customer_ref) == (
+        "invoice",
+        Decimal("55.03"),
+        receipt.customer_ref,
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, "item", sku, 2, Decimal("19.9900"), Decimal("39.98")),
+        (2, "non_inventory", "NOT-IN-POS", 1, Decimal("0.1000"), Decimal("0.10")),
+        (3, "non_inventory", None, 1, Decimal("10.0000"), Decimal("10.00")),
+        (4, "shipping", None, 1, Decimal("4.9500"), Decimal("4.95")),
+    ]
+
+
+def test_after_write_statements_run_in_the_documents_transaction(
+    pos_url: str, tmp_path: Path
+) -> None:
+    settings = sql_settings(tmp_path, staging={"after_write": [IMPORT_INVOICE]})
+    with _connector(settings) as connector:
+        receipt = connector.write_order(order(1001))
+        connector.write_order(order(1001))
+        with connector.engine.connect() as conn:
+            refs = conn.execute(text("SELECT web_ref FROM invoices")).scalars().all()
+    assert refs == [receipt.pos_ref]
+
+    broken = sql_settings(tmp_path, staging={"after_write": ["CALL no_such_procedure(:pos_ref)"]})
+    with _connector(broken) as connector:
+        with pytest.raises(ConfigError, match=r"staging\.after_write\[1\] failed"):
+            connector.write_order(order(1002))
+        assert connector.find_document("main:1002") is None  # rolled back with the statement
+
+
+def test_a_credit_for_an_invoice_the_staging_table_does_not_hold_is_rejected(
+    pos: SqlConnector,
+) -> None:
+    document = order(1001)
+    with pytest.raises(PosRejected, match=r"invoice 'WEB-999' is not in sb_documents"):
+        pos.write_credit(credit(document, "WEB-999"))
+    assert pos.find_document(f"{document.idempotency_key}:credit:1") is None
