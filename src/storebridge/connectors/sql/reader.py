@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, text
+from sqlalchemy import Connection, Engine, Row, TextClause, bindparam, text
 
 from storebridge.connectors.sql.database import columns_of, require_columns, translated
 from storebridge.connectors.sql.settings import (
@@ -180,7 +180,7 @@ class SqlReader:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _join(self, filtered: bool) -> Any:
+    def _join(self, filtered: bool) -> TextClause:
         q = self.queries
         stock_cursor = ", s.cursor_value AS sb_stock_cursor" if self._stock_cursor else ""
         where = " WHERE q.sku IN :skus" if filtered else ""
