@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
 
 from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.sql.reader import SqlReader
 from storebridge.domain.model import RawItem
 
 SERVERS = [
@@ -185,3 +186,44 @@ def test_an_incremental_read_carries_only_the_changed_items_with_all_their_locat
     again = list(connector.read_items_since(connector.last_read.position))
     assert [str(item.sku) for item in again] == [sku]
     connector.close()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_changes_committed_during_a_delta_read_are_in_the_next_one(
+    server: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = prepare_sql_pos(request.getfixturevalue(server), tmp_path)
+    connector = SqlConnector(sql_settings(tmp_path, cursor_overlap_s=0))
+    engine = create_engine(url)
+    pos = Pos(engine)
+    skus = sorted(str(item.sku) for item in connector.read_items())
+    assert connector.last_read is not None
+    # Move the cursor off the seed's instant (every seeded row shares it).
+    pos.apply(("stock", 2, "shop", 1))
+    list(connector.read_items_since(connector.last_read.position))
+    assert connector.last_read is not None
+    position = connector.last_read.position
+    first, late = skus[0], skus[1]
+    pos.apply(("stock", 0, "shop", 1))
+
+    real = SqlReader._changed_skus
+
+    def changes_land_meanwhile(self: SqlReader, *args: Any) -> list[object]:
+        found = real(self, *args)
+        # After the changed queries ran, before the refetch: another SKU moves, then the
+        # first one again, so the refetch sees a cursor value newer than the late move.
+        pos.apply(("stock", 1, "shop", 1))
+        pos.apply(("stock", 0, "shop", 1))
+        return found
+
+    monkeypatch.setattr(SqlReader, "_changed_skus", changes_land_meanwhile)
+    during = [str(item.sku) for item in connector.read_items_since(position)]
+    monkeypatch.undo()
+    assert first in during and late not in during
+    assert connector.last_read is not None
+
+    after = [str(i.sku) for i in connector.read_items_since(connector.last_read.position)]
+
+    assert late in after
+    connector.close()
+    engine.dispose()

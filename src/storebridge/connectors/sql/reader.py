@@ -18,7 +18,9 @@ row version).  A read from cursor *c* asks both changed queries for rows with
 late commits in the same instant are seen; for timestamps the overlap also
 covers transactions that commit after a read with an earlier updated_at),
 then reads the *whole* row and *all* locations of every changed SKU through
-the same join, filtered ``WHERE q.sku IN (...)``.  An item whose stock moved in
+the same join, filtered ``WHERE q.sku IN (...)``.  Only the changed queries
+(one statement, one snapshot) move the cursor: the refetch is a later
+snapshot, and its newer values would skip changes committed in between.  An item whose stock moved in
 one location is therefore published with its full on-hand.  A full read
 still runs every `full_read_every_s` (and when there is no cursor): deleted
 rows never show up as changes.
@@ -285,23 +287,27 @@ class SqlReader:
         )
 
     def _changed_skus(self, conn: Connection, since: object, highest: _Highest) -> list[object]:
-        """SKUs whose item row or stock changed at or after `since`, in first-seen order."""
+        """SKUs whose item row or stock changed at or after `since`, in first-seen order.
+
+        Both changed queries run as one statement (one snapshot): with two, a
+        change committed between them below the second one's newest cursor
+        value would fall behind the cursor unseen.
+        """
         q = self.queries
+        name = "queries.changed_items / queries.changed_on_hand"
         found: dict[object, None] = {}
-        for name, sql in (
-            ("queries.changed_items", q.changed_items),
-            ("queries.changed_on_hand", q.changed_on_hand),
-        ):
-            assert sql is not None
-            with translated(name):
-                result = conn.execute(
-                    text(f"SELECT sb_c.sku, sb_c.cursor_value FROM ({sql}) sb_c"),
-                    {"since": since},
-                )
-                for sku, cursor_value in result:
-                    highest.see(self.convert.cursor(cursor_value), name)
-                    if sku is not None:
-                        found.setdefault(sku, None)
+        with translated(name):
+            result = conn.execute(
+                text(
+                    f"SELECT sb_a.sku, sb_a.cursor_value FROM ({q.changed_items}) sb_a "
+                    f"UNION ALL SELECT sb_b.sku, sb_b.cursor_value FROM ({q.changed_on_hand}) sb_b"
+                ),
+                {"since": since},
+            )
+            for sku, cursor_value in result:
+                highest.see(self.convert.cursor(cursor_value), name)
+                if sku is not None:
+                    found.setdefault(sku, None)
         return list(found)
 
     def read(self, position: ReadPosition | None, now: datetime) -> Iterator[RawItem]:
@@ -332,9 +338,12 @@ class SqlReader:
             if isinstance(since, datetime):
                 since -= timedelta(seconds=settings.cursor_overlap_s)
             changed = self._changed_skus(conn, since, highest)
+            # The refetch is a later snapshot: its cursor values must not move the cursor
+            # past changes the changed queries did not see.
+            refetched = _Highest(None)
             for start in range(0, len(changed), _CHUNK):
                 chunk = changed[start : start + _CHUNK]
-                for item in self._items(conn, chunk, highest, offset=count):
+                for item in self._items(conn, chunk, refetched, offset=count):
                     count += 1
                     yield item
             self.last = ReadResult(False, ReadPosition(highest.value, position.full_read_at), count)
