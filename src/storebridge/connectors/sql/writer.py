@@ -43,12 +43,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     bindparam,
     select,
     text,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeEngine
 
 from storebridge.connectors.sql.database import translated
 from storebridge.connectors.sql.settings import SqlSettings, StagingTables
@@ -76,6 +79,29 @@ class Staging:
     customers: Table
 
 
+class Money(TypeDecorator[Decimal]):
+    """An exact amount: NUMERIC where the database has it, decimal text on SQLite.
+
+    SQLAlchemy's Numeric goes through float on SQLite, which has no decimal type.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(self.impl_instance)
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is not None and dialect.name == "sqlite":
+            return str(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
 def _split(name: str) -> tuple[str | None, str]:
     schema, _, table = name.rpartition(".")
     return (schema or None), table
@@ -97,9 +123,9 @@ def staging_tables(names: StagingTables) -> Staging:
         Column("customer_ref", String(50), nullable=False),
         Column("currency", String(3), nullable=False),
         Column("document_date", DateTime, nullable=False),  # UTC
-        Column("total", Numeric(14, 2), nullable=False),
-        Column("tax_total", Numeric(14, 2), nullable=False),
-        Column("discount_total", Numeric(14, 2), nullable=False),
+        Column("total", Money(14, 2), nullable=False),
+        Column("tax_total", Money(14, 2), nullable=False),
+        Column("discount_total", Money(14, 2), nullable=False),
         Column("payment_method", String(100), nullable=False),
         Column("transaction_id", String(200), nullable=False),
         Column("customer_note", Text, nullable=False),
@@ -116,9 +142,9 @@ def staging_tables(names: StagingTables) -> Staging:
         Column("sku", String(100)),
         Column("name", String(400), nullable=False),
         Column("quantity", Integer, nullable=False),
-        Column("unit_price", Numeric(14, 4), nullable=False),
-        Column("total", Numeric(14, 2), nullable=False),
-        Column("tax", Numeric(14, 2), nullable=False),
+        Column("unit_price", Money(14, 4), nullable=False),
+        Column("total", Money(14, 2), nullable=False),
+        Column("tax", Money(14, 2), nullable=False),
         schema=schema,
     )  # fmt: skip
     schema, name = _split(names.customers)

@@ -1,9 +1,11 @@
 """A sample POS database for the SQL connector: schema, mapping and a seeded catalogue.
 
-``schema_postgresql.sql`` / ``schema_mariadb.sql`` hold a small POS schema
-(items, variants, locations, stock, customers, invoices, invoice lines) and
-the staging tables the connector writes into; ``mapping.toml`` is the
-connector configuration that reads it.  The tests, the benchmark and the
+``schema_postgresql.sql`` / ``schema_mariadb.sql`` / ``schema_sqlite.sql``
+hold a small POS schema (items, variants, locations, stock, customers,
+invoices, invoice lines) and the staging tables the connector writes into;
+``mapping.toml`` is the connector configuration that reads it on PostgreSQL
+and MariaDB, ``mapping_sqlite.toml`` the same in SQLite's spelling (for
+``storebridge demo --pos sql``).  The tests, the benchmark and the
 operations guide use them.
 
 Example::
@@ -19,10 +21,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, make_url, text
 
 from storebridge.connectors.demo.catalogue import CatalogueItem, catalogue
 from storebridge.connectors.sql.settings import SqlSettings
@@ -41,19 +44,28 @@ SAMPLE_DIR = Path(__file__).parent
 _BATCH = 2_000
 
 
+def _schema_name(dialect: str) -> str:
+    return dialect if dialect in ("postgresql", "sqlite") else "mariadb"
+
+
 def schema_statements(dialect: str) -> list[str]:
-    """The statements of the sample schema for `dialect` (``postgresql`` or ``mysql``/``mariadb``)."""
-    name = "postgresql" if dialect == "postgresql" else "mariadb"
-    script = (SAMPLE_DIR / f"schema_{name}.sql").read_text(encoding="utf-8")
+    """The statements of the sample schema for `dialect` (postgresql, mysql/mariadb, sqlite)."""
+    script = (SAMPLE_DIR / f"schema_{_schema_name(dialect)}.sql").read_text(encoding="utf-8")
     statements: list[str] = []
     current: list[str] = []
-    in_body = False  # inside a $$ ... $$ function body, where ';' does not end the statement
+    in_body = False  # inside a $$ ... $$ or BEGIN ... END body, where ';' does not end it
     for line in script.splitlines():
         if line.startswith("--") and not current:
             continue
         current.append(line)
-        in_body ^= line.count("$$") % 2 == 1
-        if line.rstrip().endswith(";") and not in_body:
+        stripped = line.strip()
+        if line.count("$$") % 2 == 1:
+            in_body = not in_body
+        elif stripped == "BEGIN":
+            in_body = True
+        elif stripped == "END;":
+            in_body = False
+        if stripped.endswith(";") and not in_body:
             statements.append("\n".join(current).strip().rstrip(";"))
             current = []
     return statements
@@ -66,15 +78,17 @@ def create_schema(engine: Engine) -> None:
             conn.exec_driver_sql(statement)
 
 
-def mapping() -> dict[str, Any]:
-    """The sample connector configuration (``mapping.toml``), without a URL."""
-    with (SAMPLE_DIR / "mapping.toml").open("rb") as handle:
+def mapping(dialect: str = "postgresql") -> dict[str, Any]:
+    """The sample connector configuration for `dialect`, without a URL."""
+    name = "mapping_sqlite.toml" if dialect == "sqlite" else "mapping.toml"
+    with (SAMPLE_DIR / name).open("rb") as handle:
         return tomllib.load(handle)
 
 
 def sample_settings(url: str, **overrides: Any) -> SqlSettings:
     """`SqlSettings` for the sample schema at `url`; `overrides` replace top-level keys."""
-    return SqlSettings.model_validate({**mapping(), "url": url, **overrides})
+    dialect = make_url(url).get_backend_name()
+    return SqlSettings.model_validate({**mapping(dialect), "url": url, **overrides})
 
 
 def _rows(items: Sequence[CatalogueItem]) -> tuple[list[dict[str, Any]], ...]:
@@ -110,15 +124,25 @@ def _rows(items: Sequence[CatalogueItem]) -> tuple[list[dict[str, Any]], ...]:
     return list(parents.values()), variants, stock
 
 
+def _as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Decimals and dates as text, for SQLite (no decimal type; exact digits kept)."""
+    return [
+        {k: str(v) if isinstance(v, Decimal | date) else v for k, v in row.items()} for row in rows
+    ]
+
+
 def insert_catalogue(conn: Connection, items: Iterable[CatalogueItem]) -> int:
     """Insert generated catalogue items as sample POS rows; returns the number of SKUs."""
     count = 0
+    sqlite = conn.dialect.name == "sqlite"
     batch: list[CatalogueItem] = []
 
     def flush() -> None:
         if not batch:
             return
         parents, variants, stock = _rows(batch)
+        if sqlite:
+            parents, variants = _as_text(parents), _as_text(variants)
         conn.execute(
             text(
                 "INSERT INTO items (item_no, name, category, description, price, sale_price, "
