@@ -20,7 +20,7 @@ from connector_samples import credit, line, order, prepare_sql_pos, sql_settings
 from sqlalchemy import create_engine, text
 
 from storebridge.connectors.sql.connector import SqlConnector
-from storebridge.connectors.sql.sample import mapping
+from storebridge.connectors.sql.sample import create_schema, mapping, sample_settings, seed
 from storebridge.connectors.sql.settings import SqlSettings
 from storebridge.connectors.sql.writer import SqlWriter
 from storebridge.domain.selection import Selection
@@ -364,3 +364,20 @@ def test_a_credit_for_an_invoice_the_staging_table_does_not_hold_is_rejected(
     with pytest.raises(PosRejected, match=r"invoice 'WEB-999' is not in sb_documents"):
         pos.write_credit(credit(document, "WEB-999"))
     assert pos.find_document(f"{document.idempotency_key}:credit:1") is None
+
+
+def test_on_sqlite_the_sample_keeps_money_exact_as_text(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pos.db'}"
+    engine = create_engine(url)
+    create_schema(engine)
+    seed(engine, n_items=5, n_styles=1)
+    engine.dispose()
+    with _connector(sample_settings(url)) as connector:
+        items = list(connector.read_items())
+        assert all(isinstance(i.regular_price, str) and "." in i.regular_price for i in items)
+        receipt = connector.write_order(order(1001, (line("X-1", 3, "0.10", known=False),)))
+        with connector.engine.connect() as conn:
+            stored = conn.execute(text("SELECT total, typeof(total) FROM sb_documents")).one()
+        assert tuple(stored) == ("5.25", "text")  # 3 x 0.10 + 4.95 shipping, never 5.250000001
+        assert connector.float_columns == frozenset()
+        assert connector.find_document("main:1001") == receipt.pos_ref
