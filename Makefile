@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-sql sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,10 @@ pytest: $(VENV)/.synced
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
 bench: $(VENV)/.synced
 	$(RUN) python -m bench
+
+## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
+bench-sql: $(VENV)/.synced
+	$(RUN) python -m bench.sql_read
 
 sandbox: $(VENV)/.synced
 	$(RUN) storebridge sandbox --port 8081

@@ -49,6 +49,34 @@ class PosReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReadOutcome:
+    """What an incremental read delivered: a full snapshot or only changes, and where it ended."""
+
+    complete: bool  # True: every item (a snapshot); False: only the items that changed
+    position: str  # opaque to the engine: stored and handed back to the next read
+
+
+@runtime_checkable
+class IncrementalReader(Protocol):
+    """Optional read side: only what changed since a position the engine keeps for it.
+
+    The engine stores `last_read.position` (in StoreBridge's database, with the
+    run that applied the read) and passes it to the next read.  The connector
+    decides when a full read is due (no position, or periodically) and says
+    so in `last_read.complete`.
+    """
+
+    def read_items_since(self, position: str | None) -> Iterator[RawItem]:
+        """Stream the items changed since `position` (everything when None)."""
+        ...
+
+    @property
+    def last_read(self) -> ReadOutcome | None:
+        """The outcome of the last read, once its stream is exhausted."""
+        ...
+
+
 @runtime_checkable
 class PosWriter(Protocol):
     """Write side: customers, orders and credits, exactly once per idempotency key."""

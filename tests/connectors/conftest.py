@@ -12,6 +12,7 @@ import pytest
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
+from storebridge.connectors.sql.connector import SqlConnector
 from storebridge.ports import PosConnector
 
 HERE = Path(__file__).parent
@@ -33,14 +34,29 @@ def _load_samples() -> None:
 
 _load_samples()
 
-from connector_samples import FEED_SKUS, settings_for  # noqa: E402
+from connector_samples import (  # noqa: E402
+    FEED_SKUS,
+    prepare_sql_pos,
+    settings_for,
+    sql_documents_under,
+)
 
-CONNECTOR_KINDS = ["demo", "file_feed"]
+#: SQL connector kinds -> the fixture (tests/conftest.py) giving a fresh empty database.
+SQL_KINDS = {"sql-postgres": "postgres_url", "sql-mariadb": "mariadb_url"}
+CONNECTOR_KINDS = [
+    "demo",
+    "file_feed",
+    pytest.param("sql-postgres", marks=pytest.mark.postgres),
+    pytest.param("sql-mariadb", marks=pytest.mark.mariadb),
+]
 
 
 @pytest.fixture(params=CONNECTOR_KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def kind(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    name = str(request.param)
+    if name in SQL_KINDS:  # a sample POS database of its own, dropped after the test
+        prepare_sql_pos(request.getfixturevalue(SQL_KINDS[name]), tmp_path)
+    return name
 
 
 @pytest.fixture
@@ -62,6 +78,8 @@ def documents_under(connector: PosConnector, key: str) -> int:
     """How many documents the POS holds under idempotency key `key` (orders and credits)."""
     if isinstance(connector, DemoPos):
         return sum(1 for d in connector.documents() if d.idempotency_key == key)
+    if isinstance(connector, SqlConnector):
+        return sql_documents_under(connector, key)
     assert isinstance(connector, FileFeed)
     outbox = connector.settings.outbox
     name = key.replace(":", "__")

@@ -7,16 +7,25 @@ and imported by the kill -9 child processes from this folder's path.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from pydantic_core import to_jsonable_python
+from sqlalchemy import create_engine, text
 
 from storebridge.connectors.settings import (
     ColumnMapping,
     ConnectorSettings,
     DemoPosSettings,
     FileFeedSettings,
+    SqlSettings,
 )
+from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.sql.sample import create_schema, sample_settings, seed
 from storebridge.domain.model import (
     Address,
     ChargeLine,
@@ -63,8 +72,54 @@ def file_feed_settings(folder: Path, **overrides: object) -> FileFeedSettings:
     return FileFeedSettings.model_validate(values)
 
 
+SQL_URL_FILE = "sql-pos.url"
+
+
+def prepare_sql_pos(url: str, folder: Path, n_items: int = 30, n_styles: int = 2) -> str:
+    """Create and seed the sample POS schema at `url`; `sql_settings(folder)` then finds it."""
+    engine = create_engine(url)
+    try:
+        create_schema(engine)
+        seed(engine, n_items=n_items, n_styles=n_styles, today=WHEN.date())
+    finally:
+        engine.dispose()
+    (folder / SQL_URL_FILE).write_text(url, encoding="utf-8")
+    return url
+
+
+def sql_settings(folder: Path, **overrides: Any) -> SqlSettings:
+    """The sample mapping on the database `prepare_sql_pos` made for this test folder."""
+    return sample_settings((folder / SQL_URL_FILE).read_text(encoding="utf-8"), **overrides)
+
+
+def sql_documents_under(connector: SqlConnector, key: str) -> int:
+    """Documents under `key` in the staging table, counted in the database itself."""
+    with connector.engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT COUNT(*) FROM sb_documents WHERE idempotency_key = :key"), {"key": key}
+        ).scalar_one()
+    return int(count)
+
+
 def settings_for(kind: str, folder: Path) -> ConnectorSettings:
+    if kind.startswith("sql-"):
+        return sql_settings(folder)
     return demo_settings(folder) if kind == "demo" else file_feed_settings(folder)
+
+
+def settings_json(settings: ConnectorSettings) -> str:
+    """`settings` as JSON for a child process, secrets included (model_dump_json masks them)."""
+
+    def reveal(value: object) -> object:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {key: reveal(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [reveal(item) for item in value]
+        return value
+
+    return json.dumps(to_jsonable_python(reveal(settings.model_dump())))
 
 
 def address(city: str = "Leeds", email: str = "") -> Address:

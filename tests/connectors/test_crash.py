@@ -18,7 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from connector_samples import demo_settings, file_feed_settings, line, order, settings_for
+from connector_samples import (
+    demo_settings,
+    file_feed_settings,
+    line,
+    order,
+    settings_for,
+    settings_json,
+)
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
@@ -90,7 +97,7 @@ def test_a_kill_after_the_write_returned_never_produces_a_second_document(
 ) -> None:
     settings = settings_for(kind, tmp_path)
     build_connector(settings).close()  # seed/create before the child runs
-    child = run_child(settings.model_dump_json(), 1001)
+    child = run_child(settings_json(settings), 1001)
     child_ref = child.stdout.strip()
     assert child_ref
 

@@ -12,6 +12,8 @@ from connector_samples import demo_settings, file_feed_settings
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector, connector_types
+from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.sql.sample import sample_settings
 from storebridge.errors import ConfigError
 
 
@@ -27,4 +29,10 @@ def test_an_unknown_connector_type_names_the_known_ones() -> None:
     unknown: Any = SimpleNamespace(type="abacus")
     with pytest.raises(ConfigError, match=r"'abacus'.*'demo', 'file_feed'"):
         build_connector(unknown)
-    assert connector_types() == ["demo", "file_feed"]
+    assert connector_types() == ["demo", "file_feed", "sql"]
+
+
+def test_sql_settings_build_the_sql_connector(tmp_path: Path) -> None:
+    connector = build_connector(sample_settings(f"sqlite:///{tmp_path / 'pos.db'}"))
+    assert isinstance(connector, SqlConnector)
+    connector.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,14 @@ from storebridge.runner.server import GracefulServer, configure_logging
 from storebridge.web import create_web_app
 
 __all__ = ["demo"]
+
+
+class PosChoice(StrEnum):
+    """`--pos`: which POS the demo runs."""
+
+    demo = "demo"
+    sql = "sql"
+
 
 #: Seconds runs in flight may take to finish when the demo stops.
 SHUTDOWN_GRACE_S = 20.0
@@ -108,6 +117,13 @@ def demo(
         bool, typer.Option("--simulate/--no-simulate", help="play store life")
     ] = True,
     fresh: Annotated[bool, typer.Option(help="forget the previous demo's shop and data")] = False,
+    pos: Annotated[
+        PosChoice,
+        typer.Option(
+            help="the POS: the built-in demo POS, or the SQL connector on the sample POS schema "
+            "(SQLite); store life in the POS is simulated for the demo POS only"
+        ),
+    ] = PosChoice.demo,
 ) -> None:
     """Run the sandbox shop, the demo POS and StoreBridge with its dashboard."""
     configure_logging()
@@ -115,7 +131,9 @@ def demo(
     url = f"http://{host}:{sock.getsockname()[1]}"
     typer.echo(f"preparing the demo in {folder}/ ...")
     try:
-        world = prepare_demo(folder, host=host, port=sock.getsockname()[1], fresh=fresh)
+        world = prepare_demo(
+            folder, host=host, port=sock.getsockname()[1], fresh=fresh, pos=pos.value
+        )
     except BaseException:
         sock.close()
         raise

@@ -8,7 +8,9 @@ folder (``.demo/`` by default):
   same shop; a fresh shop already sells a few of the POS's items, which the
   first products run adopts instead of duplicating;
 * ``storebridge.toml`` pointing at it, with the demo POS (seeded on first
-  use), short job intervals, and secrets generated once and kept;
+  use) -- or, with ``pos="sql"``, the SQL connector on the sample POS schema
+  in ``sql-pos.sqlite3`` (created and seeded on first use) --, short job
+  intervals, and secrets generated once and kept;
 * StoreBridge's SQLite database, migrated; the ``demo`` dashboard login with a
   fresh random password each start.
 
@@ -25,15 +27,17 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import SecretStr
+from sqlalchemy import create_engine
 
 from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo.pos import DemoPos
+from storebridge.connectors.sql.sample import create_schema, mapping, seed
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.repositories import users
+from storebridge.ports import PosReader
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -48,11 +52,14 @@ __all__ = [
     "DEMO_USER",
     "WEBHOOK_NAME",
     "WEBHOOK_TOPICS",
+    "DemoPosKind",
     "DemoWorld",
     "prepare_demo",
     "register_webhooks",
 ]
 
+#: Which POS the demo runs: the built-in demo POS, or the SQL connector on the sample schema.
+DemoPosKind = Literal["demo", "sql"]
 DEMO_STORE = "main"
 DEMO_USER = "demo"
 WEBHOOK_NAME = "StoreBridge demo"
@@ -95,7 +102,29 @@ def _secrets(config: Path) -> tuple[str, str]:
     return secrets.token_hex(32), secrets.token_hex(24)
 
 
-def _write_config(folder: Path, sandbox_url: str, host: str, port: int) -> Path:
+def _connector_table(folder: Path, pos: DemoPosKind) -> dict[str, Any]:
+    if pos == "sql":
+        database = folder / "sql-pos.sqlite3"
+        url = f"sqlite:///{database}"
+        if not database.exists():
+            engine = create_engine(url)
+            try:
+                create_schema(engine)
+                seed(engine, n_items=60, n_styles=4, locations=("store-1", "store-2", "warehouse"))
+            finally:
+                engine.dispose()
+        return {**mapping("sqlite"), "url": url}
+    return {
+        "type": "demo",
+        "path": str(folder / "demo-pos.sqlite3"),
+        "seed_items": 60,
+        "seed_styles": 4,
+    }
+
+
+def _write_config(
+    folder: Path, sandbox_url: str, host: str, port: int, pos: DemoPosKind = "demo"
+) -> Path:
     path = folder / "storebridge.toml"
     secret_key, webhook_secret = _secrets(path)
     config: dict[str, Any] = {
@@ -113,12 +142,7 @@ def _write_config(folder: Path, sandbox_url: str, host: str, port: int) -> Path:
                     "consumer_secret": DEMO_CONSUMER_SECRET,
                     "max_retries": 3,
                 },
-                "connector": {
-                    "type": "demo",
-                    "path": str(folder / "demo-pos.sqlite3"),
-                    "seed_items": 60,
-                    "seed_styles": 4,
-                },
+                "connector": _connector_table(folder, pos),
             }
         },
     }
@@ -130,7 +154,7 @@ def _write_config(folder: Path, sandbox_url: str, host: str, port: int) -> Path:
     return path
 
 
-async def _seed_shop(services: Services, pos: DemoPos) -> int:
+async def _seed_shop(services: Services, pos: PosReader) -> int:
     """Put a few POS items in a new shop, as if it sold them before StoreBridge."""
     picked = [item for item in pos.read_items() if item.web_flag and not item.parent_code][
         :PRE_EXISTING
@@ -155,7 +179,9 @@ async def _seed_shop(services: Services, pos: DemoPos) -> int:
     return sum(1 for result in results if result.resource_id is not None)
 
 
-def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> DemoWorld:
+def prepare_demo(
+    folder: Path, *, host: str, port: int, fresh: bool = False, pos: DemoPosKind = "demo"
+) -> DemoWorld:
     """Build or reopen the demo world in `folder` (see the module docstring)."""
     if fresh and folder.exists():
         shutil.rmtree(folder)
@@ -165,13 +191,11 @@ def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> 
     )
     sandbox.start()
     try:
-        config = _write_config(folder, sandbox.base_url, host, port)
+        config = _write_config(folder, sandbox.base_url, host, port, pos)
         settings = load_settings(config, environ={})
         services = build_services(settings)
         upgrade(services.engine)
-        pos = services.store(DEMO_STORE).connector
-        if isinstance(pos, DemoPos):
-            asyncio.run(_seed_shop(services, pos))
+        asyncio.run(_seed_shop(services, services.store(DEMO_STORE).connector))
         password = secrets.token_urlsafe(9)
         hashed = hash_password(password)  # argon2 stays outside the write transaction
         with services.sessions.begin() as session:

@@ -2,7 +2,11 @@
 
 `read_feed` streams the connector's rows through `domain.validation` (in a
 worker thread: connectors are synchronous) with the store's selection mode and
-the connector's number and date formats.  `Availability` then computes, for
+the connector's number and date formats.  A connector that reads
+incrementally (`ports.IncrementalReader`) is given the position stored after
+the previous run and says whether it read everything or only the changes; a
+gap-free delta on top of what earlier reads delivered is as good an inventory
+snapshot as a full read (`Feed.snapshot`), a drop folder's files are not.  `Availability` then computes, for
 every selected item, ``available = max(0, on_hand(selected locations) -
 allocated - safety)`` with its explanation, the figure the planner publishes.
 """
@@ -21,7 +25,7 @@ from storebridge.domain.model import PosItem
 from storebridge.domain.selection import Selection
 from storebridge.domain.validation import FeedResult, validate_feed
 from storebridge.persistence.types import utcnow
-from storebridge.ports import PosReader
+from storebridge.ports import IncrementalReader, PosReader
 from storebridge.settings import StoreSettings
 
 __all__ = ["Acknowledging", "Availability", "Feed", "is_complete", "read_feed"]
@@ -48,6 +52,13 @@ class Feed:
     result: FeedResult
     started_at: datetime
     complete: bool
+    #: Where an incremental read ended (store it once the run applied the read).
+    position: str | None = None
+
+    @property
+    def snapshot(self) -> bool:
+        """Whether every on-hand the POS holds at `started_at` is known after this read."""
+        return self.complete or self.position is not None
 
     @property
     def items(self) -> list[PosItem]:
@@ -59,22 +70,34 @@ def _selection(settings: StoreSettings) -> Selection:
     return Selection(settings.selection, webstore)
 
 
-async def read_feed(connector: PosReader, settings: StoreSettings) -> Feed:
-    """Read and validate the whole feed (off the event loop)."""
+async def read_feed(
+    connector: PosReader, settings: StoreSettings, position: str | None = None
+) -> Feed:
+    """Read and validate the feed (off the event loop); `position`: see the module docstring."""
     options = settings.connector
     decimal_comma = isinstance(options, FileFeedSettings) and options.decimal_comma
     date_format = options.date_format if isinstance(options, FileFeedSettings) else None
     started = utcnow()
 
+    incremental = isinstance(connector, IncrementalReader)
+
     def read() -> FeedResult:
+        rows = (
+            connector.read_items_since(position)
+            if isinstance(connector, IncrementalReader)
+            else connector.read_items()
+        )
         return validate_feed(
-            connector.read_items(),
+            rows,
             selection=_selection(settings),
             decimal_comma=decimal_comma,
             date_format=date_format,
         )
 
     result = await asyncio.to_thread(read)
+    outcome = connector.last_read if isinstance(connector, IncrementalReader) else None
+    if incremental and outcome is not None:
+        return Feed(result, started, outcome.complete, outcome.position)
     return Feed(result, started, is_complete(connector))
 
 

@@ -16,7 +16,8 @@
    table only what WooCommerce confirmed;
 6. **record** the on-hand read, the inventory snapshot (which releases
    exported orders' allocations), the run and its request counts, and only
-   then acknowledge a drop folder's files.
+   then acknowledge a drop folder's files; an incremental connector's read
+   position is stored with the on-hand it delivered.
 
 Before the read, the connector is asked which exported orders the POS/ERP has
 applied since (`orders.applied.note_applied`): this read's on-hand includes
@@ -39,8 +40,10 @@ from storebridge.domain.model import PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
 from storebridge.domain.price_basis import PriceBasis, price_basis_warning
+from storebridge.persistence.repositories.cursors import advance_cursor, get_cursor
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
+from storebridge.ports import IncrementalReader
 from storebridge.sync.catalogue.executor import Executor, Progress
 from storebridge.sync.catalogue.feed import Acknowledging, Availability, Feed, read_feed
 from storebridge.sync.catalogue.link_check import check_links
@@ -62,7 +65,10 @@ from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient, WooError
 
-__all__ = ["LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
+__all__ = ["POS_READ_STREAM", "LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
+
+#: The cursor stream holding an incremental connector's read position.
+POS_READ_STREAM = "pos_items"
 
 
 @dataclass
@@ -165,11 +171,18 @@ class _ProductSync:
         self.refresh_ledger = refresh_ledger
         self.park_after = park_after
 
+    def _read_position(self) -> str | None:
+        if not isinstance(self.store.connector, IncrementalReader):
+            return None
+        with self.sessions() as session:
+            state = get_cursor(session, store=self.name, stream=POS_READ_STREAM)
+        return None if state is None else state.value
+
     async def run(self, woo: WooClient, report: RunReport) -> Plan:
         if not self.dry_run:
             # Before the read: an export the ERP has imported by now is in this read's on-hand.
             await note_applied(self.services, self.name)
-        feed = await read_feed(self.store.connector, self.settings)
+        feed = await read_feed(self.store.connector, self.settings, self._read_position())
         report.quarantined = list(feed.result.quarantined)
         if self.refresh_ledger is not None and not self.dry_run:
             await self.refresh_ledger(woo)
@@ -194,7 +207,7 @@ class _ProductSync:
                 session,
                 self.name,
                 self.settings,
-                reading_since=feed.started_at if feed.complete else None,
+                reading_since=feed.started_at if feed.snapshot else None,
             )
         availability = Availability.compute(feed.items, allocated, self.settings)
         links, revived = table.planning_view(items_by_key, availability.available, self.park_after)
@@ -207,7 +220,7 @@ class _ProductSync:
         if self.dry_run:
             return the_plan
         await self._execute(woo, the_plan, table, availability, items_by_key, report)
-        self._record_read(feed, table, availability)
+        self._record_read(feed, table, availability, keep_position=report.failed_items == 0)
         if isinstance(self.store.connector, Acknowledging) and report.failed_items == 0:
             # Only now are the results durable; a failed item keeps its file for the next run.
             self.store.connector.acknowledge()
@@ -289,8 +302,14 @@ class _ProductSync:
         executor = Executor(woo, recorder, report, sku_of=sku_of, progress=self.progress)
         await executor.apply(the_plan)
 
-    def _record_read(self, feed: Feed, table: LinkTable, availability: Availability) -> None:
-        """Store changed on-hand figures and the inventory snapshot the run applied."""
+    def _record_read(
+        self, feed: Feed, table: LinkTable, availability: Availability, *, keep_position: bool
+    ) -> None:
+        """Store changed on-hand figures, the inventory snapshot and the read position.
+
+        The position moves only when no item failed: a failed item's change is
+        then read again by the next run instead of waiting for a full read.
+        """
         unselected = {item.key for item in feed.items if not item.selected}
         changed: dict[str, int | None] = {}
         for key, stored in table.on_hand.items():
@@ -303,7 +322,11 @@ class _ProductSync:
         now = utcnow()
         with self.sessions.begin() as session:
             store_on_hand(session, store=self.name, values=changed, now=now)
-            if feed.complete:
+            if feed.position is not None and keep_position:
+                advance_cursor(
+                    session, store=self.name, stream=POS_READ_STREAM, value=feed.position, now=now
+                )
+            if feed.snapshot:
                 session.add(
                     InventorySnapshot(
                         store=self.name,
