@@ -29,8 +29,10 @@ from storebridge.bootstrap import Services
 from storebridge.runner.scheduler import Scheduler
 from storebridge.sync.orders.webhook_ingest import ingest_webhook
 from storebridge.web.deps import LoginRequired, build_templates, login_redirect
-from storebridge.web.routes import actions, auth, health, pages, webhooks
+from storebridge.web.roles import audit
+from storebridge.web.routes import actions, activity, auth, health, pages, webhooks
 from storebridge.web.routes.webhooks import WebhookIngest
+from storebridge.web.throttle import LoginThrottle, ThrottleKey
 
 __all__ = ["SESSION_COOKIE", "create_web_app"]
 
@@ -72,6 +74,7 @@ def create_web_app(
     ingest: WebhookIngest | None = None,
     https_only: bool = False,
     shutdown_grace_s: float | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """Build the web app.
 
@@ -83,6 +86,8 @@ def create_web_app(
         https_only: mark the session cookie Secure (behind TLS).
         shutdown_grace_s: how long runs in flight may take at shutdown before being
             interrupted (None: as long as they need).
+        throttle: counts failed logins (default: a fresh `LoginThrottle`); its
+            lockouts and unlocks are recorded in the audit trail.
     """
 
     @asynccontextmanager
@@ -106,6 +111,19 @@ def create_web_app(
     app.state.scheduler = scheduler
     app.state.ingest = ingest or ingest_webhook
     app.state.templates = build_templates()
+    app.state.throttle = throttle or LoginThrottle()
+
+    def _audit_lock(event: str, key: ThrottleKey, detail: str) -> None:
+        audit(
+            services,
+            actor="login throttle",
+            action=event,
+            target=str(key),
+            result="ok",
+            detail=detail,
+        )
+
+    app.state.throttle.on_change = _audit_lock
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
@@ -121,6 +139,6 @@ def create_web_app(
         return login_redirect(exc.next_path)
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (health, webhooks, auth, actions, pages):
+    for module in (health, webhooks, auth, actions, activity, pages):
         app.include_router(module.router)
     return app
