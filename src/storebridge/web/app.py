@@ -39,6 +39,7 @@ from storebridge.web.routes import actions, activity, auth, health, pages, webho
 from storebridge.web.routes.webhooks import WebhookIngest
 from storebridge.web.sessions import RotatingSessionMiddleware
 from storebridge.web.throttle import LoginThrottle, ThrottleKey
+from storebridge.web.webhook_limits import StoreRateLimit
 
 __all__ = ["SESSION_COOKIE", "Face", "create_web_app"]
 
@@ -121,6 +122,7 @@ def create_web_app(
     app.state.services = services
     app.state.scheduler = scheduler
     app.state.ingest = ingest or ingest_webhook
+    app.state.webhook_rate = StoreRateLimit()
     app.add_middleware(_SecurityHeaders)
     if face == "webhooks":
         app.include_router(webhooks.router)
