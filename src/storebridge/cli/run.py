@@ -126,10 +126,11 @@ def listener_config(app: ASGIApp, web: WebSettings, *, host: str, port: int) -> 
 def run(
     config: ConfigOption = None,
     host: Annotated[
-        str | None, typer.Option(help="interface to bind (default: web.host in the config)")
+        str | None,
+        typer.Option(help="dashboard interface to bind (default: web.host in the config)"),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="TCP port (default: web.port in the config)")
+        int | None, typer.Option(help="dashboard TCP port (default: web.port in the config)")
     ] = None,
     grace: Annotated[
         float, typer.Option(help="seconds runs in flight may take to finish at shutdown")
