@@ -40,6 +40,8 @@ from storebridge.woocommerce import WooClient, WooConnection
 
 USER = "grace"
 PASSWORD = "a long browser password"
+#: A second user, with the `viewer` role (same password).
+VIEWER = "vera"
 CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
 
 
@@ -129,7 +131,9 @@ def build_shop(tmp_path: Path, template: Path) -> Shop:
 
     services = build_services(settings, woo_factory=woo_factory)
     with services.sessions.begin() as session:
-        users.add_user(session, username=USER, password_hash=hash_password(PASSWORD))
+        password_hash = hash_password(PASSWORD)
+        users.add_user(session, username=USER, password_hash=password_hash)
+        users.add_user(session, username=VIEWER, password_hash=password_hash, role="viewer")
     # Playwright's sync API keeps an event loop running in this thread: use another one.
     with ThreadPoolExecutor(1) as pool:
         allocated = pool.submit(asyncio.run, _history(services, sandbox)).result()

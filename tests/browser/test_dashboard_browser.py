@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
-from tests.browser.browser_support import PASSWORD, USER, Shop, WebServer
+from tests.browser.browser_support import PASSWORD, USER, VIEWER, Shop, WebServer
 
 from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import Export, Order, ProductLink, QuarantineRow
@@ -27,10 +27,10 @@ def _screenshot(page: Page, tmp_path: Path, name: str) -> None:
     assert (target / name).stat().st_size > 10_000
 
 
-def _log_in(page: Page, server: WebServer) -> None:
+def _log_in(page: Page, server: WebServer, user: str = USER) -> None:
     page.goto(f"{server.url}/")
     expect(page).to_have_url(f"{server.url}/login?next=/")
-    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Username").fill(user)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{server.url}/")
@@ -109,3 +109,27 @@ def test_a_failed_export_is_retried_from_the_orders_page(
     with shop.services.sessions() as session:
         state = session.scalar(select(Export.state).where(Export.id == failed.id))
     assert state == "eligible"
+
+
+def test_a_viewer_sees_the_orders_without_action_buttons_and_gets_403_on_an_action(
+    page: Page, server: WebServer, shop: Shop
+) -> None:
+    with shop.services.sessions() as session:
+        exports = dict(session.execute(select(Export.woo_order_id, Export.state)).all())
+    _log_in(page, server, VIEWER)
+    page.get_by_role("navigation").get_by_role("link", name="Orders", exact=True).click()
+
+    expect(page.locator("tr[data-order]")).to_have_count(len(exports))
+    expect(page.locator("td.actions button")).to_have_count(0)
+    expect(page.locator("header .who")).to_contain_text("(viewer)")
+    # The same POST the operator's Retry button sends, with the viewer's cookie and CSRF token.
+    token = page.locator('form.logout input[name="csrf_token"]').get_attribute("value")
+    order_id = next(iter(exports))
+    response = page.request.post(
+        f"{server.url}/orders/main/{order_id}/retry", form={"csrf_token": token or ""}
+    )
+
+    assert response.status == 403
+    with shop.services.sessions() as session:
+        after = dict(session.execute(select(Export.woo_order_id, Export.state)).all())
+    assert after == exports

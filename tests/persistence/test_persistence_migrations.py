@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from typer.testing import CliRunner
 
 from storebridge.cli.app import app
@@ -25,7 +25,7 @@ from storebridge.settings import render_example_config
 TABLES = {
     "product_links", "quarantine", "stock_history", "orders", "order_lines",
     "order_status_history", "exports", "credits", "cursors", "inventory_snapshots", "runs",
-    "webhook_deliveries", "users", "job_locks",
+    "webhook_deliveries", "users", "job_locks", "audit_events",
 }  # fmt: skip
 
 
@@ -125,3 +125,24 @@ def test_db_upgrade_on_an_unreachable_server_masks_the_password(config_file: Pat
     assert result.exit_code == 2
     assert "cannot use the database postgresql+psycopg://sb:***@127.0.0.1:1/sb" in result.output
     assert "hunter2" not in result.output
+
+
+def test_users_that_existed_before_roles_become_operators(db_url: str) -> None:
+    upgrade(db_url, "0001")
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, password_hash, created_at)"
+                    " VALUES ('old-hand', 'x', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            role = connection.execute(
+                text("SELECT role FROM users WHERE username = 'old-hand'")
+            ).scalar_one()
+        assert role == "operator"
+    finally:
+        engine.dispose()

@@ -22,11 +22,11 @@ SECRET_KEY = "k" * 40
 WEBHOOK_SECRET = "whsec0123456789abcdef"
 
 
-def _config(tmp_path: Path, port: int) -> Path:
+def _config(tmp_path: Path, port: int, **web: object) -> Path:
     path = tmp_path / "storebridge.toml"
     data = {
         "storage": {"url": f"sqlite:///{tmp_path / 'sb.sqlite3'}"},
-        "web": {"host": "127.0.0.1", "port": port, "secret_key": SECRET_KEY},
+        "web": {"host": "127.0.0.1", "port": port, "secret_key": SECRET_KEY, **web},
         "runner": {"intervals": {"products": 1, "orders": 1, "export": 1, "reconcile": 1}},
         "stores": {
             "main": {
@@ -76,6 +76,44 @@ def test_run_serves_the_dashboard_runs_jobs_and_exits_0_on_sigterm(tmp_path: Pat
         outcomes = {(r.job, r.outcome) for r in session.scalars(select(Run))}
     assert ("orders", "failed") in outcomes
     assert all(outcome != "running" for _, outcome in outcomes)
+
+
+def test_run_with_a_webhook_port_serves_two_listeners_each_refusing_the_others_routes(
+    tmp_path: Path,
+) -> None:
+    port, hook_port = free_port(), free_port()
+    config = _config(
+        tmp_path,
+        port,
+        webhook_host="127.0.0.1",
+        webhook_port=hook_port,
+        forwarded_allow_ips=["127.0.0.1"],
+    )
+    upgrade(f"sqlite:///{tmp_path / 'sb.sqlite3'}")
+    process = Process(["run", "--no-scheduler", "--config", str(config)], cwd=tmp_path)
+    dashboard, hooks = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{hook_port}"
+    try:
+        process.wait_healthy(dashboard)
+        process.wait_healthy(hooks)
+        webhook = "/webhooks/woocommerce/main"
+        unsigned = {"X-WC-Webhook-Topic": "order.updated", "X-WC-Webhook-Delivery-ID": "1"}
+        assert httpx.post(hooks + webhook, content=b"{}", headers=unsigned).status_code == 401
+        assert httpx.get(hooks + "/login").status_code == 404
+        assert httpx.get(hooks + "/metrics").status_code == 404
+        assert httpx.get(hooks + "/").status_code == 404
+        assert httpx.post(dashboard + webhook, content=b"{}", headers=unsigned).status_code == 404
+        login_page = httpx.get(dashboard + "/login")
+        assert login_page.status_code == 200
+        # Behind the configured proxy the session cookie is Secure.
+        assert "secure" in login_page.headers["set-cookie"].lower()
+
+        status = process.stop(signal.SIGTERM)
+    finally:
+        process.kill()
+
+    assert status == 0, process.output
+    assert f"webhook receiver on http://127.0.0.1:{hook_port}" in process.output
+    assert "Traceback" not in process.output
 
 
 def test_run_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ async def test_a_user_logs_in_and_is_sent_where_they_were_going(world: WebWorld)
     assert response.headers["location"] == "/runs?store=main"
     assert (await world.client.get("/runs?store=main")).status_code == 200
     with world.services.sessions() as session:
-        user = session.scalars(select(User)).one()
+        user = session.scalars(select(User).where(User.username == USER)).one()
     assert user.last_login_at is not None
 
 
@@ -131,7 +131,7 @@ async def test_the_login_never_redirects_to_another_site(world: WebWorld) -> Non
 
 async def test_only_an_argon2_hash_of_the_password_is_stored(world: WebWorld) -> None:
     with world.services.sessions() as session:
-        user = session.scalars(select(User)).one()
+        user = session.scalars(select(User).where(User.username == USER)).one()
 
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash

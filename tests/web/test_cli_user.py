@@ -66,7 +66,7 @@ def test_user_add_prompts_twice_and_stores_only_an_argon2_hash(
 
     assert result.exit_code == 0, result.output
     assert "at least 8 characters" in result.output
-    assert "user 'ada' created" in result.output
+    assert "user 'ada' (operator) created" in result.output
     stored = _users(config)["ada"]
     assert stored.startswith("$argon2id$") and verify_password(stored, "long enough pw")
     assert "long enough pw" not in result.output
@@ -102,3 +102,40 @@ def test_user_add_asks_for_a_migrated_database(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "storebridge db upgrade" in result.output
+
+
+def _roles(config: Path) -> dict[str, str]:
+    with (
+        build_services(load_settings(config, environ={})) as services,
+        services.sessions() as session,
+    ):
+        return {u.username: u.role for u in session.scalars(select(User))}
+
+
+def test_user_add_with_a_role_and_user_role_changes_it(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    config = _config(tmp_path, _sqlite_template)
+    added = runner.invoke(
+        app,
+        ["user", "add", "vic", "--role", "viewer", "-c", str(config)],
+        input="password1\npassword1\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert _roles(config) == {"vic": "viewer"}
+
+    changed = runner.invoke(app, ["user", "role", "vic", "operator", "-c", str(config)])
+
+    assert changed.exit_code == 0, changed.output
+    assert _roles(config) == {"vic": "operator"}
+    missing = runner.invoke(app, ["user", "role", "nobody", "viewer", "-c", str(config)])
+    assert missing.exit_code == 1 and "no user 'nobody'" in missing.output
+
+
+def test_user_add_refuses_an_unknown_role(tmp_path: Path, _sqlite_template: Path) -> None:
+    config = _config(tmp_path, _sqlite_template)
+
+    result = runner.invoke(app, ["user", "add", "x", "--role", "admin", "-c", str(config)])
+
+    assert result.exit_code == 2
+    assert _roles(config) == {}

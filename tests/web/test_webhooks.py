@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from tests.web.web_support import WEBHOOK_SECRET, WebWorld, web_world
 
@@ -174,3 +175,67 @@ async def test_the_receiver_answers_before_processing_and_a_failing_ingest_is_on
     assert delivery.body == body
     assert "could not be processed" in caplog.text
     assert "ledger offline" in caplog.text
+
+
+def _reconfigure(world: WebWorld, **changes: object) -> None:
+    """Change the main store's settings as a reloaded configuration would."""
+    store = world.services.stores["main"]
+    store.settings = store.settings.model_copy(update=changes)
+
+
+async def test_a_topic_the_store_did_not_configure_is_refused_after_the_signature_check(
+    world: WebWorld,
+) -> None:
+    _reconfigure(world, webhook_topics=("order.updated",))
+    body = await _order_body(world)
+
+    response = await world.client.post(URL, content=body, headers=_headers(body))
+
+    assert response.status_code == 400
+    assert "order.created" in response.json()["error"]
+    assert _counts(world.services) == (0, 0, 0)
+
+
+async def test_deliveries_over_the_stores_rate_limit_get_429_and_change_nothing(
+    world: WebWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    _reconfigure(world, webhook_rate_per_minute=2)
+    body = await _order_body(world)
+
+    statuses = [
+        (await world.client.post(URL, content=body, headers=_headers(body, delivery=f"d-{n}")))
+        for n in range(3)
+    ]
+
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert int(statuses[2].headers["retry-after"]) >= 1
+    assert _counts(world.services)[0] == 2
+    assert body.decode()[:40] not in caplog.text  # nothing of a body is logged
+    other = await world.client.post(
+        "/webhooks/woocommerce/outlet", content=body, headers=_headers(body)
+    )
+    assert other.status_code == 200  # the limit is per store
+
+
+async def test_during_a_rotation_both_the_new_and_the_previous_secret_are_accepted(
+    world: WebWorld,
+) -> None:
+    _reconfigure(
+        world,
+        webhook_secret=SecretStr("whsec-new-9876543210"),
+        webhook_secret_previous=SecretStr(WEBHOOK_SECRET),
+    )
+    body = await _order_body(world)
+
+    old = await world.client.post(URL, content=body, headers=_headers(body, delivery="d-old"))
+    new = await world.client.post(
+        URL,
+        content=body,
+        headers=_headers(body, secret="whsec-new-9876543210", delivery="d-new"),
+    )
+    other = await world.client.post(
+        URL, content=body, headers=_headers(body, secret="whsec-someone-else", delivery="d-x")
+    )
+
+    assert (old.status_code, new.status_code, other.status_code) == (200, 200, 401)
+    assert _counts(world.services)[0] == 2

@@ -34,10 +34,12 @@ from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
 from storebridge.web import create_web_app
 from storebridge.web.routes.webhooks import WebhookIngest
 from storebridge.web.security import hash_password
+from storebridge.web.throttle import LoginThrottle
 from storebridge.woocommerce import WooClient, WooConnection
 
 USER = "ada"
 PASSWORD = "correct horse battery"
+VIEWER = "vic"
 WEBHOOK_SECRET = "whsec-test-0123456789"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -94,6 +96,7 @@ async def web_world(
     *,
     ingest: WebhookIngest | None = None,
     webhook_secret: str | None = WEBHOOK_SECRET,
+    throttle: LoginThrottle | None = None,
 ) -> AsyncIterator[WebWorld]:
     """A fresh world with one user; `template` is a migrated SQLite file to copy."""
     target = tmp_path / "storebridge.sqlite3"
@@ -110,7 +113,8 @@ async def web_world(
     services = build_services(settings, woo_factory=woo_factory)
     with services.sessions.begin() as session:
         users.add_user(session, username=USER, password_hash=password_hash())
-    app = create_web_app(services, ingest=ingest)
+        users.add_user(session, username=VIEWER, password_hash=password_hash(), role="viewer")
+    app = create_web_app(services, ingest=ingest, throttle=throttle)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     try:
         yield WebWorld(services, sandbox, sandbox_app, app, client)

@@ -2,6 +2,10 @@
 
 One uvicorn process serves the dashboard and ``/webhooks/woocommerce/<store>``
 while the embedded scheduler runs every store's jobs at their intervals.
+With ``[web].webhook_port`` set, the webhook receiver listens on
+``webhook_host:webhook_port`` and the dashboard's listener serves no webhook;
+with ``[web].forwarded_allow_ips`` set, both trust those proxies'
+``X-Forwarded-*`` headers and the session cookie is Secure.
 SIGINT (Ctrl-C) or SIGTERM stops it gracefully: no new run starts, the runs
 in flight finish (at most ``--grace`` seconds), and the process exits with
 status 0.  A second Ctrl-C interrupts the runs at once.
@@ -23,6 +27,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.cli.options import ConfigOption, load_or_exit
@@ -30,7 +35,14 @@ from storebridge.errors import ConfigError
 from storebridge.persistence.db import current_revision, head_revision
 from storebridge.runner.distributed import DistributedRunner, connector_for, ensure_schema
 from storebridge.runner.scheduler import Scheduler
-from storebridge.runner.server import HANDLED_SIGNALS, GracefulServer, configure_logging
+from storebridge.runner.server import (
+    HANDLED_SIGNALS,
+    CompanionServer,
+    GracefulServer,
+    configure_logging,
+    serve_together,
+)
+from storebridge.settings.models import WebSettings
 from storebridge.web import create_web_app
 
 __all__ = ["ConfigOption", "open_services", "run", "serve", "worker"]
@@ -73,22 +85,52 @@ def serve(
     scheduler: Scheduler | None,
     grace: float | None,
 ) -> None:
-    """Serve the web app (and run `scheduler`) until SIGINT/SIGTERM."""
-    app = create_web_app(services, scheduler=scheduler, shutdown_grace_s=grace)
-    config = uvicorn.Config(
-        app, host=host, port=port, lifespan="on", log_level="info", access_log=False
+    """Serve the web app(s) (and run `scheduler`) until SIGINT/SIGTERM."""
+    web = services.settings.web
+    app = create_web_app(
+        services,
+        scheduler=scheduler,
+        shutdown_grace_s=grace,
+        https_only=web.behind_proxy,
+        face="dashboard" if web.separate_webhooks else "all",
     )
-    server = GracefulServer(config, on_force=scheduler.interrupt if scheduler else None)
-    server.run()
+    main = GracefulServer(
+        listener_config(app, web, host=host, port=port),
+        on_force=scheduler.interrupt if scheduler else None,
+    )
+    companions: list[CompanionServer] = []
+    if web.webhook_port is not None:
+        hooks = create_web_app(services, face="webhooks")
+        companions.append(
+            CompanionServer(
+                listener_config(hooks, web, host=web.webhook_host, port=web.webhook_port)
+            )
+        )
+    asyncio.run(serve_together(main, companions))
+
+
+def listener_config(app: ASGIApp, web: WebSettings, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration of one listener: proxy headers trusted only when configured."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level="info",
+        access_log=False,
+        proxy_headers=web.behind_proxy,
+        forwarded_allow_ips=list(web.forwarded_allow_ips) or None,
+    )
 
 
 def run(
     config: ConfigOption = None,
     host: Annotated[
-        str | None, typer.Option(help="interface to bind (default: web.host in the config)")
+        str | None,
+        typer.Option(help="dashboard interface to bind (default: web.host in the config)"),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="TCP port (default: web.port in the config)")
+        int | None, typer.Option(help="dashboard TCP port (default: web.port in the config)")
     ] = None,
     grace: Annotated[
         float, typer.Option(help="seconds runs in flight may take to finish at shutdown")
@@ -110,6 +152,8 @@ def run(
             ", ".join(services.store_names()),
             "on" if jobs else "off",
         )
+        if web.webhook_port is not None:
+            logger.info("webhook receiver on http://%s:%s", web.webhook_host, web.webhook_port)
         serve(services, host=bind_host, port=bind_port, scheduler=jobs, grace=grace)
 
 

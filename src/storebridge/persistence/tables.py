@@ -41,6 +41,7 @@ from storebridge.persistence.types import BigId, UTCDateTime, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AuditEvent",
     "Base",
     "Credit",
     "Cursor",
@@ -365,6 +366,23 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = _created()
     last_login_at: Mapped[datetime | None]
+    #: "viewer" or "operator"; users created before roles existed are operators.
+    role: Mapped[str] = mapped_column(String(16), default="operator", server_default="operator")
+
+
+class AuditEvent(Base):
+    """One dashboard action or login-throttle event: who, when, what, on what, with what result."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "at"),)
+
+    id: Mapped[int] = _id()
+    at: Mapped[datetime] = _created()
+    actor: Mapped[str] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    result: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class JobLock(Base):

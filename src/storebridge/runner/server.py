@@ -6,6 +6,10 @@ SIGINT or SIGTERM, but afterwards it raises the signal again, so the process
 ends with a traceback or "killed by SIGTERM".  `GracefulServer` keeps the
 shutdown and drops the re-raise: a stop asked for is a clean exit, status 0.
 A second Ctrl-C calls `on_force` (the runner interrupts its runs then).
+
+`serve_together` runs a second listener (the webhook receiver, when it has
+its own port) in the same process and event loop: it installs no signal
+handler of its own and stops when the main server stops.
 """
 
 from __future__ import annotations
@@ -21,7 +25,13 @@ from types import FrameType
 
 import uvicorn
 
-__all__ = ["HANDLED_SIGNALS", "GracefulServer", "configure_logging"]
+__all__ = [
+    "HANDLED_SIGNALS",
+    "CompanionServer",
+    "GracefulServer",
+    "configure_logging",
+    "serve_together",
+]
 
 logger = logging.getLogger("storebridge.runner")
 
@@ -78,6 +88,35 @@ class GracefulServer(uvicorn.Server):
                 signal.Signals(sig).name,
             )
         super().handle_exit(sig, frame)
+
+
+class CompanionServer(GracefulServer):
+    """A second listener of the process: the main server owns the signals and stops it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def serve_together(main: GracefulServer, companions: list[CompanionServer]) -> None:
+    """Start the companions, then serve `main`; when it stops, stop them too.
+
+    A companion that cannot listen (port taken) ends the process before the
+    main server starts, as a main server that cannot listen does.
+    """
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        for companion in companions:
+            task = asyncio.create_task(companion.serve())
+            tasks.append(task)
+            if not await companion.wait_ready(task):
+                await task  # re-raises uvicorn's exit when it could not listen
+                raise SystemExit(1)
+        await main.serve()
+    finally:
+        for companion in companions:
+            companion.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -55,6 +55,11 @@ host = "127.0.0.1"
 port = 8080
 # Signs session cookies and CSRF tokens; keep it secret, keep it stable.
 secret_key = "$secret_key"
+# To expose only the webhook receiver (docs/operations.md, "Deploying safely"):
+#   webhook_host = "0.0.0.0"
+#   webhook_port = 8081
+# Behind a TLS-terminating proxy, trust its forwarded headers (cookie then Secure):
+#   forwarded_allow_ips = ["127.0.0.1"]
 
 [runner.intervals]
 # Seconds between runs of each job; a store may override any of them in

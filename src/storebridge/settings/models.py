@@ -115,7 +115,7 @@ class StorageSettings(_Model):
 
 
 class WebSettings(_Model):
-    """The dashboard and webhook receiver."""
+    """The dashboard and webhook receiver (docs/operations.md, "Deploying safely")."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -124,6 +124,41 @@ class WebSettings(_Model):
         description="signs session cookies and CSRF tokens; generate one with "
         "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
     )
+    secret_key_previous: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="the key being rotated out: sessions it signed stay valid; remove it "
+        "once they have expired (12 hours)",
+    )
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="serve /webhooks/... on their own listener (webhook_host:webhook_port), "
+        "and not on the dashboard's",
+    )
+    forwarded_allow_ips: tuple[str, ...] = Field(
+        default=(),
+        description="addresses of the TLS-terminating proxies whose X-Forwarded-For/-Proto "
+        "headers are trusted; when set, the session cookie is Secure",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_listeners(self) -> WebSettings:
+        if self.webhook_port == self.port and self.webhook_host == self.host:
+            raise ValueError("webhook_port must differ from port on the same host")
+        return self
+
+    @property
+    def separate_webhooks(self) -> bool:
+        """Whether webhooks have a listener of their own."""
+        return self.webhook_port is not None
+
+    @property
+    def behind_proxy(self) -> bool:
+        """Whether a TLS-terminating proxy is configured (trust its headers, Secure cookie)."""
+        return bool(self.forwarded_allow_ips)
 
 
 class JobIntervals(_Model):
@@ -160,6 +195,17 @@ class StoreSettings(_Model):
 
     woocommerce: WooConnection
     webhook_secret: SecretStr | None = None
+    #: The secret being rotated out: deliveries signed with it are accepted too, until removed.
+    webhook_secret_previous: SecretStr | None = None
+    #: The webhook topics this store accepts; a delivery of any other topic is refused.
+    webhook_topics: tuple[str, ...] = (
+        "order.created",
+        "order.updated",
+        "order.deleted",
+        "order.restored",
+    )
+    #: Deliveries accepted per store per minute; more are answered 429.
+    webhook_rate_per_minute: int = Field(default=600, ge=1)
     connector: ConnectorSettings = Field(discriminator="type")
     selection: SelectionMode = "flag"
     webstore: str | None = Field(default=None, validate_default=True)

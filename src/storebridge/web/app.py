@@ -1,4 +1,9 @@
-"""`create_web_app(services)`: the dashboard, the webhook receiver and the probes, as one app.
+"""`create_web_app(services)`: the dashboard, the webhook receiver and the probes.
+
+One app serves everything by default (``face="all"``).  When ``[web]`` gives
+the webhook receiver a listener of its own, `storebridge run` builds two:
+``face="webhooks"`` serves only ``/webhooks/...`` and ``/healthz`` (the part
+exposed to the internet), ``face="dashboard"`` everything but the webhooks.
 
 Server-rendered pages (Jinja2, a little CSS, no JavaScript build), a signed
 session cookie keyed by ``[web].secret_key``, CSRF tokens on every form.  Any
@@ -17,22 +22,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storebridge.bootstrap import Services
 from storebridge.runner.scheduler import Scheduler
 from storebridge.sync.orders.webhook_ingest import ingest_webhook
 from storebridge.web.deps import LoginRequired, build_templates, login_redirect
-from storebridge.web.routes import actions, auth, health, pages, webhooks
+from storebridge.web.roles import audit
+from storebridge.web.routes import actions, activity, auth, health, pages, webhooks
 from storebridge.web.routes.webhooks import WebhookIngest
+from storebridge.web.sessions import RotatingSessionMiddleware
+from storebridge.web.throttle import LoginThrottle, ThrottleKey
+from storebridge.web.webhook_limits import StoreRateLimit
 
-__all__ = ["SESSION_COOKIE", "create_web_app"]
+__all__ = ["SESSION_COOKIE", "Face", "create_web_app"]
+
+#: Which routes an app serves: everything, the dashboard only, or the webhook receiver only.
+Face = Literal["all", "dashboard", "webhooks"]
 
 SESSION_COOKIE = "storebridge_session"
 SESSION_MAX_AGE_S = 12 * 3600
@@ -72,6 +84,8 @@ def create_web_app(
     ingest: WebhookIngest | None = None,
     https_only: bool = False,
     shutdown_grace_s: float | None = None,
+    throttle: LoginThrottle | None = None,
+    face: Face = "all",
 ) -> FastAPI:
     """Build the web app.
 
@@ -83,6 +97,9 @@ def create_web_app(
         https_only: mark the session cookie Secure (behind TLS).
         shutdown_grace_s: how long runs in flight may take at shutdown before being
             interrupted (None: as long as they need).
+        throttle: counts failed logins (default: a fresh `LoginThrottle`); its
+            lockouts and unlocks are recorded in the audit trail.
+        face: which routes to serve (see the module docstring).
     """
 
     @asynccontextmanager
@@ -105,11 +122,31 @@ def create_web_app(
     app.state.services = services
     app.state.scheduler = scheduler
     app.state.ingest = ingest or ingest_webhook
-    app.state.templates = build_templates()
+    app.state.webhook_rate = StoreRateLimit()
     app.add_middleware(_SecurityHeaders)
+    if face == "webhooks":
+        app.include_router(webhooks.router)
+        app.add_api_route("/healthz", health.healthz, methods=["GET"])
+        return app
+    app.state.templates = build_templates()
+    app.state.throttle = throttle or LoginThrottle()
+
+    def _audit_lock(event: str, key: ThrottleKey, detail: str) -> None:
+        audit(
+            services,
+            actor="login throttle",
+            action=event,
+            target=str(key),
+            result="ok",
+            detail=detail,
+        )
+
+    app.state.throttle.on_change = _audit_lock
+    previous_key = services.settings.web.secret_key_previous
     app.add_middleware(
-        SessionMiddleware,
+        RotatingSessionMiddleware,
         secret_key=services.settings.web.secret_key.get_secret_value(),
+        previous_key=previous_key.get_secret_value() if previous_key else None,
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_S,
         same_site="lax",
@@ -121,6 +158,8 @@ def create_web_app(
         return login_redirect(exc.next_path)
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (health, webhooks, auth, actions, pages):
+    if face == "all":
+        app.include_router(webhooks.router)
+    for module in (health, auth, actions, activity, pages):
         app.include_router(module.router)
     return app

@@ -6,11 +6,14 @@
   actions alike;
 * `CsrfFormDep`: the submitted form of a POST action, after checking the
   user is logged in and the form's CSRF token is the session's (403 if not);
+* `OperatorDep`: the logged-in username, if that user is an operator (else
+  403, recorded in the audit trail; `web.roles`);
 * `render`: a template with the user, the CSRF token and the flash message.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,11 +26,13 @@ from starlette.datastructures import FormData
 from storebridge.bootstrap import Services
 from storebridge.persistence.types import utcnow
 from storebridge.web.formatting import install_filters
+from storebridge.web.roles import audit, can_act, user_role
 from storebridge.web.security import CSRF_FIELD, csrf_token, csrf_valid, session_user
 
 __all__ = [
     "CsrfFormDep",
     "LoginRequired",
+    "OperatorDep",
     "ServicesDep",
     "UserDep",
     "build_templates",
@@ -38,6 +43,7 @@ __all__ = [
 ]
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+logger = logging.getLogger("storebridge.web")
 
 
 class LoginRequired(Exception):
@@ -77,9 +83,23 @@ async def _csrf_form(request: Request, user: Annotated[str, Depends(_user)]) -> 
     return form
 
 
+def _operator(
+    request: Request,
+    user: Annotated[str, Depends(_user)],
+    _form: Annotated[FormData, Depends(_csrf_form)],  # a forged request is refused first
+) -> str:
+    services = _services(request)
+    if user_role(services, user) == "operator":
+        return user
+    logger.warning("%s (not an operator) was refused %s", user, request.url.path)
+    audit(services, actor=user, action="POST", target=request.url.path, result="forbidden")
+    raise HTTPException(403, "only an operator may do this: ask one to change your role")
+
+
 ServicesDep = Annotated[Services, Depends(_services)]
 UserDep = Annotated[str, Depends(_user)]
 CsrfFormDep = Annotated[FormData, Depends(_csrf_form)]
+OperatorDep = Annotated[str, Depends(_operator)]
 
 
 def safe_next(target: str | None) -> str:
@@ -116,6 +136,7 @@ def render(
         "flash": request.session.pop("flash", None),
         "now": utcnow(),
         "path": request.url.path,
+        "can_act": can_act(request),
     }
     return templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code

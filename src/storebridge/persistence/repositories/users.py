@@ -6,6 +6,7 @@ Usernames are stored trimmed and compared exactly.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -13,7 +14,21 @@ from sqlalchemy.orm import Session
 from storebridge.persistence.repositories._sql import now_or, rowcount
 from storebridge.persistence.tables import User
 
-__all__ = ["UserExists", "add_user", "count_users", "get_user", "record_login", "set_password_hash"]
+__all__ = [
+    "ROLES",
+    "Role",
+    "UserExists",
+    "add_user",
+    "count_users",
+    "get_user",
+    "record_login",
+    "set_password_hash",
+    "set_role",
+]
+
+#: A viewer sees every page; an operator may also act (retry, skip, resolve...).
+Role = Literal["viewer", "operator"]
+ROLES: tuple[Role, ...] = ("viewer", "operator")
 
 
 class UserExists(ValueError):
@@ -26,15 +41,21 @@ def get_user(session: Session, *, username: str) -> User | None:
 
 
 def add_user(
-    session: Session, *, username: str, password_hash: str, now: datetime | None = None
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: Role = "operator",
+    now: datetime | None = None,
 ) -> User:
     """Create a user; raises `UserExists` if the name is taken."""
     name = username.strip()
     if not name:
         raise ValueError("a username must not be empty")
+    _check_role(role)
     if get_user(session, username=name) is not None:
         raise UserExists(f"user {name!r} already exists")
-    user = User(username=name, password_hash=password_hash, created_at=now_or(now))
+    user = User(username=name, password_hash=password_hash, role=role, created_at=now_or(now))
     session.add(user)
     session.flush()
     return user
@@ -61,3 +82,17 @@ def record_login(session: Session, *, username: str, now: datetime | None = None
 def count_users(session: Session) -> int:
     """How many users exist (the dashboard asks to create the first one when 0)."""
     return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def set_role(session: Session, *, username: str, role: Role) -> bool:
+    """Give a user another role; False if there is no such user."""
+    _check_role(role)
+    changed = rowcount(
+        session, update(User).where(User.username == username.strip()).values(role=role)
+    )
+    return changed == 1
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")

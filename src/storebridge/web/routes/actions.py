@@ -1,9 +1,10 @@
-"""Dashboard actions (POST + CSRF): retry or skip an order export, close a review.
+"""Dashboard actions (POST + CSRF, operators only): retry or skip an order export, close a review.
 
 They call the export engine's own `retry_export` / `skip_export` /
 `resolve_review_export`, exactly as `storebridge orders retry | skip | resolve`
 do, and come back to the Orders page with a message.  The export itself
-happens on the next export run.
+happens on the next export run.  Each action is recorded in the audit trail
+with its result (`web.roles`); a viewer is refused with 403.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 from storebridge.bootstrap import Services
 from storebridge.errors import ExportError
 from storebridge.sync.export.engine import resolve_review_export, retry_export, skip_export
-from storebridge.web.deps import CsrfFormDep, ServicesDep, UserDep, flash, redirect, safe_next
+from storebridge.web.deps import CsrfFormDep, OperatorDep, ServicesDep, flash, redirect, safe_next
+from storebridge.web.roles import audit
 
 router = APIRouter()
 logger = logging.getLogger("storebridge.web")
@@ -34,35 +36,42 @@ def _act(
     request: Request,
     services: Services,
     store: str,
-    order_id: int,
     action: Action,
     *,
+    user: str,
+    verb: str,
+    order_id: int,
     done: str,
-    audit: str,
     back: object,
+    detail: str = "",
 ) -> RedirectResponse:
-    """Run `action` in one transaction; flash `done` or the engine's refusal; go back."""
+    """Run `action` in one transaction; record it; flash `done` or the engine's refusal; go back."""
     if store not in services.stores:
         raise HTTPException(404, f"no store named {store!r}")
     if not 0 < order_id <= MAX_ORDER_ID:
         raise HTTPException(404, f"no order {order_id} in store {store!r}")
+    target = f"order {store}/{order_id}"
     try:
         with services.sessions.begin() as session:
             action(session)
     except ExportError as error:
+        audit(services, actor=user, action=verb, target=target, result="refused", detail=str(error))
         flash(request, str(error), "error")
     else:
-        logger.info("%s", audit)
+        logger.info(
+            "%s: %s of %s from the dashboard%s", user, verb, target, f": {detail}" * bool(detail)
+        )
+        audit(services, actor=user, action=verb, target=target, result="ok", detail=detail)
         flash(request, done)
-    target = safe_next(str(back or "/orders"))
-    return redirect(target if target.startswith("/orders") else "/orders")
+    back_to = safe_next(str(back or "/orders"))
+    return redirect(back_to if back_to.startswith("/orders") else "/orders")
 
 
 @router.post("/orders/{store}/{order_id:int}/retry")
 async def retry(
     request: Request,
     services: ServicesDep,
-    user: UserDep,
+    user: OperatorDep,
     form: CsrfFormDep,
     store: str,
     order_id: int,
@@ -72,10 +81,11 @@ async def retry(
         request,
         services,
         store,
-        order_id,
         lambda session: retry_export(session, store=store, order_id=order_id),
+        user=user,
+        verb="retry export",
+        order_id=order_id,
         done=f"order {order_id} will be exported on the next export run",
-        audit=f"{user}: export of order {store}/{order_id} retried from the dashboard",
         back=form.get("back"),
     )
 
@@ -84,7 +94,7 @@ async def retry(
 async def skip(
     request: Request,
     services: ServicesDep,
-    user: UserDep,
+    user: OperatorDep,
     form: CsrfFormDep,
     store: str,
     order_id: int,
@@ -95,10 +105,12 @@ async def skip(
         request,
         services,
         store,
-        order_id,
         lambda session: skip_export(session, store=store, order_id=order_id, reason=reason),
+        user=user,
+        verb="skip export",
+        order_id=order_id,
         done=f"order {order_id} will not be exported",
-        audit=f"{user}: export of order {store}/{order_id} skipped: {reason}",
+        detail=reason,
         back=form.get("back"),
     )
 
@@ -107,7 +119,7 @@ async def skip(
 async def resolve(
     request: Request,
     services: ServicesDep,
-    user: UserDep,
+    user: OperatorDep,
     form: CsrfFormDep,
     store: str,
     order_id: int,
@@ -117,9 +129,10 @@ async def resolve(
         request,
         services,
         store,
-        order_id,
         lambda session: resolve_review_export(session, store=store, order_id=order_id),
+        user=user,
+        verb="close review",
+        order_id=order_id,
         done=f"order {order_id}: review closed, counted as exported",
-        audit=f"{user}: review of order {store}/{order_id} closed from the dashboard",
         back=form.get("back"),
     )

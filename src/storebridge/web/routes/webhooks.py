@@ -12,7 +12,10 @@ Everything else is refused and changes nothing: a missing or wrong signature
 (or a store without ``webhook_secret``) gets 401, a body over 1 MiB 413 (before
 reading it when its Content-Length says so), a signed delivery that is not
 ``application/json`` 415, a body that is not a JSON object 400, an unknown
-store 404.  A valid delivery is answered 200 at once and handed to
+store 404, a topic outside the store's ``webhook_topics`` 400, more than the
+store's ``webhook_rate_per_minute`` requests a minute 429
+(`web.webhook_limits`).  During a secret rotation a delivery signed with
+``webhook_secret_previous`` is accepted too.  A valid delivery is answered 200 at once and handed to
 the ingest function (`sync.orders.webhook_ingest` by default) in a background task;
 the ingest records each ``X-WC-Webhook-Delivery-ID`` once, so a redelivery is
 processed once.  Bodies and signatures are never logged.
@@ -29,6 +32,7 @@ from fastapi.responses import JSONResponse
 
 from storebridge.bootstrap import Services
 from storebridge.sync.orders.webhook_ingest import WebhookDelivery
+from storebridge.web.webhook_limits import StoreRateLimit
 from storebridge.woocommerce import parse_ping, parse_webhook_headers, verify_signature
 
 __all__ = ["MAX_BODY_BYTES", "WebhookIngest", "router"]
@@ -91,6 +95,14 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
     services: Services = request.app.state.services
     if store not in services.stores:
         raise HTTPException(404, f"no store named {store!r}")
+    store_settings = services.store(store).settings
+    rate: StoreRateLimit = request.app.state.webhook_rate
+    wait = rate.hit(store, store_settings.webhook_rate_per_minute)
+    if wait > 0:
+        logger.warning("store %s: webhook refused: over its rate limit", store)
+        refused = _refuse(429, "too many deliveries; the next orders run catches up")
+        refused.headers["Retry-After"] = str(int(wait + 0.999))
+        return refused
     try:
         raw = await _read_body(request)
     except _TooLarge:
@@ -102,7 +114,7 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
         if webhook_id is not None:
             logger.info("store %s: webhook %s pinged", store, webhook_id)
             return JSONResponse({"ok": True, "ping": webhook_id})
-    secret = services.store(store).settings.webhook_secret
+    secret = store_settings.webhook_secret
     if secret is None:
         logger.warning(
             "store %s: webhook refused: set webhook_secret in [stores.%s] to accept them",
@@ -110,7 +122,11 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
             store,
         )
         return _refuse(401, "webhooks are not enabled for this store")
-    if not verify_signature(secret, raw, headers.signature or None):
+    previous = store_settings.webhook_secret_previous
+    if not (
+        verify_signature(secret, raw, headers.signature or None)
+        or (previous is not None and verify_signature(previous, raw, headers.signature or None))
+    ):
         logger.warning("store %s: webhook with a missing or wrong signature refused", store)
         return _refuse(401, "invalid signature")
     if not _is_json(request.headers.get("content-type", "")):
@@ -118,6 +134,9 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
         return _refuse(415, "a delivery must be sent with Content-Type: application/json")
     if not headers.topic or not headers.delivery_id:
         return _refuse(400, "missing X-WC-Webhook-Topic or X-WC-Webhook-Delivery-ID")
+    if headers.topic not in store_settings.webhook_topics:
+        logger.warning("store %s: webhook topic %r refused: not configured", store, headers.topic)
+        return _refuse(400, f"topic {headers.topic!r} is not accepted by this store")
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
