@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from connector_samples import order
+from sqlalchemy import text
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.demo.schema import connect, ensure_schema
+from storebridge.connectors.sql.connector import SqlConnector
 from storebridge.domain.model import ChargeLine, DocLine, imbalance
 from storebridge.errors import PosRejected
 from storebridge.ports import PosConnector
@@ -64,9 +66,22 @@ def test_a_balanced_taxed_document_is_booked_with_its_gross_and_rate(
                 " WHERE document_ref = ? ORDER BY line_no",
                 (receipt.pos_ref,),
             ).fetchall()
+    elif isinstance(connector, SqlConnector):
+        with connector.engine.connect() as conn:
+            booked = [
+                (kind, str(total), str(tax), str(gross), f"{rate.normalize():f}")
+                for kind, total, tax, gross, rate in conn.execute(
+                    text(
+                        "SELECT l.kind, l.total, l.tax, l.gross, l.tax_rate"
+                        " FROM sb_document_lines l JOIN sb_documents d ON d.id = l.document_id"
+                        " WHERE d.idempotency_key = :key ORDER BY l.line_no"
+                    ),
+                    {"key": document.idempotency_key},
+                )
+            ]
     else:
-        text = (tmp_path / "outbox" / f"{receipt.pos_ref}.csv").read_text()
-        rows = list(csv.DictReader(io.StringIO(text)))
+        csv_text = (tmp_path / "outbox" / f"{receipt.pos_ref}.csv").read_text()
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
         booked = [
             (r["record_type"], r["net"], r["tax"], r["gross"], r["tax_rate"])
             for r in rows

@@ -32,13 +32,13 @@ from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 
+from storebridge.connectors.balance import refuse_unbalanced
 from storebridge.domain.model import (
     ChargeLine,
     CreditDocument,
     CustomerDoc,
     DocLine,
     OrderDocument,
-    imbalance,
     sku_key,
 )
 from storebridge.errors import PosRejected
@@ -220,16 +220,6 @@ def _charge_line(charge: ChargeLine) -> DocLine:
     )
 
 
-def _check_balance(document: OrderDocument | CreditDocument) -> None:
-    """Refuse a document whose lines do not add up to its total (never book it)."""
-    difference = imbalance(document)
-    if difference:
-        raise PosRejected(
-            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
-            f"to the document total {document.total} (difference {difference})"
-        )
-
-
 def _existing(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT ref, customer_ref FROM documents WHERE idempotency_key = ?", (key,)
@@ -277,7 +267,7 @@ def write_order(
     existing = _existing(conn, document.idempotency_key)
     if existing is not None:
         return WriteReceipt(existing["ref"], existing["customer_ref"], already_existed=True)
-    _check_balance(document)
+    refuse_unbalanced(document)
     customer_ref = upsert_customer(conn, document.customer, now, update=update_customers)
     ref = _insert_document(conn, "invoice", document, customer_ref, None, now)
     line_no = 0
@@ -313,7 +303,7 @@ def write_credit(
             f"credit {document.idempotency_key}: invoice {document.original_pos_ref!r} is not in "
             "the demo POS; check the order's export record before retrying"
         )
-    _check_balance(document)
+    refuse_unbalanced(document)
     ref = _insert_document(conn, "credit", document, original["customer_ref"], original["ref"], now)
     for line_no, line in enumerate(document.lines, start=1):
         pos_sku = _pos_sku(conn, line.sku)

@@ -57,15 +57,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from storebridge.connectors.balance import refuse_unbalanced
 from storebridge.domain.model import (
     ChargeLine,
     CreditDocument,
     CustomerDoc,
     DocLine,
     OrderDocument,
-    imbalance,
 )
-from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
 __all__ = [
@@ -337,7 +336,7 @@ class FileOutbox:
 
     def write_order(self, document: OrderDocument, customer_ref: str) -> WriteReceipt:
         """Write the order's CSV then JSON once; a known key returns the first write."""
-        _check_balance(document)
+        refuse_unbalanced(document)
         name = safe_name(document.idempotency_key)
         existing = self._locate(self.root, f"{name}.json")
         if existing is not None:
@@ -362,7 +361,7 @@ class FileOutbox:
 
     def write_credit(self, document: CreditDocument) -> str:
         """Write the credit's CSV then JSON once under credits/; returns its reference."""
-        _check_balance(document)
+        refuse_unbalanced(document)
         name = safe_name(document.idempotency_key)
         self._write_once(self.credits, f"{name}.csv", self._csv(self._credit_rows(document, name)))
         if self._locate(self.credits, f"{name}.json") is None:
@@ -450,13 +449,3 @@ def _charge_row(charge: ChargeLine, ref: str) -> dict[str, object]:
         "gross": charge.gross,
         "tax_rate": charge.tax_rate,
     }
-
-
-def _check_balance(document: OrderDocument | CreditDocument) -> None:
-    """Refuse a document whose lines do not add up to its total (never write it)."""
-    difference = imbalance(document)
-    if difference:
-        raise PosRejected(
-            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
-            f"to the document total {document.total} (difference {difference})"
-        )

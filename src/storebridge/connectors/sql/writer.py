@@ -54,6 +54,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
+from storebridge.connectors.balance import refuse_unbalanced
 from storebridge.connectors.sql.database import translated
 from storebridge.connectors.sql.settings import SqlSettings, StagingTables
 from storebridge.domain.model import (
@@ -147,6 +148,8 @@ def staging_tables(names: StagingTables) -> Staging:
         Column("unit_price", Money(14, 4), nullable=False),
         Column("total", Money(14, 2), nullable=False),
         Column("tax", Money(14, 2), nullable=False),
+        Column("gross", Money(14, 2), nullable=False),  # total + tax
+        Column("tax_rate", Money(7, 4), nullable=False),  # percent: 10 means 10 %
         schema=schema,
     )  # fmt: skip
     schema, name = _split(names.customers)
@@ -319,6 +322,8 @@ class SqlWriter:
                     "unit_price": line.unit_price,
                     "total": line.total,
                     "tax": line.tax,
+                    "gross": line.gross,
+                    "tax_rate": line.tax_rate,
                 }
             )
         for charge in charges:
@@ -331,6 +336,8 @@ class SqlWriter:
                     "unit_price": charge.total,
                     "total": charge.total,
                     "tax": charge.tax,
+                    "gross": charge.gross,
+                    "tax_rate": charge.tax_rate,
                 }
             )
         if rows:
@@ -402,6 +409,7 @@ class SqlWriter:
 
     def write_order(self, document: OrderDocument) -> WriteReceipt:
         """Write `document` once (see the module docstring)."""
+        refuse_unbalanced(document)
         key = document.idempotency_key
         last: IntegrityError | None = None
         for _ in range(_ATTEMPTS):
@@ -424,6 +432,7 @@ class SqlWriter:
 
     def write_credit(self, document: CreditDocument) -> str:
         """Write the credit once; its original invoice must be in the documents table."""
+        refuse_unbalanced(document)
         key = document.idempotency_key
         docs = self.tables.documents
         last: IntegrityError | None = None

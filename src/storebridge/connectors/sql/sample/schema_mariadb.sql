@@ -108,6 +108,8 @@ CREATE TABLE sb_document_lines (
   unit_price  DECIMAL(14, 4) NOT NULL,
   total       DECIMAL(14, 2) NOT NULL,
   tax         DECIMAL(14, 2) NOT NULL,
+  gross       DECIMAL(14, 2) NOT NULL,
+  tax_rate    DECIMAL(7, 4)  NOT NULL,
   PRIMARY KEY (document_id, line_no),
   FOREIGN KEY (document_id) REFERENCES sb_documents (id)
 ) CHARACTER SET utf8mb4;

@@ -115,6 +115,8 @@ CREATE TABLE sb_document_lines (
   unit_price  NUMERIC(14, 4) NOT NULL,
   total       NUMERIC(14, 2) NOT NULL,
   tax         NUMERIC(14, 2) NOT NULL,
+  gross       NUMERIC(14, 2) NOT NULL,
+  tax_rate    NUMERIC(7, 4)  NOT NULL,
   PRIMARY KEY (document_id, line_no)
 );
 

@@ -118,6 +118,8 @@ CREATE TABLE sb_document_lines (
   unit_price  TEXT    NOT NULL,
   total       TEXT    NOT NULL,
   tax         TEXT    NOT NULL,
+  gross       TEXT    NOT NULL,
+  tax_rate    TEXT    NOT NULL,
   PRIMARY KEY (document_id, line_no)
 );
 
