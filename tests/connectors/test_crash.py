@@ -18,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from connector_samples import demo_settings, file_feed_settings, line, order, settings_for
+from connector_samples import demo_settings, file_feed_settings, line, order
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings
 from storebridge.ports import PosConnector
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
@@ -36,6 +37,7 @@ sys.path.insert(0, {here!r})
 import connector_samples as samples
 from pydantic import TypeAdapter
 from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings
 from storebridge.connectors.settings import ConnectorSettings
 
 settings = TypeAdapter(ConnectorSettings).validate_json(sys.argv[1])
@@ -86,9 +88,9 @@ def run_child(
 
 
 def test_a_kill_after_the_write_returned_never_produces_a_second_document(
-    kind: str, tmp_path: Path, count_documents: CountDocuments
+    connector_settings: ConnectorSettings, count_documents: CountDocuments
 ) -> None:
-    settings = settings_for(kind, tmp_path)
+    settings = connector_settings
     build_connector(settings).close()  # seed/create before the child runs
     child = run_child(settings.model_dump_json(), 1001)
     child_ref = child.stdout.strip()

@@ -33,9 +33,27 @@ GOODS: dict[str, tuple[str, str, dict[str, int], bool, dict[str, str]]] = {
     "MUG-01": ("Stoneware Mug", "12.50", {"WH": 25, "SHOP": 40}, True, {}),
     "BAG-7": ("Canvas Tote", "24.00", {"WH": 2, "SHOP": 0}, True, {}),
     "BOWL-1": ("Stoneware Bowl", "16.00", {"WH": 5, "SHOP": 3}, False, {}),
-    "TEE-RED-M": ("Classic Tee", "19.99", {"WH": 4, "SHOP": 10}, True, {"size": "M", "colour": "red"}),
-    "TEE-RED-L": ("Classic Tee", "19.99", {"WH": 0, "SHOP": 3}, True, {"size": "L", "colour": "red"}),
-    "TEE-BLUE-M": ("Classic Tee", "19.99", {"WH": 6, "SHOP": 1}, True, {"size": "M", "colour": "blue"}),
+    "TEE-RED-M": (
+        "Classic Tee",
+        "19.99",
+        {"WH": 4, "SHOP": 10},
+        True,
+        {"size": "M", "colour": "red"},
+    ),
+    "TEE-RED-L": (
+        "Classic Tee",
+        "19.99",
+        {"WH": 0, "SHOP": 3},
+        True,
+        {"size": "L", "colour": "red"},
+    ),
+    "TEE-BLUE-M": (
+        "Classic Tee",
+        "19.99",
+        {"WH": 6, "SHOP": 1},
+        True,
+        {"size": "M", "colour": "blue"},
+    ),
 }
 STYLE_CODE = "TEE"  # the template code the tee variants share
 STYLE_NAME = "Classic Tee"
@@ -78,9 +96,7 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
         ("colour", "Colour", "red:Red\nblue:Blue"),
     ):
         attribute = Attribute(name=name, string=string, type_="selection")
-        attribute.selection = "\n".join(
-            v if ":" in v else f"{v}:{v}" for v in values.splitlines()
-        )
+        attribute.selection = "\n".join(v if ":" in v else f"{v}:{v}" for v in values.splitlines())
         attribute_set.attributes.append(attribute)
     attribute_set.save()
 
@@ -126,7 +142,8 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
     (warehouse,) = Location.find([("code", "=", WAREHOUSE)])
     (lost_found,) = Location.find([("type", "=", "lost_found")], limit=1)
     shop_locations = {
-        kind: Location(name=f"Shop {kind}", type="storage") for kind in ("input", "output", "storage")
+        kind: Location(name=f"Shop {kind}", type="storage")
+        for kind in ("input", "output", "storage")
     }
     for location in shop_locations.values():
         location.save()
@@ -139,7 +156,10 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
         # quantities with a `locations` context count the warehouse's children
         location.parent = shop_warehouse
         location.save()
-    storage = {WAREHOUSE: warehouse.storage_location, SHOP_WAREHOUSE: shop_warehouse.storage_location}
+    storage = {
+        WAREHOUSE: warehouse.storage_location,
+        SHOP_WAREHOUSE: shop_warehouse.storage_location,
+    }
 
     Move = Model.get("stock.move")
     moves = []

@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,17 @@ class TrytonServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_path = folder / f"{DATABASE}.sqlite"
         self._process: subprocess.Popen[bytes] | None = None
+        self.pristine = database_file
+
+    def reset(self) -> None:
+        """Put the freshly built database back under the running (idle) server."""
+        source = sqlite3.connect(self.pristine)
+        target = sqlite3.connect(self.database_path, timeout=60)
+        try:
+            source.backup(target)  # page by page, under SQLite's own locks
+        finally:
+            source.close()
+            target.close()
 
     def start(self) -> None:
         log = (self.folder / "trytond.log").open("wb")

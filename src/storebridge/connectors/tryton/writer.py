@@ -225,11 +225,11 @@ class TrytonWriter:
             assert found is not None
             return self._resume(found)
         sale = self._advance(sale_id)
-        return WriteReceipt(str(sale["number"]), str(sale["party.code"]), already_existed=False)
+        return WriteReceipt(str(sale["number"]), _party_ref(sale), already_existed=False)
 
     def _resume(self, sale: dict[str, Any]) -> WriteReceipt:
         sale = self._advance(int(sale["id"]))
-        return WriteReceipt(str(sale["number"]), str(sale["party.code"]), already_existed=True)
+        return WriteReceipt(str(sale["number"]), _party_ref(sale), already_existed=True)
 
     def _order_lines(self, document: OrderDocument) -> list[dict[str, Any]]:
         products = self._products_by_sku([ln.sku for ln in document.lines if ln.sku])
@@ -478,6 +478,11 @@ class TrytonWriter:
                     unit = row["sale_uom"] or row["default_uom"]
                     found[key] = _Product(int(row["id"]), str(row["code"]), int(unit))
         return found
+
+
+def _party_ref(sale: dict[str, Any]) -> str:
+    # trytond answers a dotted field as a nested record under "<field>."
+    return str(sale["party."]["code"])
 
 
 def _complete(sale: dict[str, Any]) -> bool:
