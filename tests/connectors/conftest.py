@@ -10,7 +10,6 @@ served file with SQLite's backup API while the server is idle.
 from __future__ import annotations
 
 import importlib.util
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
