@@ -132,7 +132,7 @@ def test_the_catalogue_is_read_in_pages_with_calls_bounded_by_pages_and_warehous
 
 
 def test_unknown_warehouse_and_price_list_names_are_config_errors(tryton: TrytonServer) -> None:
-    with pytest.raises(ConfigError, match="warehouse with code or name 'NOPE'.*known: SHOP, WH"):
+    with pytest.raises(ConfigError, match=r"warehouse with code or name 'NOPE'.*known: SHOP, WH"):
         list(TrytonConnector(tryton_settings(tryton.url, warehouses=["NOPE"])).read_items())
     with pytest.raises(ConfigError, match="no price list named 'Nope'"):
         list(TrytonConnector(tryton_settings(tryton.url, price_list="Nope")).read_items())
@@ -281,7 +281,7 @@ def test_a_missing_module_is_a_config_error(
 
     monkeypatch.setattr(rpc, "REQUIRED_MODULES", (*rpc.REQUIRED_MODULES, "sale_supply"))
     connector = TrytonConnector(tryton_settings(tryton.url))
-    with pytest.raises(ConfigError, match="lacks the module.*sale_supply"):
+    with pytest.raises(ConfigError, match=r"lacks the module.*sale_supply"):
         list(connector.read_items())
 
 
