@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import tryton_seed as seed
 from connector_samples import credit, customer, guest, line, order, tryton_settings
-from tryton_server import TrytonServer
+from tryton_server import TrytonServer, free_port
 
 from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.domain.model import RawItem
-from storebridge.errors import ConfigError
+from storebridge.errors import ConfigError, PosUnavailable
 
 WEB_SKUS = {code for code, spec in seed.GOODS.items() if spec[3]}
 
@@ -285,9 +286,7 @@ def test_a_missing_module_is_a_config_error(
         list(connector.read_items())
 
 
-def test_settings_refuse_bad_values(
-    tmp_path: Any,
-) -> None:
+def test_settings_refuse_bad_values() -> None:
     with pytest.raises(ValueError, match="warehouse names must not be empty"):
         TrytonSettings.model_validate(
             {
@@ -298,13 +297,26 @@ def test_settings_refuse_bad_values(
                 "warehouses": [""],
             }
         )
-    with pytest.raises(ValueError, match="write_batch"):
+    with pytest.raises(ValueError, match="not a Tryton field name"):
         TrytonSettings.model_validate(
             {
                 "url": "http://x",
                 "database": "d",
                 "password": "p",
                 "web_shop": "W",
-                "write_batch": 90,
+                "flag_field": "salable; drop",
             }
         )
+
+
+def test_an_unreachable_server_is_retried_a_bounded_number_of_times_then_unavailable() -> None:
+    waits: list[float] = []
+    settings = tryton_settings(f"http://127.0.0.1:{free_port()}", max_attempts=3, timeout=2)
+    connector = TrytonConnector(settings, TrytonRpc(settings, sleep=waits.append))
+
+    with pytest.raises(PosUnavailable, match=r"common\.db\.login failed 3 times") as caught:
+        connector.find_document("main:1")
+
+    assert len(waits) == 2
+    assert connector.rpc.calls == {"common.db.login": 3}
+    assert seed.ADMIN_PASSWORD not in str(caught.value)

@@ -49,12 +49,6 @@ class TrytonSettings(StrictSettings):
         default="WEB-GUEST", description="code of the party that books guest orders without e-mail"
     )
     page_size: int = Field(default=500, ge=1, le=5_000, description="products read per call")
-    write_batch: int = Field(
-        default=50,
-        ge=1,
-        le=50,
-        description="records per create/write; trytond on SQLite fails above ~85 (see docs)",
-    )
     timeout: float = Field(default=30.0, gt=0, le=600, description="seconds per RPC call")
     max_attempts: int = Field(default=4, ge=1, le=10, description="tries of a transient failure")
     language: str = "en"
