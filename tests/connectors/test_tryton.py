@@ -6,6 +6,7 @@ fresh copy of the database seeded by tryton_seed.py.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -320,3 +321,47 @@ def test_an_unreachable_server_is_retried_a_bounded_number_of_times_then_unavail
     assert len(waits) == 2
     assert connector.rpc.calls == {"common.db.login": 3}
     assert seed.ADMIN_PASSWORD not in str(caught.value)
+
+
+def test_a_code_differing_only_in_case_is_another_product_and_the_exact_one_is_sold(
+    tryton_connector: TrytonConnector,
+) -> None:
+    rpc = tryton_connector.rpc
+    (unit,) = rpc.call("product.uom", "search", [("name", "=", "Unit")], 0, 1, None)
+    (category,) = rpc.call("product.category", "search", [("accounting", "=", True)], 0, 1, None)
+    rpc.call(
+        "product.template",
+        "create",
+        [
+            {
+                "name": "Lower-case mug",
+                "code": "mug-01",
+                "type": "goods",
+                "default_uom": unit,
+                "salable": True,
+                "sale_uom": unit,
+                "list_price": Decimal("9.00"),
+                "account_category": category,
+                "products": [["create", [{}]]],
+            }
+        ],
+    )
+
+    tryton_connector.write_order(order(7101, (line("mug-01", 1), line("MUG-01", 2))))
+
+    sale = sale_for(tryton_connector, "main:7101")
+    codes = {(code, quantity) for code, quantity, _p in sale_lines(tryton_connector, sale["lines"])}
+    assert {("mug-01", 1.0), ("MUG-01", 2.0)} <= codes
+
+
+def test_a_legacy_code_with_trailing_spaces_is_still_found(
+    tryton: TrytonServer, tryton_connector: TrytonConnector
+) -> None:
+    with sqlite3.connect(tryton.database_path) as db:  # an old import wrote it by SQL
+        db.execute("UPDATE product_product SET code = 'BOWL-1  ' WHERE code = 'BOWL-1'")
+
+    assert tryton_connector.known_skus(["bowl-1", "BOWL"]) == {"bowl-1"}
+    tryton_connector.write_order(order(7102, (line("BOWL-1", 1),)))
+    sale = sale_for(tryton_connector, "main:7102")
+    codes = [code for code, _q, _p in sale_lines(tryton_connector, sale["lines"])]
+    assert "BOWL-1  " in codes

@@ -96,7 +96,7 @@ class TrytonWriter:
     def known_skus(self, skus: Iterable[str]) -> set[str]:
         wanted = list(skus)
         found = self._products_by_sku(wanted, salable_only=False)
-        return {sku for sku in wanted if sku_key(sku) in found}
+        return {sku for sku in wanted if sku.strip() in found}
 
     # -- customers ---------------------------------------------------------------
 
@@ -250,7 +250,7 @@ class TrytonWriter:
     def _product_line(
         self, line: DocLine, products: dict[str, _Product], sign: int
     ) -> dict[str, Any]:
-        product = products.get(sku_key(line.sku)) if line.sku else None
+        product = products.get(line.sku.strip()) if line.sku else None
         quantity = line.quantity or 1
         unit_price = (line.total / quantity).quantize(PRICE_DIGITS)
         if product is None:
@@ -454,13 +454,27 @@ class TrytonWriter:
     def _products_by_sku(
         self, skus: Iterable[str | None], salable_only: bool = True
     ) -> dict[str, _Product]:
-        """The products whose code equals one of `skus`, by `sku_key` (one call per 50 SKUs)."""
-        wanted = sorted({sku_key(s) for s in skus if s and s.strip()})
-        found: dict[str, _Product] = {}
-        for start in range(0, len(wanted), _SKU_CHUNK):
-            chunk = wanted[start : start + _SKU_CHUNK]
-            clauses: list[Any] = [("code", "ilike", _like(code)) for code in chunk]
-            domain: list[Any] = [["OR", *clauses]] if len(clauses) > 1 else clauses
+        """The product of each SKU, keyed by the trimmed SKU (one call per 50 SKUs).
+
+        Tryton codes are case-sensitive: a product whose code equals the SKU
+        exactly wins over one that differs only in case.
+        """
+        requested = {s.strip() for s in skus if s and s.strip()}
+        keys = sorted({sku_key(s) for s in requested})
+        candidates: dict[str, list[_Product]] = {}
+        for start in range(0, len(keys), _SKU_CHUNK):
+            chunk = keys[start : start + _SKU_CHUNK]
+            # "<code> %" also finds a legacy code stored with trailing spaces (imported by SQL,
+            # so never stripped by the ORM), which an exact search would miss
+            clauses: list[Any] = [
+                clause
+                for code in chunk
+                for clause in (
+                    ("code", "ilike", _like(code)),
+                    ("code", "ilike", _like(code) + " %"),
+                )
+            ]
+            domain: list[Any] = [["OR", *clauses]]
             if salable_only:
                 domain.append(("salable", "=", True))
             rows = self.rpc.call(
@@ -474,9 +488,16 @@ class TrytonWriter:
             )
             for row in rows:
                 key = sku_key(row["code"] or "")
-                if key in chunk and key not in found:
+                if key in chunk:
                     unit = row["sale_uom"] or row["default_uom"]
-                    found[key] = _Product(int(row["id"]), str(row["code"]), int(unit))
+                    product = _Product(int(row["id"]), str(row["code"]), int(unit))
+                    candidates.setdefault(key, []).append(product)
+        found: dict[str, _Product] = {}
+        for sku in requested:
+            products = candidates.get(sku_key(sku), [])
+            exact = [p for p in products if p.code.strip() == sku]
+            if products:
+                found[sku] = (exact or products)[0]
         return found
 
 
