@@ -8,7 +8,7 @@ One snapshot costs a bounded number of calls, never one per product:
   on-hand of the first warehouse, plus one `read` of `quantity` for each
   further warehouse.
 
-So 10,000 products over 3 warehouses at 500 a page take 1 + 20 x 3 calls.
+So 10,000 products over 3 warehouses at 500 a page take about 1 + 21 x 3 calls.
 Pages are keyed on the product id (``id > last``), so a product created or
 deleted while the snapshot runs cannot shift a page and hide another one.
 
