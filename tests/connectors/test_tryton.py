@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 import tryton_seed as seed
 from connector_samples import credit, customer, guest, line, order, tryton_settings
@@ -365,3 +366,25 @@ def test_a_legacy_code_with_trailing_spaces_is_still_found(
     sale = sale_for(tryton_connector, "main:7102")
     codes = [code for code, _q, _p in sale_lines(tryton_connector, sale["lines"])]
     assert "BOWL-1  " in codes
+
+
+class _ForgetfulTransport(httpx.HTTPTransport):
+    """Sends the user-context call without its session, so the real trytond answers 401."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if b"get_preferences" in request.content:
+            del request.headers["Authorization"]
+        return super().handle_request(request)
+
+
+def test_a_session_refused_right_after_login_is_a_config_error_not_a_login_loop(
+    tryton: TrytonServer,
+) -> None:
+    settings = tryton_settings(tryton.url)
+    rpc = TrytonRpc(settings, transport=_ForgetfulTransport())
+
+    with pytest.raises(ConfigError, match="refused the session of user 'admin' right after login"):
+        rpc.login()
+
+    assert rpc.calls["common.db.login"] == 1
+    rpc.close()

@@ -129,6 +129,7 @@ class TrytonRpc:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._authorization: str | None = None
+        self._logging_in = False  # a 401 while logging in is final, never a re-login
         self._context: dict[str, Any] | None = None
         #: Calls sent, by "model.method" (tests count them; logins included).
         self.calls: dict[str, int] = {}
@@ -145,6 +146,13 @@ class TrytonRpc:
 
     def login(self) -> None:
         """Open a session and read the user context; checks the modules the connector needs."""
+        self._logging_in = True
+        try:
+            self._login()
+        finally:
+            self._logging_in = False
+
+    def _login(self) -> None:
         settings = self.settings
         params = [
             settings.user,
@@ -204,7 +212,7 @@ class TrytonRpc:
             try:
                 return self._send(method, params, authorized)
             except _SessionExpired:
-                if relogged or not authorized:
+                if relogged or not authorized or self._logging_in:
                     raise ConfigError(
                         f"Tryton refused the session of user {self.settings.user!r} right after "
                         "login; check the user's access rights"
