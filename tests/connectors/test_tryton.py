@@ -388,3 +388,11 @@ def test_a_session_refused_right_after_login_is_a_config_error_not_a_login_loop(
 
     assert rpc.calls["common.db.login"] == 1
     rpc.close()
+
+
+def test_without_a_price_list_no_sale_price_is_read(tryton: TrytonServer) -> None:
+    connector = TrytonConnector(tryton_settings(tryton.url, price_list=None))
+    items = items_by_sku(connector)
+    assert {sku: item.sale_price for sku, item in items.items()} == dict.fromkeys(seed.GOODS)
+    assert Decimal(str(items["BAG-7"].regular_price)) == Decimal("24.00")
+    connector.close()
