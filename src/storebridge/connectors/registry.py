@@ -18,6 +18,7 @@ from typing import Any
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.settings import ConnectorSettings
+from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.errors import ConfigError
 from storebridge.ports import PosConnector
 
@@ -27,6 +28,7 @@ __all__ = ["build_connector", "connector_types"]
 _BUILDERS: dict[str, Callable[[Any], PosConnector]] = {
     "demo": DemoPos,
     "file_feed": FileFeed,
+    "tryton": TrytonConnector,
 }
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from storebridge.connectors.demo.settings import DemoPosSettings
 from storebridge.connectors.file_feed.settings import ColumnMapping, FileFeedSettings
+from storebridge.connectors.tryton.settings import TrytonSettings
 
-__all__ = ["ColumnMapping", "ConnectorSettings", "DemoPosSettings", "FileFeedSettings"]
+__all__ = [
+    "ColumnMapping",
+    "ConnectorSettings",
+    "DemoPosSettings",
+    "FileFeedSettings",
+    "TrytonSettings",
+]
 
-ConnectorSettings = DemoPosSettings | FileFeedSettings
+ConnectorSettings = DemoPosSettings | FileFeedSettings | TrytonSettings
