@@ -236,12 +236,15 @@ def test_a_sale_left_in_draft_by_a_crash_is_finished_not_duplicated(
     writer._advance = advance  # type: ignore[method-assign]
     assert sale_for(tryton_connector, "main:7006")["state"] == "draft"
     assert tryton_connector.find_document("main:7006") is None
+    # A draft sale moved no stock: its units must stay allocated.
+    assert tryton_connector.applied(["main:7006"]) == {}
 
     receipt = tryton_connector.write_order(order(7006))
 
     assert receipt.already_existed
     assert tryton_connector.find_document("main:7006") == receipt.pos_ref
     assert sale_for(tryton_connector, "main:7006")["shipment_state"] == "sent"
+    assert set(tryton_connector.applied(["main:7006", "main:7999"])) == {"main:7006"}
 
 
 # -- the session and its errors ------------------------------------------------------

@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from storebridge.connectors.tryton.reader import TrytonReader
 from storebridge.connectors.tryton.rpc import TrytonRpc
@@ -49,6 +50,9 @@ class TrytonConnector:
 
     def write_credit(self, document: CreditDocument) -> str:
         return self.writer.write_credit(document)
+
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        return self.writer.applied(idempotency_keys)
 
     def close(self) -> None:
         self.rpc.close()

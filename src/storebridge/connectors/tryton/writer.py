@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +58,7 @@ PRICE_DIGITS = Decimal("0.0001")  # Tryton's unit prices keep 4 decimals
 #: Sale states after which the shipments exist; before them the sale still needs a push.
 _SHIPPED = frozenset({"sent", "none"})
 _SKU_CHUNK = 50  # codes per look-up call (one OR clause each)
+_APPLIED_PAGE = 50  # web ids per "applied" look-up call
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,31 @@ class TrytonWriter:
         if sale is None or not _complete(sale):
             return None
         return str(sale["number"])
+
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """Sales of these keys whose customer shipment is done: Tryton's on-hand includes them.
+
+        The writer completes the shipment before a sale counts as written, so
+        every written sale is applied.  Tryton's own timestamps come from
+        another clock; answering the time StoreBridge found out (now) is later
+        than the truth, which can only delay a release, never hasten it.
+        """
+        keys = sorted(set(idempotency_keys))
+        found: dict[str, datetime] = {}
+        now = datetime.now(UTC)
+        for start in range(0, len(keys), _APPLIED_PAGE):
+            chunk = keys[start : start + _APPLIED_PAGE]
+            rows = self.rpc.call(
+                "sale.sale",
+                "search_read",
+                [("web_shop", "=", self.shop().id), ("web_id", "in", chunk)],
+                0,
+                None,
+                None,
+                ["web_id", "state", "shipment_state"],
+            )
+            found.update({str(row["web_id"]): now for row in rows if _complete(row)})
+        return found
 
     def known_skus(self, skus: Iterable[str]) -> set[str]:
         wanted = list(skus)
