@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-tryton sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,10 @@ pytest: $(VENV)/.synced
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
 bench: $(VENV)/.synced
 	$(RUN) python -m bench
+
+## bench-tryton: read a 10,000-product catalogue from a real trytond; rewrites its section of docs/benchmarks.md
+bench-tryton: $(VENV)/.synced
+	$(RUN) python -m bench.tryton
 
 sandbox: $(VENV)/.synced
 	$(RUN) storebridge sandbox --port 8081

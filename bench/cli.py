@@ -26,6 +26,7 @@ from bench.runs import BigCatalogue, Lab
 from bench.sandbox_process import SandboxProcess
 from bench.scenarios import SCENARIOS, Findings, tables, targets
 from bench.sizes import FULL, QUICK, Sizes
+from bench.tryton_section import keep_section
 
 __all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
 
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
+        if output.exists():
+            # the Tryton section comes from its own run (`python -m bench.tryton`): keep it
+            text = keep_section(output.read_text(encoding="utf-8"), text)
         output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")
     return 0
