@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.tryton_section import SECTION_HEADING, keep_section, splice
 
-from bench import tryton
+from bench import cli, tryton
 
 OTHER = "# Benchmarks\n\n## The run\n\nfigures\n"
 
@@ -52,3 +52,14 @@ def test_reads_the_bulk_inserted_catalogue_in_a_bounded_number_of_calls(tmp_path
     # attributes, price list and web shops once each
     assert cold[1:3] == warm[1:3] == ["60", "13"]
     assert rows["demo POS (SQLite file)"][1:3] == ["60", "none (local file)"]
+
+
+def test_the_bench_cli_keeps_the_tryton_section_of_the_page_it_rewrites(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(splice(OTHER, f"{SECTION_HEADING}\n\n| Tryton | 65 |\n"), encoding="utf-8")
+
+    assert cli.main(["oversell", "--quick", "--output", str(page)]) == 0
+
+    text = page.read_text(encoding="utf-8")
+    assert "### Oversell: a busy day" in text and "figures" not in text
+    assert text.rstrip().endswith(f"{SECTION_HEADING}\n\n| Tryton | 65 |")
