@@ -59,11 +59,14 @@ STYLE_CODE = "TEE"  # the template code the tee variants share
 STYLE_NAME = "Classic Tee"
 NOT_SALABLE = "OLD-9"  # a goods product that is not salable: never read
 SALE_PRICES = {"BAG-7": Decimal("21.60")}  # the price list takes 10 % off the tote
+TILL = "Till"  # a sale.point selling from the shop floor (SHOP_WAREHOUSE)
+TILL_PAYMENT = "Card"  # its non-cash payment method (a cash one would need an open session)
 
 
 def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in a subprocess
     from proteus import Model, config
-    from trytond.modules.account.tests.tools import create_chart, get_accounts
+    from trytond.modules.account.tests.tools import create_chart, create_fiscalyear, get_accounts
+    from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
     from trytond.modules.company.tests.tools import create_company
     from trytond.modules.currency.tests.tools import get_currency
 
@@ -194,6 +197,26 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
             shop.products.append(Product(products[code].id))
     shop.save()
     Shop(name=OTHER_SHOP).save()
+
+    # The till: posting a till sale writes an account move, so the year needs its periods.
+    fiscal_year = set_fiscalyear_invoice_sequences(create_fiscalyear(company))
+    fiscal_year.click("create_period")
+    Journal = Model.get("account.journal")
+    (revenue_journal,) = Journal.find([("type", "=", "revenue")], limit=1)
+    (customers,) = Location.find([("type", "=", "customer")], limit=1)
+    SequenceStrict = Model.get("ir.sequence.strict")
+    SequenceType = Model.get("ir.sequence.type")
+    till = Model.get("sale.point")(name=TILL)
+    till.journal = revenue_journal
+    till.sequence = SequenceStrict(name=TILL, company=company)
+    (till.sequence.sequence_type,) = SequenceType.find([("name", "=", "POS")], limit=1)
+    till.sequence.save()
+    till.storage_location = shop_warehouse.storage_location
+    till.customer_location = customers
+    till.save()
+    method = Model.get("sale.point.payment.method")(name=TILL_PAYMENT)
+    method.account = accounts["cash"]
+    method.save()
 
 
 if __name__ == "__main__":  # pragma: no cover - the fixture runs it

@@ -8,5 +8,7 @@
 - `writer` — orders as `sale.sale` of the web shop (web id = idempotency
   key), parties matched by e-mail, shipments completed so on-hand drops,
   credits as return sales;
-- `connector` — `TrytonConnector`, both sides behind `ports.PosConnector`.
+- `connector` — `TrytonConnector`, both sides behind `ports.PosConnector`;
+- `simulation` — `TrytonTill`: store life's till sales through Tryton's own
+  point of sale (`sale.point.sale`, paid and posted, so the stock moves).
 """
