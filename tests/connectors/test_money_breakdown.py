@@ -14,6 +14,7 @@ from connector_samples import order
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.demo.schema import connect, ensure_schema
+from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.domain.model import ChargeLine, DocLine, imbalance
 from storebridge.errors import PosRejected
 from storebridge.ports import PosConnector
@@ -64,6 +65,14 @@ def test_a_balanced_taxed_document_is_booked_with_its_gross_and_rate(
                 " WHERE document_ref = ? ORDER BY line_no",
                 (receipt.pos_ref,),
             ).fetchall()
+    elif isinstance(connector, TrytonConnector):
+        # Tryton books the net amounts (its own taxes apply; WooCommerce's are noted)
+        (sale,) = connector.rpc.call(
+            "sale.sale", "search_read", [("number", "=", receipt.pos_ref)], 0, 1, None, ["lines"]
+        )
+        rows = connector.rpc.call("sale.line", "read", sale["lines"], ["amount"])
+        assert sorted(Decimal(row["amount"]) for row in rows) == [Decimal("5.00"), Decimal("27.27")]
+        return
     else:
         text = (tmp_path / "outbox" / f"{receipt.pos_ref}.csv").read_text()
         rows = list(csv.DictReader(io.StringIO(text)))

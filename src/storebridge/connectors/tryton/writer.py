@@ -45,6 +45,7 @@ from storebridge.domain.model import (
     CustomerDoc,
     DocLine,
     OrderDocument,
+    imbalance,
     sku_key,
 )
 from storebridge.errors import ConfigError, PosRejected, TotalsMismatch
@@ -225,6 +226,7 @@ class TrytonWriter:
     # -- orders -------------------------------------------------------------------
 
     def write_order(self, document: OrderDocument) -> WriteReceipt:
+        _check_balance(document)
         key = document.idempotency_key
         existing = self._find_sale(key)
         if existing is not None:
@@ -289,6 +291,7 @@ class TrytonWriter:
     # -- credits -----------------------------------------------------------------
 
     def write_credit(self, document: CreditDocument) -> str:
+        _check_balance(document)
         existing = self._find_sale(document.idempotency_key)
         if existing is not None:
             return str(self._advance(int(existing["id"]))["number"])
@@ -585,3 +588,13 @@ def _comment(document: OrderDocument) -> str:
     if document.customer_note:
         parts.append(f"Customer note: {document.customer_note}")
     return "\n".join(parts)
+
+
+def _check_balance(document: OrderDocument | CreditDocument) -> None:
+    """Refuse a document whose lines do not add up to its total, as every connector does."""
+    difference = imbalance(document)
+    if difference:
+        raise PosRejected(
+            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
+            f"to the document total {document.total} (difference {difference})"
+        )
