@@ -298,7 +298,7 @@ def section(reads: Sequence[Read], products: int, command: str, started: datetim
         f"({host.cpu_model}), load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())} "
         "at the end; the machine was shared with other work.",
         "Tryton: trytond 8.2 on SQLite, one `trytond` process on loopback, the test suite's "
-        f"database plus {products - 6:,} products added by bulk SQL (each with a list price, a "
+        f"database plus {products - len(tryton_seed.GOODS):,} products added by bulk SQL (each with a list price, a "
         "web-shop link and done stock moves into the 3 warehouses), a price list in the "
         "context; the connector reads the selection `all` as it does in production.",
         "Calls exclude the login. Per page: one `search_read` (with the first warehouse's "
@@ -334,8 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="storebridge-bench-tryton-") as scratch:
         root = Path(scratch)
-        # the seeded database holds 6 salable goods already
-        reads, items = measure_tryton(root, args.products - 6, page_sizes)
+        # the seeded database holds a few salable goods already
+        reads, items = measure_tryton(root, args.products - len(tryton_seed.GOODS), page_sizes)
         _log(f"demo POS read of {items:,} items")
         reads.append(measure_demo(root, items))
     text = section(reads, items, command, started)
