@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-sql sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-sql bench-tryton sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,10 @@ bench: $(VENV)/.synced
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced
 	$(RUN) python -m bench.sql_read
+
+## bench-tryton: read a 10,000-product catalogue from a real trytond; rewrites its section of docs/benchmarks.md
+bench-tryton: $(VENV)/.synced
+	$(RUN) python -m bench.tryton
 
 sandbox: $(VENV)/.synced
 	$(RUN) storebridge sandbox --port 8081

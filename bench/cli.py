@@ -26,7 +26,8 @@ from bench.runs import BigCatalogue, Lab
 from bench.sandbox_process import SandboxProcess
 from bench.scenarios import SCENARIOS, Findings, tables, targets
 from bench.sizes import FULL, QUICK, Sizes
-from bench.sql_read import keep_section
+from bench.sql_read import keep_section as keep_sql_section
+from bench.tryton_section import keep_section as keep_tryton_section
 
 __all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
 
@@ -151,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        # The SQL connector's row is measured by its own command (`python -m bench.sql_read`).
-        output.write_text(keep_section(text, output), encoding="utf-8")
+        # The SQL and Tryton sections are measured by their own commands
+        # (`python -m bench.sql_read`, `python -m bench.tryton`): carry them over.
+        text = keep_sql_section(text, output)
+        if output.exists():
+            text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
+        output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")
     return 0

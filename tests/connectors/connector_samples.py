@@ -23,6 +23,7 @@ from storebridge.connectors.settings import (
     DemoPosSettings,
     FileFeedSettings,
     SqlSettings,
+    TrytonSettings,
 )
 from storebridge.connectors.sql.connector import SqlConnector
 from storebridge.connectors.sql.sample import create_schema, sample_settings, seed
@@ -101,9 +102,33 @@ def sql_documents_under(connector: SqlConnector, key: str) -> int:
     return int(count)
 
 
-def settings_for(kind: str, folder: Path) -> ConnectorSettings:
+def tryton_settings(url: str, **overrides: object) -> TrytonSettings:
+    """Settings for the seeded Tryton test database (tryton_seed.py) served at `url`."""
+    import tryton_seed as seed  # registered by this folder's conftest
+
+    values: dict[str, object] = {
+        "url": url,
+        "database": "storebridge",
+        "user": "admin",
+        "password": seed.ADMIN_PASSWORD,
+        "web_shop": seed.WEB_SHOP,
+        "warehouses": [seed.WAREHOUSE, seed.SHOP_WAREHOUSE],
+        "price_list": seed.PRICE_LIST,
+        "shipping_product": seed.SHIPPING_CODE,
+        "fee_product": seed.FEE_CODE,
+        "unknown_product": seed.UNKNOWN_CODE,
+        "timeout": 120,
+    }
+    values.update(overrides)
+    return TrytonSettings.model_validate(values)
+
+
+def settings_for(kind: str, folder: Path, tryton_url: str | None = None) -> ConnectorSettings:
     if kind.startswith("sql-"):
         return sql_settings(folder)
+    if kind == "tryton":
+        assert tryton_url is not None, "the tryton connector needs a running server"
+        return tryton_settings(tryton_url)
     return demo_settings(folder) if kind == "demo" else file_feed_settings(folder)
 
 

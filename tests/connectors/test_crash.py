@@ -16,20 +16,24 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tryton_seed
 from connector_samples import (
     demo_settings,
     file_feed_settings,
     line,
     order,
-    settings_for,
     settings_json,
+    tryton_settings,
 )
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings
+from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.ports import PosConnector
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
@@ -44,6 +48,11 @@ import connector_samples as samples
 from pydantic import TypeAdapter
 from storebridge.connectors.registry import build_connector
 from storebridge.connectors.settings import ConnectorSettings
+from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.settings import TrytonSettings
+from storebridge.connectors.settings import ConnectorSettings
+from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.settings import TrytonSettings
 
 settings = TypeAdapter(ConnectorSettings).validate_json(sys.argv[1])
 connector = build_connector(settings)
@@ -77,12 +86,12 @@ os.replace = _replace
 
 
 def run_child(
-    settings_json: str, order_id: int, sabotage: str = "", sku: str | None = None
+    settings_text: str, order_id: int, sabotage: str = "", sku: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     code = CHILD.format(here=str(HERE), sabotage=sabotage)
     extra = [sku] if sku is not None else []
     result = subprocess.run(
-        [sys.executable, "-c", code, settings_json, str(order_id), *extra],
+        [sys.executable, "-c", code, settings_text, str(order_id), *extra],
         capture_output=True,
         text=True,
         timeout=120,
@@ -93,9 +102,9 @@ def run_child(
 
 
 def test_a_kill_after_the_write_returned_never_produces_a_second_document(
-    kind: str, tmp_path: Path, count_documents: CountDocuments
+    connector_settings: ConnectorSettings, count_documents: CountDocuments
 ) -> None:
-    settings = settings_for(kind, tmp_path)
+    settings = connector_settings
     build_connector(settings).close()  # seed/create before the child runs
     child = run_child(settings_json(settings), 1001)
     child_ref = child.stdout.strip()
@@ -118,7 +127,7 @@ def test_a_kill_inside_the_demo_pos_transaction_leaves_nothing_and_the_retry_wri
     sku = next(str(r.sku) for r in pos.read_items() if r.parent_code is None)
     pos.set_on_hand(sku, settings.effective_web_location, 5)
     before = pos.on_hand(sku)
-    run_child(settings.model_dump_json(), 1001, DIE_IN_TRANSACTION, sku)
+    run_child(settings_json(settings), 1001, DIE_IN_TRANSACTION, sku)
 
     assert pos.find_document("main:1001") is None
     assert pos.documents() == []
@@ -138,7 +147,7 @@ def test_a_kill_before_the_outbox_rename_shows_no_partial_file_and_the_retry_wri
     settings = file_feed_settings(tmp_path)
     FileFeed(settings).close()
     run_child(
-        settings.model_dump_json(), 1001, DIE_BEFORE_RENAME.format(suffix=f"main__1001{dies_at}")
+        settings_json(settings), 1001, DIE_BEFORE_RENAME.format(suffix=f"main__1001{dies_at}")
     )
     outbox = settings.outbox
 
@@ -187,3 +196,59 @@ def test_a_left_over_temp_file_is_invisible_to_the_erp_and_never_counts_as_writt
     FileFeed(settings).close()
     assert not partial.exists()
     assert [p.name for p in settings.outbox.glob("*.json")] == ["main__1001.json"]
+
+
+# Dies right after Tryton answered the chosen call (the step is committed in Tryton).
+DIE_AFTER_TRYTON_CALL = """
+from storebridge.connectors.tryton import rpc as _rpc
+_real_send = _rpc.TrytonRpc._send
+def _send(self, method, params, authorized):
+    result = _real_send(self, method, params, authorized)
+    if method == {method!r}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+_rpc.TrytonRpc._send = _send
+"""
+
+TRYTON_EXPORT_STEPS = [
+    "model.party.party.create",
+    "model.sale.sale.create",
+    "model.sale.sale.quote",
+    "model.sale.sale.confirm",
+    "model.stock.shipment.out.assign_force",
+    "model.stock.shipment.out.pick",
+    "model.stock.shipment.out.pack",
+    "model.stock.shipment.out.do",
+]
+
+
+@pytest.mark.parametrize("step", TRYTON_EXPORT_STEPS)
+def test_a_kill_at_any_tryton_export_step_leaves_one_sale_and_stock_moved_once(
+    step: str, tryton: Any, count_documents: CountDocuments
+) -> None:
+    settings = tryton_settings(tryton.url)
+    connector = TrytonConnector(settings)
+    before = on_hand_at(connector, "MUG-01")
+
+    child = run_child(
+        settings_json(settings), 1001, DIE_AFTER_TRYTON_CALL.format(method=step), "MUG-01"
+    )
+
+    assert child.stdout.strip() == ""  # killed before the write returned
+    written_before = connector.find_document("main:1001")
+    assert (written_before is not None) == (step == "model.stock.shipment.out.do")
+    receipt = connector.write_order(order(1001, (line("MUG-01", 2),)))
+    assert receipt.already_existed == (step != "model.party.party.create")
+    assert connector.find_document("main:1001") == receipt.pos_ref
+    assert count_documents(connector, "main:1001") == 1
+    assert on_hand_at(connector, "MUG-01") == before - 2
+    parties = connector.rpc.call(
+        "party.contact_mechanism", "search_count", [("value", "=", "ann@example.com")]
+    )
+    assert parties == 1  # the party the child created is found, not created again
+    connector.close()
+
+
+def on_hand_at(connector: TrytonConnector, sku: str) -> int:
+    item = next(i for i in connector.read_items() if i.sku == sku)
+    return int(str(item.on_hand[tryton_seed.WAREHOUSE]))

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.demo.schema import connect, ensure_schema
 from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.domain.model import ChargeLine, DocLine, imbalance
 from storebridge.errors import PosRejected
 from storebridge.ports import PosConnector
@@ -79,6 +80,14 @@ def test_a_balanced_taxed_document_is_booked_with_its_gross_and_rate(
                     {"key": document.idempotency_key},
                 )
             ]
+    elif isinstance(connector, TrytonConnector):
+        # Tryton books the net amounts (its own taxes apply; WooCommerce's are noted)
+        (sale,) = connector.rpc.call(
+            "sale.sale", "search_read", [("number", "=", receipt.pos_ref)], 0, 1, None, ["lines"]
+        )
+        rows = connector.rpc.call("sale.line", "read", sale["lines"], ["amount"])
+        assert sorted(Decimal(row["amount"]) for row in rows) == [Decimal("5.00"), Decimal("27.27")]
+        return
     else:
         csv_text = (tmp_path / "outbox" / f"{receipt.pos_ref}.csv").read_text()
         rows = list(csv.DictReader(io.StringIO(csv_text)))

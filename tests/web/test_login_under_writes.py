@@ -51,7 +51,10 @@ async def test_a_login_succeeds_while_a_job_commits_during_the_password_check(
     assert response.status_code == 303
     assert committed
     with world.services.sessions() as session:
-        assert session.scalars(select(User.last_login_at).where(User.username == USER)).one() is not None
+        assert (
+            session.scalars(select(User.last_login_at).where(User.username == USER)).one()
+            is not None
+        )
         assert session.scalars(select(Run.id)).all() == committed
 
 
@@ -64,7 +67,9 @@ async def test_a_wrong_password_is_refused_while_a_job_commits(
 
     assert response.status_code == 401
     with world.services.sessions() as session:
-        assert session.scalars(select(User.last_login_at).where(User.username == USER)).one() is None
+        assert (
+            session.scalars(select(User.last_login_at).where(User.username == USER)).one() is None
+        )
 
 
 def test_authenticate_checks_the_password_outside_any_transaction(

@@ -19,6 +19,7 @@ from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.settings import ConnectorSettings
 from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.errors import ConfigError
 from storebridge.ports import PosConnector
 
@@ -29,6 +30,7 @@ _BUILDERS: dict[str, Callable[[Any], PosConnector]] = {
     "demo": DemoPos,
     "file_feed": FileFeed,
     "sql": SqlConnector,
+    "tryton": TrytonConnector,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from storebridge.connectors.demo.settings import DemoPosSettings
 from storebridge.connectors.file_feed.settings import ColumnMapping, FileFeedSettings
 from storebridge.connectors.sql.settings import SqlSettings
+from storebridge.connectors.tryton.settings import TrytonSettings
 
 __all__ = [
     "ColumnMapping",
@@ -17,6 +18,7 @@ __all__ = [
     "DemoPosSettings",
     "FileFeedSettings",
     "SqlSettings",
+    "TrytonSettings",
 ]
 
-ConnectorSettings = DemoPosSettings | FileFeedSettings | SqlSettings
+ConnectorSettings = DemoPosSettings | FileFeedSettings | SqlSettings | TrytonSettings

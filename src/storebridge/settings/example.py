@@ -119,7 +119,11 @@ consumer_secret = "$consumer_secret"
 
 [stores.main.connector]
 # The built-in demo POS: a SQLite database seeded with a sample catalogue.
-# Other connectors: type = "file_feed" (CSV/JSON-lines drop folder), ...
+# Other connectors: type = "file_feed" (CSV/JSON-lines drop folder), or a Tryton ERP:
+#   type = "tryton", url = "https://erp.example:8000", database = "shop",
+#   user = "storebridge", password_file = "/run/secrets/tryton", web_shop = "Web",
+#   warehouses = ["WH"], shipping_product = "SHIPPING", fee_product = "FEE"
+#   (docs/operations.md, "Tryton", lists every key)
 type = "demo"
 path = "var/demo-pos.sqlite3"
 seed_items = 200

@@ -1,0 +1,74 @@
+"""Configuration of the Tryton connector (`[stores.X.connector] type = "tryton"`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, HttpUrl, SecretStr, field_validator
+
+from storebridge.connectors.settings_base import StrictSettings
+
+__all__ = ["TrytonSettings"]
+
+
+class TrytonSettings(StrictSettings):
+    """A trytond server reached over JSON-RPC, and which of its records StoreBridge uses.
+
+    `password` may be given as `password_file` (any secret may).  `warehouses`
+    name the warehouses (by code or name) whose on-hand counts, each one a
+    location of the items read; empty means every warehouse.
+    """
+
+    type: Literal["tryton"] = "tryton"
+    url: HttpUrl = Field(description="trytond's web address, e.g. http://erp.example:8000")
+    database: str = Field(min_length=1, description="the Tryton database name")
+    user: str = Field(default="admin", min_length=1)
+    password: SecretStr
+    web_shop: str = Field(
+        min_length=1, description="name of the web.shop whose sales StoreBridge writes"
+    )
+    warehouses: tuple[str, ...] = Field(
+        default=(), description="codes or names of the warehouses whose on-hand counts"
+    )
+    price_list: str | None = Field(
+        default=None, description="name of a product.price_list giving the sale price"
+    )
+    flag_field: str = Field(
+        default="salable",
+        description="boolean field of product.product read as the web flag (selection = flag)",
+    )
+    shipping_product: str = Field(
+        default="SHIPPING", description="code of the service product for shipping lines"
+    )
+    fee_product: str = Field(default="FEE", description="code of the service product for fees")
+    unknown_product: str = Field(
+        default="WEB-ITEM",
+        description="code of the service product for order lines whose SKU Tryton does not know",
+    )
+    guest_party_code: str = Field(
+        default="WEB-GUEST", description="code of the party that books guest orders without e-mail"
+    )
+    page_size: int = Field(default=500, ge=1, le=5_000, description="products read per call")
+    timeout: float = Field(default=30.0, gt=0, le=600, description="seconds per RPC call")
+    max_attempts: int = Field(default=4, ge=1, le=10, description="tries of a transient failure")
+    language: str = "en"
+
+    @field_validator("warehouses")
+    @classmethod
+    def _distinct_warehouses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(name.strip() for name in value))
+        if "" in cleaned:
+            raise ValueError("warehouse names must not be empty; leave the list empty for all")
+        return cleaned
+
+    @field_validator("flag_field")
+    @classmethod
+    def _field_name(cls, value: str) -> str:
+        if not value.replace("_", "").replace(".", "").isalnum():
+            raise ValueError(f"flag_field {value!r} is not a Tryton field name, e.g. 'salable'")
+        return value
+
+    @property
+    def rpc_url(self) -> str:
+        """The JSON-RPC endpoint of the database."""
+        return f"{str(self.url).rstrip('/')}/{self.database}/rpc/"
