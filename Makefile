@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench sandbox clean
+.PHONY: demo test lint typecheck pytest bench soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,12 @@ pytest: $(VENV)/.synced
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
 bench: $(VENV)/.synced
 	$(RUN) python -m bench
+
+## soak: chaos soak of `storebridge run` (MINUTES=10, STORAGE=sqlite|postgresql); writes docs/reliability.md
+MINUTES ?= 10
+STORAGE ?= sqlite
+soak: $(VENV)/.synced
+	$(RUN) python -m bench.soak --minutes $(MINUTES) --storage $(STORAGE)
 
 sandbox: $(VENV)/.synced
 	$(RUN) storebridge sandbox --port 8081
