@@ -168,13 +168,14 @@ class Soak:
             "/faults",
             {"seed": self.plan.seed, "timeout_seconds": 3.0, **FAULTS, **WEBHOOK_FAULTS},
         )
+        self._sandbox("DELETE", "/counters")  # count the soak, not the set-up
         clock = time.monotonic()
         try:
             async with httpx.AsyncClient(timeout=15.0) as client:
                 tasks = [
                     self._every(self.plan.life_every_s, lambda: self._life_step(client)),
                     self._every(self.plan.price_change_every_s, self._change_price),
-                    self._every(1.0, self._observe_prices),
+                    self._every(2.0, self._observe_prices),
                     self._every(self.plan.forged_every_s, lambda: self._forge(client)),
                     self._every(1.0, self._probe_loop(client)),
                     self._every(self.plan.bad_row_every_s, self._bad_row, first_after=5.0),
@@ -275,7 +276,6 @@ class Soak:
         found = await self._woo.request_json(
             "GET", "/products", params={"sku": skus, "_fields": "sku,regular_price"}
         )
-        self.found.harness_requests += 1
         now = time.monotonic()
         current = await asyncio.to_thread(self._pos_prices, list(self.tracked))
         for product in found if isinstance(found, list) else []:
@@ -387,7 +387,7 @@ class Soak:
             cookies=cookies,
         )
         self._judge("POST /login", response)
-        if response.status_code != 303:
+        if response.status_code < 500 and response.status_code != 303:
             self.found.observed.probe_failures.append(f"login answered {response.status_code}")
         cookies.update(response.cookies)
 
@@ -445,11 +445,13 @@ class Soak:
     async def _settle(self, client: httpx.AsyncClient) -> None:
         """Faults off, then check until the convergent invariants hold (or time runs out)."""
         self._sandbox("PUT", "/faults", {"seed": self.plan.seed})
-        counters = self._sandbox("GET", "/counters")
-        self.found.requests = counters
+        self.found.requests = self._sandbox("GET", "/counters")
+        usage = self._woo.stats.snapshot()
+        self.found.harness_requests = usage.reads + usage.writes
         for proc in self.world.processes:
             if not proc.alive:
                 proc.start()
+        self.found.observed.settle_started = datetime.now(UTC)
         self.log("settling: faults off")
         started = time.monotonic()
         snap: Snapshot | None = None

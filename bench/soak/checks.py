@@ -58,9 +58,11 @@ CONVERGENT = frozenset(
         "WooCommerce stock = on hand - open allocation - safety, for every linked SKU",
         "every price equals the POS's",
         "every bad row is quarantined with a reason",
+        "every job ran again after the kills (no lock or queue left blocked)",
     }
 )
 #: Jobs sharing one lock per store (runner.jobs): they must never overlap.
+SETTLE_JOBS = ("products", "orders", "export")
 LOCK_GROUPS = {
     "products": "catalog",
     "orders": "catalog",
@@ -89,6 +91,7 @@ class Observed:
     probes_while_restarting: int = 0
     bad_rows: dict[str, str] = field(default_factory=dict)
     kill_times: list[datetime] = field(default_factory=list)
+    settle_started: datetime | None = None
 
 
 @dataclass
@@ -392,6 +395,26 @@ def _runs(snap: Snapshot, observed: Observed) -> Invariant:
     )
 
 
+def _ran_after_settle(snap: Snapshot, observed: Observed) -> Invariant:
+    """Kills left nothing blocked: every periodic job ran to the end once the faults stopped."""
+    since = observed.settle_started
+    done = {
+        run.job
+        for run in snap.runs
+        if since is not None and run.started_at >= since and run.outcome == "ok"
+    }
+    missing = [
+        f"no {job} run finished ok after the faults stopped"
+        for job in SETTLE_JOBS
+        if job not in done
+    ]
+    return _verdict(
+        "every job ran again after the kills (no lock or queue left blocked)",
+        missing,
+        f"{', '.join(SETTLE_JOBS)} each ran ok after the faults stopped",
+    )
+
+
 def check(snap: Snapshot, observed: Observed, secrets: dict[str, str]) -> list[Invariant]:
     """Every invariant, in the order docs/reliability.md lists them."""
     stock, prices = _stock_and_prices(snap)
@@ -407,4 +430,5 @@ def check(snap: Snapshot, observed: Observed, secrets: dict[str, str]) -> list[I
         _secrets(snap, secrets),
         _dashboard(observed),
         _runs(snap, observed),
+        _ran_after_settle(snap, observed),
     ]

@@ -259,10 +259,17 @@ class SoakWorld:
             return [self.server] if self.server is not None else []
         return list(self.workers)
 
-    def wait_for_web(self, timeout_s: float = 60.0) -> None:
-        """Wait until the dashboard answers."""
+    def wait_for_web(self, timeout_s: float = 300.0) -> None:
+        """Wait until the dashboard answers (a loaded machine takes long to start Python)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            server = self.server
+            if (
+                server is not None
+                and server.process is not None
+                and server.process.poll() is not None
+            ):
+                raise RuntimeError(f"{server.name} exited at start-up; see {server.log}")
             try:
                 if httpx.get(f"{self.web_url}/login", timeout=2.0).status_code == 200:
                     return

@@ -27,6 +27,18 @@ from storebridge.persistence.tables import Export, ProductLink, Run
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
+def _run(run_id: int, job: str, start_s: int, end_s: int | None) -> Run:
+    finished = None if end_s is None else T0 + timedelta(seconds=end_s)
+    return Run(
+        id=run_id,
+        store=STORE,
+        job=job,
+        started_at=T0 + timedelta(seconds=start_s),
+        finished_at=finished,
+        outcome="ok" if finished else "running",
+    )
+
+
 def _pos_row(sku: str, price: str, web: int = 1) -> sqlite3.Row:
     conn = sqlite3.connect(":memory:")
     conn.row_factory = sqlite3.Row
@@ -77,14 +89,18 @@ def _snapshot(**changes: Any) -> Snapshot:
         exports={2: Export(store=STORE, woo_order_id=2, state="exported")},
         quarantine={},
         deliveries=set(),
-        runs=[],
+        runs=[
+            _run(n, job, 60 + n, 61 + n) for n, job in enumerate(("products", "orders", "export"))
+        ],
         logs={"runner.log": "INFO all good\n"},
     )
     return replace(base, **changes)
 
 
 def _failed(snap: Snapshot, observed: Observed | None = None) -> dict[str, str]:
-    found = check(snap, observed or Observed(), {"webhook secret": "s3cr3t-hook"})
+    observed = observed or Observed()
+    observed.settle_started = T0 + timedelta(seconds=60)
+    found = check(snap, observed, {"webhook secret": "s3cr3t-hook"})
     return {i.name: i.detail for i in found if not i.ok}
 
 
@@ -142,15 +158,14 @@ def test_a_bad_row_left_out_of_the_quarantine_is_reported() -> None:
     }
 
 
-def _run(run_id: int, job: str, start_s: int, end_s: int | None) -> Run:
-    finished = None if end_s is None else T0 + timedelta(seconds=end_s)
-    return Run(
-        id=run_id,
-        store=STORE,
-        job=job,
-        started_at=T0 + timedelta(seconds=start_s),
-        finished_at=finished,
+def test_a_job_that_never_ran_after_the_faults_stopped_is_reported() -> None:
+    snap = _snapshot()
+    stuck = replace(
+        snap, runs=[r for r in snap.runs if r.job != "orders"] + [_run(9, "orders", 10, 11)]
     )
+    assert _failed(stuck) == {
+        "every job ran again after the kills (no lock or queue left blocked)": "no orders run finished ok after the faults stopped"
+    }
 
 
 def test_overlapping_runs_of_one_lock_group_are_found_and_a_killed_run_ends_at_its_kill() -> None:

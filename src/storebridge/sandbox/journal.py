@@ -45,9 +45,11 @@ def _operation(method: str) -> str:
 
 def _target(item: Any) -> int | None:
     raw = item.get("id") if isinstance(item, dict) else item
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
     try:
         return int(raw)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
 
 
