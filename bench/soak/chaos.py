@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.soak.checks import CONVERGENT, Invariant, Observed, Snapshot, check, gather
 from bench.soak.world import STORE, USERNAME, SoakWorld
@@ -109,6 +109,8 @@ class Findings:
     webhooks_recovered: int = 0
     observed: Observed = field(default_factory=Observed)
     invariants: list[Invariant] = field(default_factory=list)
+    #: procrastinate's jobs by status at the end (PostgreSQL workers only).
+    queue: dict[str, int] = field(default_factory=dict)
 
     @property
     def green(self) -> bool:
@@ -321,6 +323,7 @@ class Soak:
 
         await asyncio.to_thread(insert)
         self.found.observed.bad_rows[sku] = what
+        self.found.observed.bad_values[sku] = (row["name"], row["price"], row["sale_price"])
 
     # -- attacks on the receiver and the dashboard ---------------------------------------
 
@@ -474,10 +477,20 @@ class Soak:
                 self.found.settled = True
                 break
         self.found.settle_s = time.monotonic() - started
+        if self.world.storage.kind == "postgresql":
+            self.found.queue = self._queue()
         self.world.stop()
         snap = await self._snapshot()
         self.found.invariants = check(snap, self.found.observed, self.world.secrets)
         self.found.invariants.append(self._recovered(snap))
+
+    def _queue(self) -> dict[str, int]:
+        """procrastinate's jobs by status ("doing" ones were cut by a kill, never finished)."""
+        with self.services.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")
+            )
+            return {str(status): int(count) for status, count in rows}
 
     async def _snapshot(self) -> Snapshot:
         writes = self._sandbox("GET", "/writes")["writes"]

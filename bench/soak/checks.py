@@ -90,6 +90,8 @@ class Observed:
     probe_failures: list[str] = field(default_factory=list)
     probes_while_restarting: int = 0
     bad_rows: dict[str, str] = field(default_factory=dict)
+    #: (name, price, sale price) of each bad row as inserted.
+    bad_values: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     kill_times: list[datetime] = field(default_factory=list)
     settle_started: datetime | None = None
 
@@ -300,16 +302,31 @@ def _merchant_fields(snap: Snapshot) -> Invariant:
 
 def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
     missing = []
+    fixed = 0
     for sku, what in observed.bad_rows.items():
-        rows = [r for r in snap.quarantine.get(sku, []) if r.resolved_at is None and r.reason]
+        rows = [r for r in snap.quarantine.get(sku, []) if r.reason]
+        item = snap.pos_items.get(sku)
+        # Store life may repair a bad row (a price change, a promotion ending): its
+        # quarantine entry must then be resolved, and only then.
+        still_bad = item is not None and _row_values(item) == observed.bad_values.get(sku)
         if not rows:
-            missing.append(f"{sku} ({what}) not quarantined")
+            missing.append(f"{sku} ({what}) never quarantined")
+        elif still_bad and all(r.resolved_at is not None for r in rows):
+            missing.append(f"{sku} ({what}) released from quarantine while still bad")
+        elif not still_bad:
+            fixed += 1
     reasons = sorted({r.reason for sku in observed.bad_rows for r in snap.quarantine.get(sku, [])})
     return _verdict(
         "every bad row is quarantined with a reason",
         missing,
-        f"{len(observed.bad_rows)} bad rows, all quarantined ({', '.join(reasons)})",
+        f"{len(observed.bad_rows)} bad rows, all quarantined ({', '.join(reasons)})"
+        + (f"; {fixed} repaired by store life later and released" if fixed else ""),
     )
+
+
+def _row_values(item: sqlite3.Row) -> tuple[str | None, ...]:
+    """The fields a bad row spoils: name, price, sale price."""
+    return (item["name"], item["price"], item["sale_price"])
 
 
 def _forged(snap: Snapshot, observed: Observed) -> Invariant:

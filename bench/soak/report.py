@@ -124,6 +124,16 @@ def render_storage(found: Findings, command: str) -> str:
             "malformed rows / forged webhooks",
             f"{len(observed.bad_rows)} rows / {len(observed.forged_ids)} deliveries",
         ],
+        *(
+            [
+                [
+                    "procrastinate jobs at the end",
+                    ", ".join(f"{k}: {v}" for k, v in sorted(found.queue.items())),
+                ]
+            ]
+            if found.queue
+            else []
+        ),
         [
             "dashboard probes",
             f"{observed.probes} answered, {len(observed.probe_failures)} failed, "

@@ -22,7 +22,7 @@ from bench.soak.cli import soak
 from bench.soak.report import title, write_section
 from bench.soak.world import SAFETY_STOCK, STORE
 
-from storebridge.persistence.tables import Export, ProductLink, Run
+from storebridge.persistence.tables import Export, ProductLink, QuarantineRow, Run
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -39,11 +39,12 @@ def _run(run_id: int, job: str, start_s: int, end_s: int | None) -> Run:
     )
 
 
-def _pos_row(sku: str, price: str, web: int = 1) -> sqlite3.Row:
+def _pos_row(sku: str, price: str, web: int = 1, name: str = "Item") -> sqlite3.Row:
     conn = sqlite3.connect(":memory:")
     conn.row_factory = sqlite3.Row
     row: sqlite3.Row = conn.execute(
-        "SELECT ? AS sku, ? AS price, NULL AS sale_price, ? AS web", (sku, price, web)
+        "SELECT ? AS sku, ? AS name, ? AS price, NULL AS sale_price, ? AS web",
+        (sku, name, price, web),
     ).fetchone()
     return row
 
@@ -150,12 +151,38 @@ def test_a_recorded_forged_delivery_a_leaked_secret_and_a_5xx_are_reported() -> 
     assert failed["the dashboard answered every request (no 5xx)"] == "GET / answered 500"
 
 
-def test_a_bad_row_left_out_of_the_quarantine_is_reported() -> None:
-    observed = Observed(bad_rows={"BAD-001": "negative price"})
-    failed = _failed(_snapshot(), observed)
-    assert failed == {
-        "every bad row is quarantined with a reason": "BAD-001 (negative price) not quarantined"
+def _bad(sku: str, price: str, resolved: bool | None) -> tuple[dict[str, Any], Observed]:
+    """A snapshot holding a bad row inserted at -4.00, now at `price`, with its quarantine state."""
+    observed = Observed(
+        bad_rows={sku: "negative price"}, bad_values={sku: ("Broken", "-4.00", None)}
+    )
+    rows = []
+    if resolved is not None:
+        rows.append(
+            QuarantineRow(
+                store=STORE, sku=sku, reason="price_negative", resolved_at=T0 if resolved else None
+            )
+        )
+    items = {"A-1": _pos_row("A-1", "9.50"), sku: _pos_row(sku, price, name="Broken")}
+    return {"pos_items": items, "quarantine": {sku: rows}}, observed
+
+
+def test_a_bad_row_never_quarantined_or_released_while_still_bad_is_reported() -> None:
+    rule = "every bad row is quarantined with a reason"
+    changes, observed = _bad("BAD-1", "-4.00", None)
+    assert _failed(_snapshot(**changes), observed) == {
+        rule: "BAD-1 (negative price) never quarantined"
     }
+    changes, observed = _bad("BAD-1", "-4.00", True)
+    assert _failed(_snapshot(**changes), observed) == {
+        rule: "BAD-1 (negative price) released from quarantine while still bad"
+    }
+
+
+def test_a_bad_row_repaired_by_store_life_may_leave_the_quarantine() -> None:
+    for price, resolved in (("-4.00", False), ("4.00", True)):
+        changes, observed = _bad("BAD-1", price, resolved)
+        assert _failed(_snapshot(**changes), observed) == {}
 
 
 def test_a_job_that_never_ran_after_the_faults_stopped_is_reported() -> None:
