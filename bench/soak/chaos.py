@@ -173,13 +173,16 @@ class Soak:
         self._sandbox("DELETE", "/counters")  # count the soak, not the set-up
         clock = time.monotonic()
         try:
-            async with httpx.AsyncClient(timeout=15.0) as client:
+            async with (
+                httpx.AsyncClient(timeout=15.0) as client,
+                httpx.AsyncClient(base_url=self.world.web_url, timeout=15.0) as dashboard,
+            ):
                 tasks = [
                     self._every(self.plan.life_every_s, lambda: self._life_step(client)),
                     self._every(self.plan.price_change_every_s, self._change_price),
                     self._every(2.0, self._observe_prices),
                     self._every(self.plan.forged_every_s, lambda: self._forge(client)),
-                    self._every(1.0, self._probe_loop(client)),
+                    self._every(1.0, lambda: self._probe(dashboard)),
                     self._every(self.plan.bad_row_every_s, self._bad_row, first_after=5.0),
                     self._killer(),
                     self._outages(),
@@ -349,50 +352,41 @@ class Soak:
         self.found.observed.forged_ids.append(delivery)
         self.found.observed.forged_answers[str(response.status_code)] += 1
 
-    def _probe_loop(self, client: httpx.AsyncClient) -> Callable[[], Coroutine[Any, Any, None]]:
-        cookies = httpx.Cookies()
-        turn = 0
+    async def _probe(self, dashboard: httpx.AsyncClient) -> None:
+        """One dashboard probe: a login every tenth time (a fresh session), else a page."""
+        observed = self.found.observed
+        turn = observed.probes + observed.probes_while_restarting + len(observed.probe_failures)
+        try:
+            if turn % 10 == 0:
+                dashboard.cookies.clear()
+                await self._login(dashboard)
+            else:
+                page = PAGES[turn % len(PAGES)]
+                self._judge(f"GET {page}", await dashboard.get(page))
+            observed.probes += 1
+        except httpx.HTTPError as error:
+            if self.restarting:
+                observed.probes_while_restarting += 1
+            else:
+                observed.probe_failures.append(
+                    f"{type(error).__name__} at {datetime.now(UTC):%H:%M:%S}"
+                )
 
-        async def probe() -> None:
-            nonlocal turn
-            turn += 1
-            observed = self.found.observed
-            try:
-                if turn % 10 == 1:
-                    await self._login(client, cookies)
-                else:
-                    page = PAGES[turn % len(PAGES)]
-                    response = await client.get(f"{self.world.web_url}{page}", cookies=cookies)
-                    self._judge(f"GET {page}", response)
-                observed.probes += 1
-            except httpx.HTTPError as error:
-                if self.restarting:
-                    observed.probes_while_restarting += 1
-                else:
-                    observed.probe_failures.append(
-                        f"{type(error).__name__} at {datetime.now(UTC):%H:%M:%S}"
-                    )
-
-        return probe
-
-    async def _login(self, client: httpx.AsyncClient, cookies: httpx.Cookies) -> None:
-        form = await client.get(f"{self.world.web_url}/login", cookies=cookies)
+    async def _login(self, dashboard: httpx.AsyncClient) -> None:
+        form = await dashboard.get("/login")
         self._judge("GET /login", form)
-        cookies.update(form.cookies)
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        response = await client.post(
-            f"{self.world.web_url}/login",
+        response = await dashboard.post(
+            "/login",
             data={
                 "username": USERNAME,
                 "password": self.world.password,
                 "csrf_token": token.group(1) if token else "",
             },
-            cookies=cookies,
         )
         self._judge("POST /login", response)
         if response.status_code < 500 and response.status_code != 303:
             self.found.observed.probe_failures.append(f"login answered {response.status_code}")
-        cookies.update(response.cookies)
 
     def _judge(self, what: str, response: httpx.Response) -> None:
         if response.status_code >= 500:
