@@ -309,10 +309,13 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
         # Store life may repair a bad row (a price change, a promotion ending): its
         # quarantine entry must then be resolved, and only then.
         still_bad = item is not None and _row_values(item) == observed.bad_values.get(sku)
-        if not rows:
+        held = any(r.resolved_at is None for r in rows)
+        if still_bad and not rows:
             missing.append(f"{sku} ({what}) never quarantined")
-        elif still_bad and all(r.resolved_at is not None for r in rows):
+        elif still_bad and not held:
             missing.append(f"{sku} ({what}) released from quarantine while still bad")
+        elif not still_bad and held:
+            missing.append(f"{sku} ({what}) still quarantined after store life repaired it")
         elif not still_bad:
             fixed += 1
     reasons = sorted({r.reason for sku in observed.bad_rows for r in snap.quarantine.get(sku, [])})
@@ -320,7 +323,7 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
         "every bad row is quarantined with a reason",
         missing,
         f"{len(observed.bad_rows)} bad rows, all quarantined ({', '.join(reasons)})"
-        + (f"; {fixed} repaired by store life later and released" if fixed else ""),
+        + (f"; {fixed} repaired by store life later, and not held" if fixed else ""),
     )
 
 

@@ -179,10 +179,16 @@ def test_a_bad_row_never_quarantined_or_released_while_still_bad_is_reported() -
     }
 
 
-def test_a_bad_row_repaired_by_store_life_may_leave_the_quarantine() -> None:
-    for price, resolved in (("-4.00", False), ("4.00", True)):
+def test_a_bad_row_repaired_by_store_life_leaves_or_never_enters_the_quarantine() -> None:
+    for price, resolved in (("-4.00", False), ("4.00", True), ("4.00", None)):
         changes, observed = _bad("BAD-1", price, resolved)
         assert _failed(_snapshot(**changes), observed) == {}
+    changes, observed = _bad("BAD-1", "4.00", False)
+    assert _failed(_snapshot(**changes), observed) == {
+        "every bad row is quarantined with a reason": (
+            "BAD-1 (negative price) still quarantined after store life repaired it"
+        )
+    }
 
 
 def test_a_job_that_never_ran_after_the_faults_stopped_is_reported() -> None:
