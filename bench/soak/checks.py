@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bench.soak.world import SAFETY_STOCK, STORE
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Export, ProductLink, QuarantineRow, Run, WebhookDelivery
+from storebridge.runner.execution import ORPHANED
 from storebridge.woocommerce import WooClient
 
 __all__ = [
@@ -387,7 +388,11 @@ def overlapping_runs(runs: list[Run], kill_times: list[datetime]) -> list[str]:
         group = LOCK_GROUPS.get(run.job)
         if group is None:
             continue  # "stock" rows are written inside an orders run or a webhook
-        end = run.finished_at or next((k for k in sorted(kill_times) if k >= run.started_at), None)
+        killed = next((k for k in sorted(kill_times) if k >= run.started_at), None)
+        # A run cut by a kill is closed as orphaned later, when its lock is taken again:
+        # it really ended at the kill.
+        end = killed if run.finished_at is None or run.error == ORPHANED else run.finished_at
+        end = end or run.finished_at
         if end is None:
             continue  # still running at the check
         spans[(run.store, group)].append((run.started_at, end, run.id))

@@ -23,6 +23,7 @@ from bench.soak.report import title, write_section
 from bench.soak.world import SAFETY_STOCK, STORE
 
 from storebridge.persistence.tables import Export, ProductLink, QuarantineRow, Run
+from storebridge.runner.execution import ORPHANED
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -37,6 +38,12 @@ def _run(run_id: int, job: str, start_s: int, end_s: int | None) -> Run:
         finished_at=finished,
         outcome="ok" if finished else "running",
     )
+
+
+def _orphaned(run: Run) -> Run:
+    """A run cut by a kill, closed as orphaned when its lock was taken again."""
+    run.outcome, run.error = "failed", ORPHANED
+    return run
 
 
 def _pos_row(sku: str, price: str, web: int = 1, name: str = "Item") -> sqlite3.Row:
@@ -208,11 +215,13 @@ def test_overlapping_runs_of_one_lock_group_are_found_and_a_killed_run_ends_at_i
         _run(3, "export", 5, 8),  # another lock: fine
         _run(4, "stock", 11, 11),  # written inside the orders run: ignored
         _run(5, "reconcile", 20, None),  # killed at 25
+        _orphaned(_run(8, "products", 12, 40)),  # killed at 14, closed at 40
         _run(6, "orders", 26, 27),
     ]
-    assert overlapping_runs(runs, [T0 + timedelta(seconds=25)]) == []
+    kills = [T0 + timedelta(seconds=14), T0 + timedelta(seconds=25)]
+    assert overlapping_runs(runs, kills) == []
     runs.append(_run(7, "products", 24, 30))
-    assert overlapping_runs(runs, [T0 + timedelta(seconds=25)]) == [
+    assert overlapping_runs(runs, kills) == [
         f"{STORE}/catalog: run 7 started before run 5 ended",
         f"{STORE}/catalog: run 6 started before run 7 ended",
     ]
