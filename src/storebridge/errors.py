@@ -44,12 +44,22 @@ class ExportError(StoreBridgeError):
 class TotalsMismatch(ExportError):
     """The exported document's total differs from WooCommerce's total."""
 
-    def __init__(self, order_id: int, expected: Decimal, computed: Decimal) -> None:
+    def __init__(
+        self,
+        order_id: int,
+        expected: Decimal,
+        computed: Decimal,
+        *,
+        what: str = "total",
+        subject: str = "",
+    ) -> None:
         self.order_id = order_id
         self.expected = expected
         self.computed = computed
+        self.what = what
+        name = subject or f"order {order_id}"
         super().__init__(
-            f"order {order_id}: document total {computed} differs from WooCommerce total "
+            f"{name}: document {what} {computed} differs from WooCommerce {what} "
             f"{expected} by {computed - expected}; check the order's lines, fees and taxes "
             "in WooCommerce, then retry or skip the export"
         )

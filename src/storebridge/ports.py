@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument, RawItem
@@ -73,6 +74,18 @@ class PosWriter(Protocol):
 
     def write_credit(self, document: CreditDocument) -> str:
         """Write a return/credit once per idempotency key; returns its POS reference."""
+        ...
+
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """When the POS/ERP *applied* (booked into its stock) each of these written orders.
+
+        Written is not applied: a file feed's document waits in the outbox
+        until the ERP imports it, and until then the POS on-hand does not
+        include the sale, so its units stay allocated.  Keys not applied yet
+        (or unknown) are left out.  A POS that books on write answers the
+        write time; a connector that cannot tell when answers when it found
+        out (later than the truth: it only delays a release, never hastens it).
+        """
         ...
 
 

@@ -7,6 +7,7 @@ connector joins by being added to conftest.CONNECTOR_KINDS.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 from connector_samples import credit, customer, guest, line, order
 
@@ -120,3 +121,15 @@ def test_known_skus_compares_case_insensitively_and_keeps_the_callers_spelling(
     variants = [known_sku.lower(), f"  {known_sku.upper()} ", "NO-SUCH-SKU"]
     assert connector.known_skus(variants) == {known_sku.lower(), f"  {known_sku.upper()} "}
     assert connector.known_skus([]) == set()
+
+
+def test_applied_answers_only_written_orders_with_a_time_no_later_than_now(
+    connector: PosConnector,
+) -> None:
+    assert connector.applied(["main:2001"]) == {}
+    connector.write_order(order(2001))
+    applied = connector.applied(["main:2001", "main:2002"])
+    # Whether a written order is applied yet is the connector's to say (the file feed
+    # waits for the ERP); it never answers for an order it does not hold.
+    assert set(applied) <= {"main:2001"}
+    assert all(at <= datetime.now(UTC) for at in applied.values())

@@ -182,6 +182,23 @@ def test_an_invoice_lowers_on_hand_at_the_web_location(tmp_path: Path) -> None:
     assert pos.on_hand(sku)["store-1"] == 3
 
 
+def test_an_invoice_is_applied_as_it_is_written_and_a_credit_is_not_an_order(
+    tmp_path: Path,
+) -> None:
+    pos = make_pos(tmp_path)
+    sku = a_stocked_sku(pos)
+    before = datetime.now(UTC)
+    invoice = order(1, (line(sku, 1),))
+    receipt = pos.write_order(invoice)
+    refund = credit(invoice, receipt.pos_ref)
+    pos.write_credit(refund)
+
+    applied = pos.applied(["main:1", refund.idempotency_key, "main:2"])
+
+    assert list(applied) == ["main:1"]  # the on-hand moved with the write
+    assert before <= applied["main:1"] <= datetime.now(UTC)
+
+
 def test_an_invoice_takes_what_the_web_location_lacks_from_the_next_locations(
     tmp_path: Path,
 ) -> None:

@@ -51,13 +51,37 @@ def test_a_utf8_byte_order_mark_does_not_hide_the_first_column(tmp_path: Path) -
     assert [r.sku for r in rows] == ["A-1"]
 
 
-def test_undecodable_bytes_become_replacement_characters_for_validation(tmp_path: Path) -> None:
+def test_a_file_with_an_undecodable_byte_is_rejected_with_its_offset(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     path.write_bytes(b"sku,name,price,quantity\nA-1,Caf\xe9 mug,9.99,4\nA-2,Plain,1.00,1\n")
-    rows = list(feed_for(tmp_path, path).read_items())
-    assert rows[0].name == "Caf\ufffd mug"
-    assert "\ufffd" in rows[0].ref.raw
-    assert rows[1].name == "Plain"
+    with pytest.raises(PosRejected) as caught:
+        list(feed_for(tmp_path, path).read_items())
+    message = str(caught.value)
+    assert "broken.csv is not text in the configured encoding 'utf-8'" in message
+    assert "byte offset 31" in message  # len(b"sku,name,price,quantity\nA-1,Caf")
+    assert "mapped column" not in message and "Caf" not in message
+
+
+def test_an_undecodable_byte_beyond_the_first_chunk_is_found_at_its_offset(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    head = b"sku,name,price,quantity\n" + b"".join(
+        f"S-{n:06d},Mug \u00e9,1.00,1\n".encode() for n in range(5000)
+    )
+    path.write_bytes(head + b"X-1,\xff,1.00,1\n")
+    with pytest.raises(PosRejected, match=f"byte offset {len(head) + 4}\\)"):
+        list(feed_for(tmp_path, path).read_items())
+
+
+def test_a_binary_file_in_an_8_bit_encoding_is_not_text_either(tmp_path: Path) -> None:
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    with pytest.raises(PosRejected) as caught:
+        list(feed_for(tmp_path, path, encoding="latin-1").read_items())
+    message = str(caught.value)
+    assert "photo.csv is not text in the configured encoding 'latin-1' (at byte offset 8)" in (
+        message
+    )
+    assert "PNG" not in message and "\x1a" not in message
 
 
 def test_every_mapped_column_lands_in_its_raw_item_field(tmp_path: Path) -> None:
@@ -248,6 +272,22 @@ def drop(tmp_path: Path) -> Path:
     (folder / ".004-being-written.csv").write_text("sku,name,price,quantity\nD-1,X,1.00,1\n")
     (folder / "notes.txt").write_text("not a feed")
     return folder
+
+
+def test_a_binary_file_in_a_drop_folder_goes_to_rejected_with_the_reason(
+    tmp_path: Path, drop: Path
+) -> None:
+    (drop / "000-export.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xb5\x8e")
+    feed = feed_for(tmp_path, drop)
+    rows = list(feed.read_items())
+    assert "000-export.csv" not in {r.ref.source for r in rows}
+
+    acknowledged = feed.acknowledge()
+
+    assert sorted(p.name for p in acknowledged.rejected) == ["000-export.csv", "003-broken.csv"]
+    reason = (drop / "rejected" / "000-export.csv.reason.txt").read_text()
+    assert "000-export.csv is not text in the configured encoding 'utf-8'" in reason
+    assert "(at byte offset 5)" in reason and "mapped column" not in reason
 
 
 def test_a_drop_folder_is_read_in_name_order_and_moved_only_on_acknowledge(

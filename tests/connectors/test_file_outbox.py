@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connector_samples import credit, customer, file_feed_settings, guest, line, order
@@ -82,6 +83,22 @@ def test_an_order_the_erp_archived_in_sent_is_not_written_again(tmp_path: Path) 
     assert again.customer_ref == first.customer_ref
     assert sorted(p.name for p in outbox.glob("main__5*")) == []
     assert feed.find_document("main:5") == "main__5"
+
+
+def test_an_order_is_applied_only_once_the_erp_archived_it_in_sent(tmp_path: Path) -> None:
+    feed = FileFeed(file_feed_settings(tmp_path))
+    outbox = feed.settings.outbox
+    feed.write_order(order(8))
+    feed.write_order(order(9))
+    assert feed.applied(["main:8", "main:9", "main:404"]) == {}
+
+    (outbox / "main__8.json").rename(outbox / "sent" / "main__8.json")
+    before = datetime.now(UTC)
+    applied = feed.applied(["main:8", "main:9", "main:404"])
+
+    assert list(applied) == ["main:8"]
+    # A move keeps the file's times: StoreBridge vouches only for when it saw it.
+    assert applied["main:8"] >= before
 
 
 def test_a_missing_csv_companion_is_written_by_the_retry_unless_archived(tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ from storebridge.domain.allocation import (
     allocated_by_sku,
     available_by_sku,
     explain,
+    hold_reason,
     is_allocating,
     releasable,
+    release_due,
 )
 
 T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -75,15 +77,56 @@ def test_a_replayed_order_replaces_its_previous_lines_instead_of_adding_to_them(
     assert allocated_by_sku(orders) == {}
 
 
-def test_releasable_orders_were_acknowledged_strictly_before_the_snapshot_read_started() -> None:
+def test_releasable_orders_were_applied_strictly_before_the_snapshot_read_started() -> None:
+    early = T0 - timedelta(hours=1)
     orders = [
-        order(1, "completed", ("a", 1), export_acked_at=T0 - timedelta(seconds=1)),
-        order(2, "completed", ("a", 1), export_acked_at=T0),
-        order(3, "completed", ("a", 1), export_acked_at=T0 + timedelta(seconds=1)),
+        order(
+            1, "completed", ("a", 1), export_acked_at=early, applied_at=T0 - timedelta(seconds=1)
+        ),
+        order(2, "completed", ("a", 1), export_acked_at=early, applied_at=T0),
+        order(
+            3, "completed", ("a", 1), export_acked_at=early, applied_at=T0 + timedelta(seconds=1)
+        ),
         order(4, "completed", ("a", 1)),
-        order(5, "completed", ("a", 1), export_acked_at=T0 - timedelta(hours=1), released=True),
+        order(5, "completed", ("a", 1), export_acked_at=early, applied_at=early, released=True),
+        # Written long before the read, but the POS/ERP has not applied it yet.
+        order(6, "completed", ("a", 1), export_acked_at=early),
     ]
     assert releasable(orders, T0) == {1}
+
+
+_MOMENTS = st.none() | st.integers(-3, 3).map(lambda s: T0 + timedelta(seconds=s))
+
+
+@given(applied=_MOMENTS, read=_MOMENTS)
+def test_a_release_needs_an_applied_document_and_a_read_started_after_it(
+    applied: datetime | None, read: datetime | None
+) -> None:
+    due = release_due(applied, read)
+    assert due == (applied is not None and read is not None and applied < read)
+    if due:
+        assert applied is not None and read is not None
+        # Any later read releases it too; none that started before or with it does.
+        assert release_due(applied, read + timedelta(seconds=1))
+        assert not release_due(applied, applied)
+
+
+@given(exported=_MOMENTS, applied=_MOMENTS, read=_MOMENTS)
+def test_releasable_never_releases_what_the_pos_has_not_applied(
+    exported: datetime | None, applied: datetime | None, read: datetime | None
+) -> None:
+    facts = order(1, "completed", ("a", 1), export_acked_at=exported, applied_at=applied)
+    if read is not None and releasable([facts], read):
+        assert exported is not None and applied is not None and applied < read
+
+
+def test_the_hold_reason_says_which_step_an_order_waits_for() -> None:
+    assert hold_reason(None, None, False) == "not exported yet: the POS does not know it"
+    assert hold_reason(T0, None, False) == "exported, waiting for the POS/ERP to import it"
+    assert hold_reason(T0, T0, False) == (
+        "imported by the POS/ERP, waiting for the next POS stock read"
+    )
+    assert hold_reason(T0, T0, True) == "released: the POS on-hand includes it"
 
 
 def test_the_explanation_reads_like_the_dashboard_line() -> None:

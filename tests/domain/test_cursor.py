@@ -9,7 +9,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from storebridge.domain.cursor import Cursor, PageQuery, Record, Sweep, advance, query_from
+from storebridge.domain.cursor import (
+    Cursor,
+    PageQuery,
+    Record,
+    Sweep,
+    advance,
+    query_from,
+    seal_past,
+)
 
 T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -183,3 +191,35 @@ def test_a_record_joining_a_drained_second_before_the_clock_moves_on_is_not_lost
         if step.done:
             break
     assert sorted(delivered) == [(0, at(3)), (1, at(3)), (2, at(3)), (3, at(4))]
+
+
+MARGIN = timedelta(seconds=10)
+
+
+def test_a_cursor_is_sealed_past_its_second_only_once_the_server_clock_left_it_by_the_margin() -> (
+    None
+):
+    crowded = Cursor(at(0), frozenset({1, 2, 3}))
+    assert seal_past(crowded, None, MARGIN) == crowded  # the server did not say
+    assert seal_past(crowded, at(10), MARGIN) == crowded  # within the second + margin
+    assert seal_past(crowded, at(11), MARGIN) == Cursor(at(1))
+    assert query_from(Cursor(at(1))) == at(0)  # strict: the sealed second is not read again
+    assert seal_past(Cursor(), at(99), MARGIN) == Cursor()
+    assert seal_past(Cursor(at(0)), at(99), MARGIN) == Cursor(at(0))  # nothing delivered there
+    with pytest.raises(ValueError, match="timezone-aware"):
+        seal_past(crowded, datetime(2024, 6, 1, 13), MARGIN)
+
+
+@given(
+    ids=st.frozensets(st.integers(1, 50), min_size=1),
+    second=st.integers(0, 100),
+    server=st.integers(0, 200),
+)
+def test_a_sealed_cursor_never_moves_back_and_never_skips_a_later_second(
+    ids: frozenset[int], second: int, server: int
+) -> None:
+    cursor = Cursor(at(second), ids)
+    sealed = seal_past(cursor, at(server), MARGIN)
+    assert sealed in (cursor, Cursor(at(second + 1)))
+    if sealed != cursor:
+        assert at(server) >= at(second + 1) + MARGIN

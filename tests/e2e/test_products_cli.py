@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,14 @@ from typer.testing import CliRunner
 
 from storebridge.cli.app import app
 from storebridge.persistence.db import create_engine_for, session_factory
-from storebridge.persistence.repositories.locks import try_acquire
+from storebridge.persistence.repositories.locks import job_lock
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
     SandboxConfig,
     SandboxServer,
 )
+from storebridge.sandbox.taxes import SETTINGS
 
 FEED = "sku,name,price,quantity\nA-1,Shirt,12.50,3\nB-2,Hat,4.00,0\n"
 
@@ -100,6 +100,23 @@ def test_plan_lists_the_changes_and_writes_nothing(config: Path, shop: SandboxSe
     assert skus(shop) == []
 
 
+def test_plan_warns_when_the_pos_price_basis_disagrees_with_woocommerce(
+    config: Path, shop: SandboxServer
+) -> None:
+    shop.sandbox.settings.write(SETTINGS["woocommerce_prices_include_tax"], "yes")
+    text = config.read_text().replace('selection = "all"', 'selection = "all"\npos_prices = "net"')
+    config.write_text(text)
+    code, output = invoke("plan", "--config", str(config))
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "main warning: the POS prices are net (pos_prices)" in flat
+    assert "woocommerce_prices_include_tax = yes" in flat
+    config.write_text(text.replace('pos_prices = "net"', 'pos_prices = "gross"'))
+    code, output = invoke("plan", "--config", str(config))
+    assert code == 0, output
+    assert "warning" not in output
+
+
 def test_sync_products_creates_drafts_then_an_idle_run_writes_nothing(
     config: Path, shop: SandboxServer
 ) -> None:
@@ -113,7 +130,9 @@ def test_sync_products_creates_drafts_then_an_idle_run_writes_nothing(
 
     assert code == 0, output
     assert shop.sandbox.counters.snapshot()["writes"] == writes
-    assert "0/0" in output  # requests (read/write)
+    # One read: the link check's listing of products changed since the last run (the two
+    # drafts of the first run, read back once).
+    assert "1/0" in output  # requests (read/write)
 
 
 def test_sync_products_dry_run_writes_nothing(config: Path, shop: SandboxServer) -> None:
@@ -162,6 +181,20 @@ def test_quarantine_list_shows_bad_rows_until_they_are_fixed(
     assert "C-3" in skus(shop)
 
 
+def test_bracketed_text_from_the_feed_survives_in_the_terminal(
+    config: Path, shop: SandboxServer
+) -> None:
+    # Rich would read "[b]" or "[red]" as markup and drop it from the table.
+    feed = config.parent / "items.csv"
+    feed.write_text(FEED + "[b]C-3,Scarf,[red]4,1\n")
+    invoke("sync", "products", "--config", str(config))
+
+    code, output = invoke("quarantine", "list", "--config", str(config))
+
+    assert code == 0, output
+    assert "[b]C-3" in output and "[red]4" in " ".join(output.split())
+
+
 def test_a_refused_key_says_what_to_check(
     tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
 ) -> None:
@@ -169,11 +202,33 @@ def test_a_refused_key_says_what_to_check(
     config = write_config(tmp_path, shop.base_url, secret="cs_wrong")
 
     code, output = invoke("sync", "products", "--config", str(config))
+    output = " ".join(output.split())  # the message wraps at the terminal width
 
     assert code == 1
     assert "consumer_key and consumer_secret" in output
+    assert "in [stores.main.woocommerce] and" in output  # not eaten as Rich markup
     assert "read_write permission" in output
     assert "cs_wrong" not in output
+
+
+def test_a_key_revoked_while_nothing_needs_writing_fails_the_run(
+    tmp_path: Path, shop: SandboxServer, _sqlite_template: Path
+) -> None:
+    shutil.copyfile(_sqlite_template, tmp_path / "state.sqlite3")
+    config = write_config(tmp_path, shop.base_url)
+    code, output = invoke("sync", "products", "--config", str(config))
+    assert code == 0, output
+    for command in (("sync", "products"), ("plan",)):  # idle now: nothing to read or write
+        assert invoke(*command, "--config", str(config))[0] == 0
+
+    revoked = write_config(tmp_path, shop.base_url, secret="cs_revoked")
+    for command in (("sync", "products"), ("plan",)):
+        code, output = invoke(*command, "--config", str(revoked))
+        output = " ".join(output.split())
+
+        assert code == 1, (command, output)
+        assert "WooCommerce refused the API key" in output
+        assert "[stores.main.woocommerce]" in output
 
 
 def test_a_database_without_tables_says_to_upgrade(tmp_path: Path, shop: SandboxServer) -> None:
@@ -196,17 +251,15 @@ def test_a_store_busy_with_another_process_is_not_synced_twice(
     config: Path, shop: SandboxServer
 ) -> None:
     state = config.parent / "state.sqlite3"
-    engine = create_engine_for(f"sqlite:///{state}")
+    engine = create_engine_for(f"sqlite:///{state}")  # the engine another process would have
     try:
-        with session_factory(engine).begin() as session:
-            taken = try_acquire(
-                session, store="main", job="catalog", holder="runner-1", ttl=timedelta(hours=1)
-            )
-        assert taken
+        with job_lock(
+            session_factory(engine), store="main", job="catalog", holder="runner-1"
+        ) as ok:
+            assert ok
+            code, output = invoke("sync", "products", "--config", str(config))
     finally:
         engine.dispose()
-
-    code, output = invoke("sync", "products", "--config", str(config))
 
     assert code == 1
     assert "another StoreBridge process" in output

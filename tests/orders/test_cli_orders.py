@@ -181,7 +181,6 @@ def test_refresh_reports_the_busy_catalog_lock_instead_of_pushing_stock(
         store=STORE,
         job=products.lock_name,
         holder="runner:elsewhere:1",
-        ttl=timedelta(minutes=5),
     ) as taken:
         assert taken
         busy = installed.run("refresh")

@@ -261,6 +261,23 @@ async def test_a_refund_after_export_becomes_one_credit_note(shop: Shop) -> None
     assert len([doc for doc in shop.pos.documents() if doc.kind == "credit"]) == 1
 
 
+async def test_more_refunds_than_one_page_holds_each_become_a_credit_note(shop: Shop) -> None:
+    # The refunds list sends 10 a page unless asked for more: all pages must be read.
+    await shop.sync_products()
+    order_id = await completed_order(shop, [("MUG-1", 2)])
+    await shop.export()
+    for _ in range(12):
+        await shop.api(
+            "POST", f"/orders/{order_id}/refunds", json={"amount": "0.50", "api_refund": False}
+        )
+    await shop.refresh()
+    report = await shop.export()
+
+    assert report.counts["credits"] == 12
+    credits = [doc for doc in shop.pos.documents() if doc.kind == "credit"]
+    assert [c.total for c in credits] == [Decimal("0.50")] * 12
+
+
 async def test_a_cancellation_after_export_becomes_one_credit_for_the_whole_order(
     shop: Shop,
 ) -> None:

@@ -14,6 +14,7 @@ from tests.orders.orders_helpers import STORE, Shop, golden_order, make_shop
 
 from storebridge.persistence.tables import Order, OrderLine, OrderStatusChange
 from storebridge.sandbox import ManualClock
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sync.orders.ledger import (
     ORDERS_STREAM,
     apply_webhook,
@@ -182,6 +183,23 @@ async def test_orders_modified_in_one_second_across_a_page_boundary_are_all_seen
     again = await refresh(timed_shop, per_page=2)
     assert sorted(change.order_id for change in again.changes) == sorted(late)
     assert recorded(timed_shop) == set(first + late)
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_same_second_orders_in_a_varying_tie_order_are_all_recorded_once(
+    timed_shop: Shop, clock: ManualClock, seed: int
+) -> None:
+    # WooCommerce breaks no tie of orderby=modified: the sandbox varies their order per
+    # request. The sweep's keyset paging (closed start, boundary ids, drain) must not care.
+    timed_shop.sandbox.ties = TieOrder(seed)
+    placed: list[int] = []
+    for _ in range(3):
+        placed += place(timed_shop, 7)
+        clock.advance(1)
+    result = await refresh(timed_shop, per_page=3)
+
+    assert sorted(change.order_id for change in result.changes) == sorted(placed)
+    assert recorded(timed_shop) == set(placed)
 
 
 async def test_a_second_is_sealed_once_a_newer_order_proves_the_clock_moved_on(

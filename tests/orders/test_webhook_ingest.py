@@ -103,9 +103,7 @@ async def test_a_webhook_push_never_runs_while_a_catalogue_run_holds_the_lock(
     woo_before = hooked_shop.woo_stock("MUG-1")
     services = hooked_shop.services
 
-    with job_lock(
-        services.sessions, store=STORE, job=CATALOG_LOCK, holder="products-run", ttl=timedelta(1)
-    ) as held:
+    with job_lock(services.sessions, store=STORE, job=CATALOG_LOCK, holder="products-run") as held:
         assert held
         result = await ingest_webhook(services, STORE, delivery, lock_wait=timedelta(0))
 

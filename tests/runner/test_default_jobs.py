@@ -18,6 +18,8 @@ from storebridge.runner.execution import Ran
 from storebridge.runner.jobs import JOB_NAMES, default_jobs
 from storebridge.runner.scheduler import Scheduler
 from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.sandbox.auth import Authenticator
+from storebridge.web.views.overview import store_overview
 from storebridge.woocommerce import WooClient, WooConnection
 
 
@@ -94,3 +96,24 @@ async def test_failed_requests_are_counted_as_api_errors_of_the_run(
     (row,) = run_rows(services)
     assert row.counts["api_errors"] == 1
     assert row.counts["api_requests"] == sum(row.requests.values())
+
+
+async def test_a_revoked_key_fails_every_job_and_turns_the_store_red_even_when_idle(
+    shop: tuple[Services, Sandbox], clock: ManualClock
+) -> None:
+    services, sandbox = shop
+    scheduler = Scheduler(services, default_jobs(), clock=clock)
+    for name in (*JOB_NAMES, *JOB_NAMES):  # the second round has nothing left to do
+        assert getattr(await scheduler.run_now("main", name), "outcome", None) == "ok"
+    # The merchant revokes the key: WooCommerce no longer knows it.
+    sandbox.auth = Authenticator((), sandbox.db)
+
+    outcomes = {name: await scheduler.run_now("main", name) for name in JOB_NAMES}
+
+    assert {name: getattr(o, "outcome", o) for name, o in outcomes.items()} == dict.fromkeys(
+        JOB_NAMES, "failed"
+    )
+    with services.sessions() as session:
+        overview = store_overview(session, services.settings, "main", clock.now())
+    assert overview.health.level == "red"
+    assert any("refused the API key" in reason for reason in overview.health.reasons)

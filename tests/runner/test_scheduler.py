@@ -135,18 +135,14 @@ async def _busy_after_start(scheduler: Scheduler, running: ScriptedJob) -> objec
     return outcome
 
 
-async def test_an_expired_lock_of_a_dead_process_is_taken_over_and_its_run_closed(
+async def test_the_row_of_a_dead_holder_is_overwritten_and_its_run_closed(
     services: Services, clock: ManualClock
 ) -> None:
     with services.sessions.begin() as session:
         runs.start_run(session, store="main", job="products", now=clock.now())
-        locks.try_acquire(
-            session,
-            store="main",
-            job="products",
-            holder="dead-host:1",
-            ttl=timedelta(minutes=1),
-            now=clock.now() - timedelta(minutes=5),
+        # What a process killed while running leaves: its row, but no lock.
+        locks.record_holder(
+            session, store="main", job="products", holder="dead-host:1", now=clock.now()
         )
     job = ScriptedJob(clock=clock)
     scheduler = Scheduler(services, {"products": job.job()}, stores=["main"], clock=clock)
@@ -157,24 +153,21 @@ async def test_an_expired_lock_of_a_dead_process_is_taken_over_and_its_run_close
     orphan, fresh = run_rows(services)
     assert (orphan.outcome, orphan.error) == ("failed", ORPHANED)
     assert fresh.outcome == "ok"
+    with services.sessions() as session:
+        assert locks.current_holder(session, store="main", job="products") is None
 
 
 async def test_a_live_lock_makes_the_run_wait_and_nothing_is_logged(
     services: Services, clock: ManualClock
 ) -> None:
-    with services.sessions.begin() as session:
-        locks.try_acquire(
-            session,
-            store="main",
-            job="products",
-            holder="other-host:7",
-            ttl=timedelta(minutes=10),
-            now=clock.now(),
-        )
     job = ScriptedJob(clock=clock)
     scheduler = Scheduler(services, {"products": job.job()}, stores=["main"], clock=clock)
 
-    outcome = await scheduler.run_now("main", "products")
+    with locks.job_lock(
+        services.sessions, store="main", job="products", holder="other-host:7"
+    ) as held:
+        assert held
+        outcome = await scheduler.run_now("main", "products")
 
     assert outcome == Busy("other-host:7")
     assert job.calls == []
@@ -221,4 +214,4 @@ async def test_a_run_outlasting_the_grace_period_is_interrupted_and_logged_as_su
     (row,) = run_rows(services)
     assert (row.outcome, row.error) == ("failed", INTERRUPTED)
     with services.sessions() as session:
-        assert locks.current_holder(session, store="main", job="products", now=clock.now()) is None
+        assert locks.current_holder(session, store="main", job="products") is None

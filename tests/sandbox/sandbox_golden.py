@@ -53,6 +53,7 @@ KEY_SPACES = {
     "customer_id": "user",
     "webhook_id": "webhook",
     "parent_id": "post",
+    "rate_id": "tax_rate",
 }
 # Keys holding lists of ids (in the space of their container unless KEY_SPACES says).
 ID_LISTS = ("variations", "delete", "include", "upsell_ids", "cross_sell_ids")
@@ -68,11 +69,14 @@ LIST_SPACES = {
     "categories": "term",
     "tags": "term",
     "images": "post",
+    "taxes": "tax_rate",
+    "refund_tax": "tax_rate",
 }
 URL_SPACES = [
     (re.compile(r"(/(?:products|orders|coupons|variations|refunds)/)(\d+)"), "post"),
     (re.compile(r"(/customers/)(\d+)"), "user"),
     (re.compile(r"(/webhooks/)(\d+)"), "webhook"),
+    (re.compile(r"(/taxes/)(\d+)"), "tax_rate"),
     (re.compile(r"(/(?:categories|tags)/)(\d+)"), "term"),
     (re.compile(r"(/notes/)(\d+)"), "comment"),
     (re.compile(r"([?&]p=)(\d+)"), "post"),
@@ -108,7 +112,9 @@ def top_space(path: str) -> str:
         return "comment"
     if segments[:2] in (["products", "categories"], ["products", "tags"]):
         return "term"
-    return {"customers": "user", "webhooks": "webhook"}.get(segments[0], "post")
+    return {"customers": "user", "webhooks": "webhook", "taxes": "tax_rate"}.get(
+        segments[0], "post"
+    )
 
 
 @dataclass

@@ -16,8 +16,8 @@ from storebridge.sandbox import SandboxServer
 def test_serve_builds_the_config_from_the_options(monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
 
-    def fake_run(asgi_app: Any, host: str, port: int, log_level: str) -> None:
-        served.update(app=asgi_app, host=host, port=port)
+    def fake_run(asgi_app: Any, host: str, port: int, log_level: str, date_header: bool) -> None:
+        served.update(app=asgi_app, host=host, port=port, date_header=date_header)
 
     monkeypatch.setattr(sandbox_cli.uvicorn, "run", fake_run)
     result = CliRunner().invoke(
@@ -41,6 +41,7 @@ def test_serve_builds_the_config_from_the_options(monkeypatch: pytest.MonkeyPatc
     assert "seeded 3 products" in result.output
     sandbox = served["app"].state.sandbox
     assert served["port"] == 9191
+    assert served["date_header"] is False  # the sandbox dates responses by its own clock
     assert sandbox.config.latency_seconds == 0.025
     assert sandbox.config.assume_https is True
     assert sandbox.config.batch_limit == 50

@@ -21,6 +21,7 @@ def add_order(
     store: str = "main",
     exported_at: datetime | None = None,
     released_at: datetime | None = None,
+    applied_at: datetime | None = None,
 ) -> None:
     """One ledger order with its lines (SKU key -> quantity) and, optionally, its export."""
     session.add(
@@ -58,6 +59,7 @@ def add_order(
                 woo_order_id=order_id,
                 state="exported",
                 exported_at=exported_at,
+                applied_at=applied_at,
                 released_at=released_at,
                 flags=[],
             )

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ from storebridge.sandbox import (
     SandboxConfig,
     create_sandbox_app,
 )
+from storebridge.sandbox.clock import Clock
 from storebridge.sandbox.db import loads
 from storebridge.settings import Settings, parse_settings
 from storebridge.sync.catalogue.products import ProductRun, sync_products
 from storebridge.woocommerce import WooClient, WooConnection
 
 STORE = "main"
+#: The requests of an idle run: the link check's one listing of changed products.
+IDLE = {"GET /products": 1}
 SHOP = "https://shop.test"
 API = f"{SHOP}/wp-json/wc/v3"
 
@@ -114,6 +118,9 @@ class FakePos:
     def write_credit(self, document: CreditDocument) -> str:
         raise AssertionError("the product sync never writes credits")
 
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        raise AssertionError("the product sync never asks about written documents")
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -147,6 +154,17 @@ class World:
 
     async def sync(self, **options: Any) -> ProductRun:
         return await sync_products(self.services, STORE, **options)
+
+    async def settled(self) -> dict[str, int]:
+        """The requests of a run once earlier runs' own writes have been read back.
+
+        The link check reads whatever changed in WooCommerce since it last
+        looked, StoreBridge's own writes included: the run after a writing run
+        reads them back once (and must write nothing); the next one is idle.
+        """
+        echo = await self.sync()
+        assert echo.report.writes == 0, echo.report.requests
+        return (await self.sync()).report.requests
 
     # -- WooCommerce as the merchant sees it ------------------------------------------
 
@@ -198,6 +216,7 @@ def make_world(
     retry: RetryPolicy | None = None,
     real_connector: bool = False,
     db_url: str | None = None,
+    clock: Clock | None = None,
     **store: Any,
 ) -> Iterator[World]:
     """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`).
@@ -212,7 +231,7 @@ def make_world(
         shutil.copyfile(template, target)
         db_url = f"sqlite:///{target}"
     settings = store_settings(db_url, tmp_path, **store)
-    sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False))
+    sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False), clock=clock)
     app = create_sandbox_app(sandbox=sandbox)
     pos = FakePos(rows)
     policy = retry or RetryPolicy(max_attempts=3, base=0.01, cap=0.01)

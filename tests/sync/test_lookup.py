@@ -91,3 +91,16 @@ async def test_category_names_resolve_to_ids_and_missing_ones_are_created(world:
 
     assert ids["bed & bath"] == shirts["id"]
     assert again == {"new one": ids["new one"]}
+
+
+async def test_a_listing_of_products_created_in_one_second_finds_every_one(world: World) -> None:
+    # The sandbox, like WooCommerce, orders same-second products differently on each page
+    # request: only a listing in a total order (by id) sees all 300 exactly once.
+    skus = seed(world, 300)
+    wanted = [*skus, *(f"NEW-{n}" for n in range(100))]  # 8 look-ups cost more than 3 pages
+    async with world.services.store(STORE).woo() as woo:
+        found = await find_existing(woo, wanted)
+        requests = woo.stats.snapshot().count("GET", "/products")
+
+    assert sorted(found) == sorted(s.casefold() for s in skus)
+    assert requests == 2 + 3  # two probes, then the three pages of the listing

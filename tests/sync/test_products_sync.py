@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from tests.sync.sync_helpers import STORE, World, make_world, money, raw
+from tests.sync.sync_helpers import IDLE, STORE, World, make_world, money, raw
 
 from storebridge.persistence.tables import InventorySnapshot, Run, StockHistory
 
@@ -38,20 +38,22 @@ async def test_a_first_sync_of_n_items_makes_one_create_request_per_hundred(
 
     assert run.report.counts["created"] == 250
     assert run.report.requests["POST /products/batch"] == 3
-    # The look-up of 250 unlinked SKUs in an empty store costs one probe.
-    assert run.report.requests["GET /products"] == 1
+    # The link check of an empty store costs one listing, the look-up of 250
+    # unlinked SKUs in it one probe.
+    assert run.report.requests["GET /products"] == 2
     assert len(world.docs()) == 250
 
 
-async def test_an_idle_cycle_makes_no_request_at_all(world: World) -> None:
+async def test_an_idle_cycle_makes_one_read_and_no_write(world: World) -> None:
     for n in range(30):
         world.pos.put(raw(f"I-{n}", "7.00", 3, line=n + 1))
     await world.sync()
+    await world.sync()  # the link check reads the 30 new products back once
     writes = world.writes()
 
     run = await world.sync()
 
-    assert run.report.requests == {}
+    assert run.report.requests == IDLE
     assert world.writes() == writes
     assert run.report.planned["unchanged"] == 30
 
@@ -60,12 +62,15 @@ async def test_changed_prices_are_pushed_in_one_batch_per_hundred(world: World) 
     for n in range(200):
         world.pos.put(raw(f"P-{n:03}", "10.00", 2, line=n + 1))
     await world.sync()
+    await world.sync()  # the link check reads the 200 new products back once
     world.pos.change("P-007", regular_price="11.00")
     world.pos.change("P-123", sale_price="8.00")
 
     run = await world.sync()
 
-    assert run.report.requests == {"POST /products/batch": 1}
+    # Reads: only the link check's listing (200 products changed in one second: see link_check).
+    assert run.report.requests.keys() == {*IDLE, "POST /products/batch"}
+    assert run.report.requests["POST /products/batch"] == 1
     assert run.report.counts["updated"] == 2
     assert money(world.by_sku("P-007"), "regular_price") == Decimal("11.00")
     assert money(world.by_sku("P-123"), "sale_price") == Decimal("8.00")

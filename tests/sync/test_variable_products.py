@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.sync.sync_helpers import World, money, raw
+from tests.sync.sync_helpers import IDLE, World, money, raw
 
 from storebridge.domain.model import RawItem
 
@@ -50,20 +50,27 @@ async def test_a_new_style_becomes_a_draft_variable_product_with_its_variations(
     links = world.links()
     assert (links["tee"].kind, links["tee-s"].kind) == ("variable", "variation")
     assert links["tee-m"].woo_parent_id == parent["id"]
-    assert (await world.sync()).report.requests == {}
+    assert await world.settled() == IDLE
 
 
 async def test_later_only_variation_prices_and_stock_are_synced(world: World) -> None:
     world.pos.put(variant("POLO-S", "POLO", "S"))
     world.pos.put(variant("POLO-M", "POLO", "M"))
     await world.sync()
+    await world.sync()  # the link check reads the new style back once
     parent_id = world.by_sku("POLO")["id"]
     await world.api("PUT", f"/products/{parent_id}", json={"name": "Merchant polo"})
     world.pos.change("POLO-M", regular_price="25.00", on_hand={"shop": 7}, name="POS rename")
 
     run = await world.sync()
 
-    assert run.report.requests == {"POST /products/{id}/variations/batch": 1}
+    # Reads: the link check's listing, and the parent's linked variations unless the
+    # merchant's edit fell in the second the check already read (see link_check).
+    assert set(run.report.requests) - {"GET /products/{id}/variations"} == {
+        "GET /products",
+        "POST /products/{id}/variations/batch",
+    }
+    assert run.report.writes == run.report.requests["POST /products/{id}/variations/batch"] == 1
     medium = world.by_sku("POLO-M")
     assert money(medium, "regular_price") == Decimal("25.00")
     assert medium["stock_quantity"] == 7
@@ -97,7 +104,7 @@ async def test_a_new_variant_merges_its_option_into_the_parent_and_keeps_merchan
     extra = world.by_sku("CAP-XL")
     assert extra["parent_id"] == parent_id and extra["stock_quantity"] == 4
     assert [a["option"] for a in extra["attributes"]] == ["XL"]
-    assert (await world.sync()).report.requests == {}
+    assert await world.settled() == IDLE
 
 
 async def test_a_variant_leaving_the_selection_gets_stock_zero(world: World) -> None:
@@ -176,7 +183,7 @@ async def test_a_variation_create_whose_answer_was_lost_is_found_not_duplicated(
     variations = [d for d in world.docs() if d.get("parent_id")]
     assert sorted(d["sku"] for d in variations) == ["SOCK-M", "SOCK-S"]
     assert world.links()["sock-m"].woo_id in {d["id"] for d in variations}
-    assert (await world.sync()).report.requests == {}
+    assert await world.settled() == IDLE
 
 
 async def test_a_new_variant_of_a_deleted_style_is_not_created(world: World) -> None:

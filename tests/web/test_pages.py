@@ -94,6 +94,7 @@ async def test_a_product_page_explains_its_stock_figure_and_shows_its_history(
     assert 'data-testid="pushed-stock">7<' in html
     assert "order 501 placed" in html and "products run" in html
     assert "#501" in html  # the order holding the two units
+    assert 'data-testid="hold-reason">not exported yet: the POS does not know it<' in html
     assert (await world.client.get("/products/main/NOPE")).status_code == 404
 
 

@@ -11,7 +11,13 @@ import respx
 from pydantic import SecretStr
 from tests.woocommerce.woo_helpers import API, golden, golden_response
 
-from storebridge.woocommerce import WooBadRequest, WooClient, format_gmt
+from storebridge.woocommerce import (
+    WooAuthError,
+    WooBadRequest,
+    WooClient,
+    WooServerError,
+    format_gmt,
+)
 
 
 async def test_listing_products_by_skus_and_modification_time_sends_gmt_filters(
@@ -65,7 +71,7 @@ async def test_listing_variations_of_a_parent(
     assert {v.sku for v in variations} == {"GLD-TEE-S", "GLD-TEE-M", "GLD-TEE"}
 
 
-async def test_orders_are_listed_by_status_list_oldest_modification_first(
+async def test_orders_are_listed_by_status_list_in_id_order(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.get(f"{API}/orders").mock(return_value=golden_response("076"))
@@ -78,35 +84,10 @@ async def test_orders_are_listed_by_status_list_oldest_modification_first(
 
     params = route.calls.last.request.url.params
     assert params["status"] == "processing,on-hold"
-    assert (params["orderby"], params["order"]) == ("modified", "asc")
+    assert (params["orderby"], params["order"]) == ("id", "asc")
     assert params["modified_after"] == "2026-11-26T19:27:21"
     assert params["dates_are_gmt"] == "true"
     assert {o.status for o in orders} <= {"processing", "on-hold"}
-
-
-async def test_a_store_refusing_orderby_modified_is_asked_again_by_date_and_remembered(
-    client: WooClient, respx_mock: respx.MockRouter
-) -> None:
-    refusal = httpx.Response(
-        400,
-        json={
-            "code": "rest_invalid_param",
-            "message": "Invalid parameter(s): orderby",
-            "data": {"status": 400, "params": {"orderby": "orderby is not one of date, id."}},
-        },
-    )
-    orders = golden("077")["response"]["body"]
-    route = respx_mock.get(f"{API}/orders").mock(
-        side_effect=[refusal]
-        + [httpx.Response(200, json=orders, headers={"X-WP-TotalPages": "1"})] * 2
-    )
-
-    first = await client.list_orders(status="any")
-    second = await client.list_orders(status="any")
-
-    orderings = [call.request.url.params["orderby"] for call in route.calls]
-    assert orderings == ["modified", "date", "date"]
-    assert [o.id for o in first] == [o.id for o in second] != []
 
 
 async def test_other_bad_requests_on_orders_are_not_swallowed(
@@ -197,3 +178,34 @@ async def test_webhook_crud_sends_the_secret_once_and_deletes_with_force(
     assert json.loads(put.calls.last.request.content) == {"status": "paused"}
     assert paused.status == "paused"
     assert delete.calls.last.request.url.params["force"] == "true"
+
+
+async def test_the_key_check_is_one_cheap_read_that_a_refused_key_fails(
+    client: WooClient, respx_mock: respx.MockRouter
+) -> None:
+    refused = httpx.Response(
+        401,
+        json={"code": "woocommerce_rest_authentication_error", "message": "Invalid signature",
+              "data": {"status": 401}},
+    )  # fmt: skip
+    route = respx_mock.get(f"{API}/products").mock(
+        side_effect=[httpx.Response(200, json=[{"id": 7}]), refused]
+    )
+
+    await client.check_key()
+    with pytest.raises(WooAuthError):
+        await client.check_key()
+
+    params = route.calls[0].request.url.params
+    assert (params["per_page"], params["_fields"]) == ("1", "id")
+
+
+async def test_the_key_check_is_not_retried(
+    client: WooClient, respx_mock: respx.MockRouter
+) -> None:
+    route = respx_mock.get(f"{API}/products").mock(return_value=httpx.Response(503))
+
+    with pytest.raises(WooServerError):
+        await client.check_key()
+
+    assert route.call_count == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -125,3 +127,35 @@ async def test_html_instead_of_json_is_an_invalid_response(
 
     with pytest.raises(WooInvalidResponse, match="expected JSON"):
         await client.list_products()
+
+
+async def test_a_walk_asks_for_a_total_order_unless_the_caller_names_one(
+    client: WooClient, respx_mock: respx.MockRouter
+) -> None:
+    route = respx_mock.get(f"{API}/products").mock(return_value=_page(range(1, 3), 1))
+
+    [item async for item in client.iter_items("/products", {"search": "Golden"})]
+    [item async for item in client.iter_items("/products", {"orderby": "modified"})]
+
+    sent = [call.request.url.params for call in route.calls]
+    assert [(p["orderby"], p["order"]) for p in sent] == [("id", "asc"), ("modified", "asc")]
+
+
+@pytest.mark.parametrize(
+    ("path", "walk"),
+    [
+        ("/products", lambda c: c.list_products(sku=["A"])),
+        ("/products/7/variations", lambda c: c.list_variations(7)),
+        ("/orders", lambda c: c.list_orders(status="any")),
+        ("/customers", lambda c: c.list_customers(email="a@example.com")),
+        ("/webhooks", lambda c: c.list_webhooks()),
+    ],
+)
+async def test_every_listing_of_the_client_is_in_id_order(
+    client: WooClient, respx_mock: respx.MockRouter, path: str, walk: Any
+) -> None:
+    route = respx_mock.get(f"{API}{path}").mock(return_value=_page(range(1, 3), 1))
+    await walk(client)
+
+    params = route.calls.last.request.url.params
+    assert (params["orderby"], params["order"]) == ("id", "asc")

@@ -23,6 +23,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -102,7 +103,7 @@ def refresh(
     failed = False
     for name, cycle in cycles:
         table.add_row(
-            name,
+            escape(name),
             str(cycle.refresh.count("new")),
             str(cycle.refresh.count("changed")),
             str(len(cycle.released)),
@@ -124,8 +125,8 @@ def _export_table(reports: list[RunReport]) -> Table:
         table.add_column(column, justify="left" if column in ("store", "outcome") else "right")
     for report in reports:
         table.add_row(
-            report.store,
-            report.outcome,
+            escape(report.store),
+            escape(report.outcome),
             *(str(report.counts.get(key, 0)) for key in ("exported", "credits", "failed")),
             str(report.counts.get("parked", 0)),
             str(report.counts.get("flagged", 0)),
@@ -157,13 +158,13 @@ def _print_go_live(out: Console, report: RunReport) -> None:
     skipped = report.counts.get("skipped_before_go_live", 0)
     if skipped:
         out.print(
-            f"  {report.store}: {skipped} order(s) created before go-live skipped "
+            f"  {escape(report.store)}: {skipped} order(s) created before go-live skipped "
             "(`storebridge orders list --status skipped`; `orders retry ID` exports one)"
         )
     waiting = report.counts.get("awaiting_go_live", 0)
     if waiting:
         out.print(
-            f"  {report.store}: {waiting} order(s) wait for the first ledger refresh, which "
+            f"  {escape(report.store)}: {waiting} order(s) wait for the first ledger refresh, which "
             "sets the go-live moment (`storebridge orders refresh`)"
         )
 
@@ -206,7 +207,7 @@ def list_command(
         except (OperationalError, ProgrammingError):
             raise _database_error(services) from None
     if not rows:
-        out.print("no orders" if status is None else f"no orders in state {status}")
+        out.print("no orders" if status is None else f"no orders in state {escape(status)}")
         return
     table = Table(title=f"Order exports ({len(rows)})")
     for column in ("store", "order", "number", "status", "export", "tries", "next try", "POS"):
@@ -216,16 +217,16 @@ def list_command(
         parked = export_row.state == "failed" and export_row.next_retry_at is None
         note = export_row.last_error or export_row.skip_reason or ", ".join(export_row.flags)
         table.add_row(
-            export_row.store,
+            escape(export_row.store),
             str(export_row.woo_order_id),
-            order.number,
-            order.status,
+            escape(order.number),
+            escape(order.status),
             "parked" if parked else export_row.state,
             str(export_row.attempts),
             "" if export_row.next_retry_at is None
             else export_row.next_retry_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             export_row.pos_ref or "",
-            note or "",
+            escape(note or ""),
         )  # fmt: skip
     out.print(table)
 
@@ -247,7 +248,7 @@ def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = N
             work = partial(export_orders, services, name, order_ids=[order_id])
             report = run_engine(services, work, store=name)
         row = _export_state(services, name, order_id)
-    out.print(f"order {order_id} of store {name}: {row}")
+    out.print(escape(f"order {order_id} of store {name}: {row}"))
     print_problems(out, report)
     if report.outcome != "ok":
         raise typer.Exit(code=1)
@@ -284,7 +285,7 @@ def skip_command(
             raise fail(str(exc), code=1) from None
         except (OperationalError, ProgrammingError):
             raise _database_error(services) from None
-    out.print(f"order {order_id} of store {name}: skipped ({reason})")
+    out.print(escape(f"order {order_id} of store {name}: skipped ({reason})"))
 
 
 @app.command("resolve")
@@ -302,4 +303,4 @@ def resolve_command(
             raise fail(str(exc), code=1) from None
         except (OperationalError, ProgrammingError):
             raise _database_error(services) from None
-    out.print(f"order {order_id} of store {name}: review closed, counted as exported")
+    out.print(escape(f"order {order_id} of store {name}: review closed, counted as exported"))

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from storebridge.cli.sync import (
@@ -96,12 +97,12 @@ def _counts(the_plan: Plan) -> Table:
 
 
 def _show(out: Console, store: str, the_plan: Plan, limit: int) -> None:
-    out.print(f"[bold]store {store}[/]")
+    out.print(f"[bold]store {escape(store)}[/]")
     out.print(_counts(the_plan))
     sku_of = {op.sku_key: op.sku for op in the_plan.creates}
     lines = _lines(the_plan, sku_of)
     for line in lines[:limit]:
-        out.print(f"  {line}")
+        out.print(f"  {escape(line)}")
     if len(lines) > limit:
         out.print(f"  ... and {len(lines) - limit} more (raise --limit to see them)")
     if the_plan.is_empty:
@@ -121,6 +122,8 @@ def plan(
             run = run_engine(services, partial(plan_products, services, name), store=name)
             if run.plan is not None:
                 _show(out, name, run.plan, limit)
+            for warning in run.warnings:
+                out.print(f"[yellow]  {name} warning: {warning}[/]")
             print_problems(out, run.report)
             failed = failed or run.report.error is not None
     if failed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -52,11 +53,11 @@ def list_command(
     for row in rows:
         where = row.source if row.line is None else f"{row.source}:{row.line}"
         table.add_row(
-            row.store,
-            row.sku or "(none)",
-            row.reason,
-            row.detail,
-            where,
+            escape(row.store),
+            escape(row.sku or "(none)"),
+            escape(row.reason),
+            escape(row.detail),
+            escape(where),
             row.last_seen.strftime("%Y-%m-%d %H:%M UTC"),
         )
     out.print(table)

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from storebridge.cli.sync import (
@@ -39,8 +40,8 @@ def _summary(reports: list[RunReport], fix: bool) -> Table:
     for report in reports:
         counts = report.counts
         table.add_row(
-            report.store,
-            report.outcome,
+            escape(report.store),
+            escape(report.outcome),
             *(str(counts.get(key, 0)) for key in ("checked", "drifted", "updated")),
             str(counts.get("broken", 0)),
             str(counts.get("deleted", 0)),
@@ -56,7 +57,8 @@ def _drift(reports: list[RunReport], limit: int) -> Table:
         table.add_column(column)
     rows = [(report.store, drift) for report in reports for drift in report.drift]
     for store, drift in rows[:limit]:
-        table.add_row(store, drift.sku, str(drift.woo_id), drift.field, drift.ours, drift.theirs)
+        cells = (store, drift.sku, str(drift.woo_id), drift.field, drift.ours, drift.theirs)
+        table.add_row(*(escape(cell) for cell in cells))
     return table
 
 

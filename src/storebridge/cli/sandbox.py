@@ -96,7 +96,14 @@ def serve(
         typer.echo(f"seeded {result.created} products ({result.first_sku} .. {result.last_sku})")
     typer.echo(f"WooCommerce sandbox on http://{host}:{port}/wp-json/wc/v3 (control: /_sandbox)")
     quiet_simulated_faults()
-    uvicorn.run(create_sandbox_app(sandbox=sandbox), host=host, port=port, log_level="warning")
+    # The sandbox sends its own Date header, from its clock (`gate`).
+    uvicorn.run(
+        create_sandbox_app(sandbox=sandbox),
+        host=host,
+        port=port,
+        log_level="warning",
+        date_header=False,
+    )
 
 
 @app.command()

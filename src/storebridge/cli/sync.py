@@ -14,13 +14,13 @@ import os
 import socket
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -51,10 +51,6 @@ __all__ = [
 app = typer.Typer(help="Run a sync job now.", no_args_is_help=True)
 
 T = TypeVar("T")
-
-
-#: How long a CLI run may hold a store's job lock before others may take it over.
-LOCK_TTL = timedelta(hours=2)
 
 
 def console() -> Console:
@@ -120,7 +116,7 @@ def store_lock(services: Services, store: str, lock: str = CATALOG_LOCK) -> Iter
     holder = f"cli:{socket.gethostname()}:{os.getpid()}"
     what = "catalogue" if lock == CATALOG_LOCK else f"{lock} job"
     try:
-        with job_lock(services.sessions, store=store, job=lock, holder=holder, ttl=LOCK_TTL) as ok:
+        with job_lock(services.sessions, store=store, job=lock, holder=holder) as ok:
             if not ok:
                 raise fail(
                     f"another StoreBridge process is working on the {what} of store {store!r}; "
@@ -157,8 +153,8 @@ def summary_table(reports: list[RunReport], title: str) -> Table:
     table = Table(title=title)
     table.add_column("")
     for report in reports:
-        table.add_column(report.store, justify="right")
-    table.add_row("outcome", *(report.outcome for report in reports))
+        table.add_column(escape(report.store), justify="right")
+    table.add_row("outcome", *(escape(report.outcome) for report in reports))
     for label, key in _ROWS:
         table.add_row(label, *(str(report.counts.get(key, 0)) for report in reports))
     table.add_row(
@@ -178,15 +174,16 @@ def summary_table(reports: list[RunReport], title: str) -> Table:
 def print_problems(out: Console, report: RunReport, limit: int = 20) -> None:
     """The run's error and the items needing attention (first `limit`)."""
     if report.error:
-        out.print(f"[bold red]{report.store}: {report.error}[/]")
+        out.print(f"[bold red]{escape(f'{report.store}: {report.error}')}[/]")
     for problem in report.problems[:limit]:
         woo = f" (WooCommerce #{problem.woo_id})" if problem.woo_id else ""
-        out.print(f"  {report.store} {problem.kind}: {problem.sku}{woo}: {problem.detail}")
+        line = f"{report.store} {problem.kind}: {problem.sku}{woo}: {problem.detail}"
+        out.print(f"  {escape(line)}")
     if len(report.problems) > limit:
         out.print(f"  ... and {len(report.problems) - limit} more")
     if report.quarantined:
         out.print(
-            f"  {report.store}: {len(report.quarantined)} POS row(s) quarantined; "
+            f"  {escape(report.store)}: {len(report.quarantined)} POS row(s) quarantined; "
             "see `storebridge quarantine list`"
         )
 
@@ -202,7 +199,7 @@ class _Bar:
     def __call__(self, phase: str, done: int, total: int) -> None:
         task = self.tasks.get(phase)
         if task is None:
-            task = self.progress.add_task(f"{self.store}: {phase}", total=total)
+            task = self.progress.add_task(f"{escape(self.store)}: {phase}", total=total)
             self.tasks[phase] = task
         self.progress.update(task, completed=done, total=total)
 

@@ -15,9 +15,11 @@ When is a line allocated?
 * its order is in an allocating status (default pending, processing,
   on-hold) -> yes, unless the order was exported and released;
 * its order is in an export status (default completed, or a configured
-  "shipped") -> yes until *released*: an inventory snapshot whose read
-  started after the export was acknowledged has been applied, so the POS's
-  on-hand now includes the sale;
+  "shipped") -> yes until *released*: the POS/ERP has *applied* the exported
+  document (not merely received it: a file feed's document waits in the
+  outbox until the ERP imports it) and an inventory snapshot whose read
+  started after that has been applied, so the POS's on-hand now includes
+  the sale (`release_due`);
 * cancelled, failed, refunded, trash, checkout-draft or any other status ->
   no.  Before export the units are free again at once; after export the POS
   has the sale and a credit note brings the units back there.
@@ -37,8 +39,10 @@ __all__ = [
     "allocated_by_sku",
     "available_by_sku",
     "explain",
+    "hold_reason",
     "is_allocating",
     "releasable",
+    "release_due",
 ]
 
 DEFAULT_ALLOCATING_STATUSES = frozenset({"pending", "processing", "on-hold"})
@@ -51,8 +55,10 @@ _MINUS = "\u2212"  # the typographic minus sign of the dashboard's "why is stock
 class OrderFacts:
     """What the ledger knows of one WooCommerce order.
 
-    `lines` holds (sku_key, quantity) pairs; `released` turns true once an
-    inventory snapshot read started after `export_acked_at` was applied.
+    `lines` holds (sku_key, quantity) pairs; `export_acked_at` is when the
+    POS/ERP accepted the document, `applied_at` when StoreBridge learnt that
+    it applied it; `released` turns true once an inventory snapshot read
+    started after `applied_at` was applied.
     """
 
     order_id: int
@@ -60,6 +66,7 @@ class OrderFacts:
     lines: tuple[tuple[str, int], ...]
     export_acked_at: datetime | None = None
     released: bool = False
+    applied_at: datetime | None = None
 
 
 def is_allocating(
@@ -97,20 +104,40 @@ def allocated_by_sku(
     return allocated
 
 
-def releasable(orders: Iterable[OrderFacts], snapshot_read_started_at: datetime) -> set[int]:
-    """Ids of exported, unreleased orders that a snapshot read started at this time releases.
+def release_due(applied_at: datetime | None, snapshot_read_started_at: datetime | None) -> bool:
+    """Whether an exported order's units are in the POS on-hand as read by this snapshot.
 
-    The export must have been acknowledged strictly before the read started:
-    a read that began earlier (or at the same instant) may predate the POS
-    booking the sale.
+    Written is not enough: the POS/ERP must have applied the document
+    (`applied_at`), and the read must have started strictly after that: a
+    read that began earlier (or at the same instant) may predate the booking.
     """
+    return (
+        applied_at is not None
+        and snapshot_read_started_at is not None
+        and applied_at < snapshot_read_started_at
+    )
+
+
+def releasable(orders: Iterable[OrderFacts], snapshot_read_started_at: datetime) -> set[int]:
+    """Ids of exported, unreleased orders that a snapshot read started at this time releases."""
     return {
         order.order_id
         for order in orders
         if not order.released
         and order.export_acked_at is not None
-        and order.export_acked_at < snapshot_read_started_at
+        and release_due(order.applied_at, snapshot_read_started_at)
     }
+
+
+def hold_reason(exported_at: datetime | None, applied_at: datetime | None, released: bool) -> str:
+    """Why an open or exported order still holds units, for "why is stock N"."""
+    if released:
+        return "released: the POS on-hand includes it"
+    if exported_at is None:
+        return "not exported yet: the POS does not know it"
+    if applied_at is None:
+        return "exported, waiting for the POS/ERP to import it"
+    return "imported by the POS/ERP, waiting for the next POS stock read"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,11 @@ modified in that second after we read it.  So the cursor is a *closed* start:
 Paging must not use offsets while data changes (a record modified during the
 walk moves to the end and shifts the rest, so one is skipped).  `Sweep`
 drives a correct walk: every request starts at the cursor with offset 0
-(keyset paging), ordered by ``modified`` then ``id`` ascending.  One case
+(keyset paging), ordered by ``modified`` ascending.  WooCommerce breaks no
+tie of ``modified`` (records of one second come back in any order, a
+different one per request), and the walk does not need it to: a page never
+ends inside a second the next request skips, because the next request
+starts at that second again and drops what was delivered.  One case
 needs more: when a whole page holds records already delivered in the
 cursor's second (more than a page of orders modified in one second), the
 sweep *drains* that second with ``exclude=`` the delivered ids, then asks for
@@ -33,7 +37,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-__all__ = ["Cursor", "PageQuery", "Record", "Sweep", "SweepStep", "advance", "query_from"]
+__all__ = [
+    "Cursor",
+    "PageQuery",
+    "Record",
+    "Sweep",
+    "SweepStep",
+    "advance",
+    "query_from",
+    "seal_past",
+]
 
 #: (id, modified), with `modified` an aware datetime in whole seconds (date_modified_gmt).
 Record = tuple[int, datetime]
@@ -95,9 +108,31 @@ def advance(cursor: Cursor, records: Iterable[Record]) -> tuple[Cursor, list[Rec
     return Cursor(top, at_top), fresh
 
 
+def seal_past(cursor: Cursor, server_now: datetime | None, margin: timedelta) -> Cursor:
+    """The cursor moved past its second once the server's clock has left it by `margin`.
+
+    A sweep that ends while nothing newer than the cursor's second exists
+    cannot move past that second (more records might still be stamped in
+    it), so every later read starts by re-reading it: with 100 or more
+    records there (one batch), three requests instead of one.  But when the
+    server's own clock, read *before* a sweep that then ran to completion,
+    was already `margin` past the second, every write stamped in it was
+    committed before the sweep began and has been delivered: the cursor can
+    move to the next second.  `server_now` is None when the server did not
+    say (no ``Date`` header): the cursor stays.
+    """
+    if cursor.value is None or server_now is None or not cursor.boundary_ids:
+        return cursor
+    if server_now.tzinfo is None:
+        raise ValueError("the server time must be timezone-aware (UTC)")
+    if server_now < cursor.value + _SECOND + margin:
+        return cursor
+    return Cursor(cursor.value + _SECOND)
+
+
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """One list request: always page 1, ``orderby=modified&order=asc`` (ID breaks ties).
+    """One list request: always page 1, ``orderby=modified&order=asc`` (ties in any order).
 
     Bounds are WooCommerce's strict ``modified_after``/``modified_before``,
     sent with ``dates_are_gmt=true``; `exclude` is the ``exclude`` id list.

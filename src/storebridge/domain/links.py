@@ -25,6 +25,7 @@ __all__ = [
     "RemoteHealth",
     "WooView",
     "classify_remote",
+    "judge_remote",
 ]
 
 LinkKind = Literal["simple", "variable", "variation"]
@@ -104,8 +105,19 @@ def classify_remote(link: LinkView, found: WooView | None) -> RemoteHealth:
     ``context=edit``, so a variation without its own SKU does not show its
     parent's).  SKUs compare as WooCommerce compares them (`sku_key`).
     """
-    if found is None or found.status == "trash":
+    if found is None:
         return Deleted()
-    if sku_key(found.sku) != link.sku_key:
-        return BrokenLink(found.sku)
+    return judge_remote(link, found.sku, found.status)
+
+
+def judge_remote(link: LinkView, found_sku: str, status: str) -> RemoteHealth:
+    """Judge a linked product from the SKU and status WooCommerce holds for its id.
+
+    The light form of `classify_remote`, for listings that read only
+    ``id,sku,status`` (the pre-write link check, `sync.catalogue.link_check`).
+    """
+    if status == "trash":
+        return Deleted()
+    if sku_key(found_sku) != link.sku_key:
+        return BrokenLink(found_sku)
     return Healthy()

@@ -164,7 +164,13 @@ class CustomerDoc:
 
 @dataclass(frozen=True, slots=True)
 class DocLine:
-    """One product line. `known_to_pos=False` lines are exported as non-inventory lines."""
+    """One product line. `known_to_pos=False` lines are exported as non-inventory lines.
+
+    The money breakdown a POS/ERP books: `total` is the net amount after
+    discounts, `tax` its tax at `tax_rate` percent (the sum of the line's
+    rates; 0 when untaxed) and `gross` = total + tax, whether the store
+    enters prices with or without tax.
+    """
 
     sku: str | None
     name: str
@@ -175,17 +181,57 @@ class DocLine:
     tax: Decimal
     woo_line_id: int = 0
     known_to_pos: bool = True
+    tax_rate: Decimal = Decimal(0)  # percent: 10 means 10 %
+    subtotal_tax: Decimal = Decimal(0)  # tax before discounts
+    gross: Decimal = field(init=False)  # total + tax
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gross", self.total + self.tax)
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeLine:
-    """Shipping or fee line."""
+    """Shipping or fee line: net `total`, its `tax` at `tax_rate` percent, and `gross`."""
 
     kind: Literal["shipping", "fee"]
     name: str
     total: Decimal
     tax: Decimal
     method_id: str = ""
+    tax_rate: Decimal = Decimal(0)
+    gross: Decimal = field(init=False)  # total + tax
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gross", self.total + self.tax)
+
+
+@dataclass(frozen=True, slots=True)
+class TaxSummary:
+    """One tax rate's share of a document (WooCommerce's `tax_lines`)."""
+
+    rate_id: int
+    label: str
+    rate: Decimal  # percent
+    tax: Decimal  # on products and fees
+    shipping_tax: Decimal
+
+
+def document_sum(lines: tuple[DocLine, ...], charges: tuple[ChargeLine, ...]) -> Decimal:
+    """What a document's lines add up to, gross: the figure that must equal its total."""
+    return sum((line.gross for line in lines), Decimal(0)) + sum(
+        (charge.gross for charge in charges), Decimal(0)
+    )
+
+
+def imbalance(document: OrderDocument | CreditDocument) -> Decimal:
+    """By how much a document's lines miss its total (0 when it balances or has no lines).
+
+    A writer refuses a document with an imbalance: the POS/ERP would book
+    totals that differ from what WooCommerce charged or refunded.
+    """
+    if not (document.lines or document.charges):
+        return Decimal(0)
+    return document_sum(document.lines, document.charges) - document.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +260,12 @@ class OrderDocument:
     transaction_id: str
     customer_note: str
     flags: tuple[str, ...] = ()  # e.g. "unknown_sku:ABC-1"
+    taxes: tuple[TaxSummary, ...] = ()
+
+    @property
+    def net_total(self) -> Decimal:
+        """The document's amount before tax (lines, shipping and fees)."""
+        return self.total - self.tax_total
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,5 +278,7 @@ class CreditDocument:
     original_pos_ref: str
     reason: str
     lines: tuple[DocLine, ...]
-    total: Decimal  # positive amount credited
+    total: Decimal  # positive amount credited, tax included
     created_at: datetime
+    charges: tuple[ChargeLine, ...] = ()  # shipping and fees credited (positive)
+    tax_total: Decimal = Decimal(0)  # tax inside `total`

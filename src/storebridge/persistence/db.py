@@ -6,7 +6,12 @@ Two backends are supported:
   connection turns on WAL (readers never block the writer), foreign keys and a
   busy timeout (a second writer waits instead of failing at once).  pysqlite's
   own transaction handling is switched off in favour of an explicit ``BEGIN``
-  so that transactions and SAVEPOINTs behave as on PostgreSQL.
+  so that transactions and SAVEPOINTs behave as on PostgreSQL.  A write
+  transaction (`Sessions.begin`) begins ``IMMEDIATE``: it takes the write lock
+  before its first read.  A deferred transaction that reads and then writes
+  fails at once with "database is locked" when another writer committed in
+  between (its snapshot is stale; the busy timeout cannot help), which is what
+  made dashboard logins fail while jobs ran.
 - **PostgreSQL** through psycopg 3 (``postgresql+psycopg://``; plain
   ``postgresql://`` is read as psycopg too).
 
@@ -18,6 +23,8 @@ Engines are built by the composition root from settings, never at import.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +38,13 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from storebridge.persistence.contention import retry_when_busy
+
 __all__ = [
     "MIGRATIONS_DIR",
     "SQLITE_BUSY_TIMEOUT_MS",
+    "WRITE_TRANSACTION",
+    "Sessions",
     "alembic_config",
     "create_engine_for",
     "current_revision",
@@ -45,6 +56,8 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Execution option of the connections `Sessions.begin` hands out: their transaction writes.
+WRITE_TRANSACTION = "storebridge_write_transaction"
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -86,7 +99,11 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get(WRITE_TRANSACTION):
+            # Nothing has run in the transaction yet, so beginning again is safe.
+            retry_when_busy(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -105,9 +122,39 @@ def create_engine_for(url: str | URL, *, echo: bool = False) -> Engine:
     return sa_create_engine(parsed, echo=echo, pool_pre_ping=True)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to `engine`; objects stay readable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+class Sessions(sessionmaker[Session]):
+    """Sessions on StoreBridge's database, in two flavours.
+
+    * ``with sessions() as session:`` reads.  On SQLite its transaction begins
+      deferred, so it never waits for a writer (WAL).  Do not write in it.
+    * ``with sessions.begin() as session:`` is a write transaction, committed
+      at the end of the block (rolled back on an exception).  On SQLite it
+      begins ``IMMEDIATE``, waiting (busy timeout, then `retry_when_busy`) for
+      the write lock before anything else, so it cannot meet a lock later.
+      Keep it short: no network call or password hashing inside.
+
+    On PostgreSQL both are a plain ``BEGIN`` (row locks do the rest).
+    Objects stay readable after commit.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(bind=engine, expire_on_commit=False)
+        self._writer = engine.execution_options(**{WRITE_TRANSACTION: True})
+
+    def begin(self) -> AbstractContextManager[Session]:
+        """A write transaction in a new session (see the class docstring)."""
+        return _transaction(self(bind=self._writer))
+
+
+@contextmanager
+def _transaction(session: Session) -> Iterator[Session]:
+    with session, session.begin():
+        yield session
+
+
+def session_factory(engine: Engine) -> Sessions:
+    """Read sessions and write transactions on `engine` (see `Sessions`)."""
+    return Sessions(engine)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

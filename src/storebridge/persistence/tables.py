@@ -265,6 +265,7 @@ class Export(Base):
     skip_reason: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     exported_at: Mapped[datetime | None]  # when the POS acknowledged the document
+    applied_at: Mapped[datetime | None]  # when the POS/ERP was seen to have applied it
     released_at: Mapped[datetime | None]  # when the allocation was released
     document_total: Mapped[Decimal | None]
     updated_at: Mapped[datetime] = _updated()
@@ -367,7 +368,11 @@ class User(Base):
 
 
 class JobLock(Base):
-    """Who runs a store's job right now, until when (the embedded runner's mutual exclusion)."""
+    """Who holds a store's job lock, since when: for display only.
+
+    Exclusion is decided by `holder_locks` (a lock that dies with its holder);
+    `expires_at` is no longer read and is written equal to `acquired_at`.
+    """
 
     __tablename__ = "job_locks"
     __table_args__ = (UniqueConstraint("store", "job"),)

@@ -173,8 +173,8 @@ def prepare_demo(folder: Path, *, host: str, port: int, fresh: bool = False) -> 
         if isinstance(pos, DemoPos):
             asyncio.run(_seed_shop(services, pos))
         password = secrets.token_urlsafe(9)
+        hashed = hash_password(password)  # argon2 stays outside the write transaction
         with services.sessions.begin() as session:
-            hashed = hash_password(password)
             if users.get_user(session, username=DEMO_USER) is None:
                 users.add_user(session, username=DEMO_USER, password_hash=hashed)
             else:

@@ -4,7 +4,7 @@ Any number of worker processes, on any machines, share one PostgreSQL
 database (StoreBridge's own, where procrastinate keeps its queue tables):
 
 * one task, ``storebridge.run_job(store, job)``, runs a catalogue `Job` through
-  `execution.execute` (run log, API usage, and the ``job_locks`` row, so an
+  `execution.execute` (run log, API usage, and the store's job lock, so an
   embedded `storebridge run` on the same database is excluded too);
 * every job is deferred with ``lock=f"store:{store}"``: procrastinate never
   runs two jobs of one store at once, whichever workers pick them up; and
@@ -40,7 +40,7 @@ from storebridge.runner.clock import Clock, SystemClock
 from storebridge.runner.execution import Busy, NotDue, Ran, execute, last_started
 from storebridge.runner.jobs import Job, default_jobs
 from storebridge.runner.schedule import JobKey, due_at, intervals
-from storebridge.runner.scheduler import DEFAULT_LOCK_TTL, default_holder
+from storebridge.runner.scheduler import default_holder
 
 __all__ = [
     "QUEUE",
@@ -127,7 +127,6 @@ class DistributedRunner:
             store,
             holder=self.holder,
             clock=self.clock,
-            lock_ttl=DEFAULT_LOCK_TTL,
         )
         if isinstance(outcome, Ran):
             return outcome.outcome

@@ -2,15 +2,14 @@
 
 `execute` is what both the embedded scheduler and a manual trigger call:
 
-1. take the job's database lock for the store (`job_locks`, with expiry), in
-   its own short transaction; if another process or task holds it, return
-   `Busy` at once: a conflict means "try later", never a blocking wait;
+1. take the job's lock for the store (`locks.job_lock`, which dies with its
+   holder); if another process or task holds it, return `Busy` at once: a
+   conflict means "try later", never a blocking wait;
 2. with the lock held, close runs of this job left ``running`` by a process
    that died (nobody else can be running it now), and, when an interval is
    given, check the run log again: if another runner started the job less
    than an interval ago, return `NotDue` with the time it will be due;
-3. run the job with a heartbeat renewing the lock, and count the WooCommerce
-   requests its clients made;
+3. run the job, and count the WooCommerce requests its clients made;
 4. write the run log: the runner's own row (opened as ``running`` before the
    job, so the dashboard shows it) or, for engines that record their own run,
    the API usage added to that row;
@@ -108,7 +107,6 @@ async def execute(
     *,
     holder: str,
     clock: Clock,
-    lock_ttl: timedelta,
     interval: timedelta | None = None,
     ran_at: datetime | None = None,
 ) -> Execution:
@@ -119,36 +117,26 @@ async def execute(
         job: what to run.
         store: the store name.
         holder: who runs it (process identity); made unique per execution.
-        clock: time source for the lock, the run log and the heartbeat.
-        lock_ttl: how long the lock lasts without renewal (renewed every third).
+        clock: time source for the lock row and the run log.
         interval: when given, skip the run if it ran less than this long ago.
         ran_at: when this runner last started the job (engines that log their run
             under another name leave no trace of it under the job's own name).
     """
     owner = f"{holder}/{job.name}/{uuid.uuid4().hex[:8]}"
     lock = job.lock_name
-    with services.sessions.begin() as session:
-        taken = locks.try_acquire(
-            session, store=store, job=lock, holder=owner, ttl=lock_ttl, now=clock.now()
-        )
-    if not taken:
-        with services.sessions() as session:
-            return Busy(locks.current_holder(session, store=store, job=lock, now=clock.now()))
-    try:
+    with locks.job_lock(
+        services.sessions, store=store, job=lock, holder=owner, clock=clock.now
+    ) as taken:
+        if not taken:
+            with services.sessions() as session:
+                return Busy(locks.current_holder(session, store=store, job=lock))
         _close_orphans(services, store, job.name, clock.now())
         if interval is not None:
             last = latest(last_started(services, store, job.name), ran_at)
             due = due_at(last, interval, clock.now())
             if due > clock.now():
                 return NotDue(due)
-        heartbeat = asyncio.create_task(_heartbeat(services, store, lock, owner, lock_ttl, clock))
-        try:
-            return await _run(services, job, store, clock)
-        finally:
-            heartbeat.cancel()
-    finally:
-        with services.sessions.begin() as session:
-            locks.release(session, store=store, job=lock, holder=owner)
+        return await _run(services, job, store, clock)
 
 
 async def _run(services: Services, job: Job, store: str, clock: Clock) -> Ran:
@@ -232,24 +220,3 @@ def _close_orphans(services: Services, store: str, job: str, now: datetime) -> N
             .values(outcome="failed", finished_at=now, error=ORPHANED)
             .execution_options(synchronize_session=False)
         )
-
-
-async def _heartbeat(
-    services: Services, store: str, lock: str, owner: str, ttl: timedelta, clock: Clock
-) -> None:
-    """Renew the lock every third of its lifetime while the job runs."""
-    while True:
-        await clock.sleep(ttl.total_seconds() / 3)
-        with services.sessions.begin() as session:
-            kept = locks.renew(
-                session, store=store, job=lock, holder=owner, ttl=ttl, now=clock.now()
-            )
-        if not kept:
-            logger.error(
-                "store %s: lost the %s lock while running (the process stalled longer than %s);"
-                " another runner may start the same work",
-                store,
-                lock,
-                ttl,
-            )
-            return

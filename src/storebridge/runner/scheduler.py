@@ -49,7 +49,6 @@ __all__ = ["Scheduler", "default_holder"]
 
 logger = logging.getLogger("storebridge.runner")
 
-DEFAULT_LOCK_TTL = timedelta(minutes=10)
 DEFAULT_BUSY_RETRY = timedelta(seconds=5)
 #: How long a loop waits after an unexpected error (database unreachable...).
 ERROR_RETRY = timedelta(seconds=30)
@@ -71,7 +70,6 @@ class Scheduler:
         stores: Sequence[str] | None = None,
         clock: Clock | None = None,
         holder: str | None = None,
-        lock_ttl: timedelta = DEFAULT_LOCK_TTL,
         busy_retry: timedelta = DEFAULT_BUSY_RETRY,
     ) -> None:
         """Prepare the schedule; nothing runs until `start()` or `run()`.
@@ -82,14 +80,12 @@ class Scheduler:
             stores: the stores to run (default: every configured store).
             clock: time source (tests pass a manual clock).
             holder: this runner's identity in the job locks.
-            lock_ttl: how long a job lock survives a stalled process.
             busy_retry: how soon to try again when another runner holds a lock.
         """
         self.services = services
         self.jobs = dict(default_jobs() if jobs is None else jobs)
         self.clock: Clock = clock or SystemClock()
         self.holder = holder or default_holder()
-        self.lock_ttl = lock_ttl
         self.busy_retry = busy_retry
         names = (
             services.store_names() if stores is None else [services.store(s).name for s in stores]
@@ -156,7 +152,6 @@ class Scheduler:
             store,
             holder=self.holder,
             clock=self.clock,
-            lock_ttl=self.lock_ttl,
         )
 
     async def _loop(self, key: JobKey) -> None:
@@ -181,7 +176,6 @@ class Scheduler:
                         key.store,
                         holder=self.holder,
                         clock=self.clock,
-                        lock_ttl=self.lock_ttl,
                         interval=interval,
                         ran_at=self.last_start.get(key),
                     )

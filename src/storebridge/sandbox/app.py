@@ -22,7 +22,15 @@ from storebridge.sandbox.config import SandboxConfig
 from storebridge.sandbox.errors import WooError, no_route
 from storebridge.sandbox.gate import API_ROOT, ApiGate
 from storebridge.sandbox.responses import error_response
-from storebridge.sandbox.routes import catalog, control, customers, orders, products, webhooks
+from storebridge.sandbox.routes import (
+    catalog,
+    control,
+    customers,
+    orders,
+    products,
+    taxes,
+    webhooks,
+)
 from storebridge.sandbox.routes.common import base_url_of
 from storebridge.sandbox.sandbox import Sandbox
 from storebridge.sandbox.urls import API_PREFIX
@@ -53,7 +61,7 @@ def create_sandbox_app(
         lifespan=lifespan,
     )
     app.state.sandbox = store
-    modules = (products, orders, customers, webhooks, catalog)
+    modules = (products, orders, customers, webhooks, catalog, taxes)
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(control.router, prefix="/_sandbox")

@@ -100,6 +100,9 @@ class SandboxConfig(BaseModel):
     latency_seconds: float = Field(default=0.0, ge=0.0)
     batch_limit: int = Field(default=100, ge=1)
     faults: FaultConfig = Field(default_factory=FaultConfig)
+    # Seeds the order of rows that tie on a list's sort key, which varies per request
+    # as on a real store (see `ties`); a failing test replays with the same seed.
+    tie_seed: int = 0
     webhook_delay_seconds: float = Field(default=0.2, ge=0.0)
     # Off, deliveries wait for an explicit flush (deterministic tests).
     webhook_auto_deliver: bool = True

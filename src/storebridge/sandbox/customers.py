@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import secrets
 from typing import Any
 
 from storebridge.sandbox.clock import Clock, stored
@@ -19,7 +20,8 @@ from storebridge.sandbox.errors import WooError, missing_params, trash_not_suppo
 from storebridge.sandbox.events import Announcer
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.product_write import upsert_meta
-from storebridge.sandbox.schema import PAGING, Arg
+from storebridge.sandbox.schema import PAGING, Arg, is_email
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.urls import ITEM_METHODS, links
 
 Doc = dict[str, Any]
@@ -52,7 +54,7 @@ CUSTOMER_WRITE_ARGS: dict[str, Arg] = {
 
 CUSTOMER_LIST_ARGS: dict[str, Arg] = {
     **PAGING,
-    "email": Arg("string"),
+    "email": Arg("string", format="email"),  # golden 207: rest_invalid_param
     "role": Arg("string"),
     "orderby": Arg("string", enum=("id", "include", "name", "registered_date")),
 }
@@ -87,6 +89,8 @@ class CustomerStore:
         email = str(payload.get("email") or "").strip()
         if not email:
             raise missing_params(["email"])
+        if not is_email(email):
+            raise WooError("customer_invalid_email", "Invalid email address", 400)  # golden 206
         if self._db.one("SELECT 1 FROM customers WHERE email_key = ?", (email.lower(),)):
             raise WooError(
                 "registration-error-email-exists",
@@ -169,7 +173,7 @@ class CustomerStore:
             self._announce("customer", "deleted", customer_id)
         return before
 
-    def query(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
         """GET /customers (role defaults to customer, which every sandbox user is)."""
         query = ListQuery.from_args(args, orderby="name", order="asc")
         where = Where()
@@ -184,7 +188,10 @@ class CustomerStore:
             where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
         )
         columns = {"date": "date_created_gmt", "id": "id", "name": "display_name"}
-        order = query.order_sql(columns | {"registered_date": "date_created_gmt"}, id_column="id")
+        # WP_User_Query breaks no tie of `name` or `registered_date`.
+        order = query.order_sql(
+            columns | {"registered_date": "date_created_gmt"}, id_column="id", ties=ties
+        )
         limit, offset = query.limit_offset()
         count = self._db.one(
             f"SELECT COUNT(*) AS n FROM customers WHERE {where.sql()}", tuple(where.params)
@@ -243,9 +250,10 @@ class CustomerStore:
         )
 
     def _username_for(self, email: str) -> str:
-        """wc_create_new_customer_username(): the e-mail's local part, made unique."""
+        """wc_create_new_customer_username(): the e-mail's local part; taken, it gets
+        "-" and 4 random digits (golden 209: goldsmall-2260) until it is free."""
         base = re.sub(r"[^a-z0-9_.\-]", "", email.split("@")[0].lower()) or "customer"
-        candidate, suffix = base, 1
+        candidate = base
         while self._db.one("SELECT 1 FROM customers WHERE username_key = ?", (candidate,)):
-            candidate, suffix = f"{base}{suffix}", suffix + 1
+            candidate = f"{base}-{secrets.randbelow(10_000):04d}"
         return candidate

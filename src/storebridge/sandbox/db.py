@@ -113,6 +113,10 @@ CREATE TABLE IF NOT EXISTS coupons (
     doc TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS options (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS tax_rates (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+
 CREATE TABLE IF NOT EXISTS oauth_nonces (
     consumer_key TEXT NOT NULL,
     nonce TEXT NOT NULL,
@@ -131,6 +135,7 @@ SEQUENCE_STARTS = {
     "order_item": 1,
     "meta": 1,
     "comment": 1,
+    "tax_rate": 1,
 }
 
 UNCATEGORIZED_ID = 15
@@ -248,6 +253,8 @@ class Database:
                 "terms",
                 "coupons",
                 "oauth_nonces",
+                "options",
+                "tax_rates",
                 "sequences",
             ):
                 conn.execute(f"DELETE FROM {table}")

@@ -24,6 +24,7 @@ class WooError(Exception):
         *,
         extra: dict[str, Any] | None = None,
         bare_data: bool = False,
+        data_status: int | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.code = code
@@ -31,11 +32,13 @@ class WooError(Exception):
         self.status = status
         self.extra = dict(extra or {})
         self.bare_data = bare_data
+        # The status named in a bare `data` when it differs from the HTTP one (golden 180).
+        self.data_status = data_status
 
     def data(self) -> Any:
         """The `data` member of the error body."""
         if self.bare_data:
-            return self.status
+            return self.data_status or self.status
         return {"status": self.status, **self.extra}
 
     def body(self) -> dict[str, Any]:

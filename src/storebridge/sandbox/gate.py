@@ -11,6 +11,8 @@ scope state. The control plane (/_sandbox) bypasses all of it.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from email.utils import formatdate
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -29,6 +31,25 @@ if TYPE_CHECKING:
     from storebridge.sandbox.sandbox import Sandbox
 
 API_ROOT = "/wp-json/"
+
+
+def _dated(send: Send, now: datetime) -> Send:
+    """Add the ``Date`` header a web server sends, from the sandbox clock.
+
+    It must agree with the dates the sandbox stamps on objects (its clock may
+    be a test's `ManualClock`), so the servers running the sandbox are told
+    not to add their own (`date_header=False`).
+    """
+    value = formatdate(now.timestamp(), usegmt=True).encode("latin-1")
+
+    async def dated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"date" for name, _ in headers):
+                message = {**message, "headers": [*headers, (b"date", value)]}
+        await send(message)
+
+    return dated
 
 
 class SimulatedDisconnect(httpx.RemoteProtocolError):
@@ -97,7 +118,7 @@ class ApiGate:
             if fault == "drop_after":
                 await self._app(scope, replay, _discard)
                 await _drop(send, SimulatedDisconnect("Server disconnected after processing."))
-            await self._app(scope, replay, send)
+            await self._app(scope, replay, _dated(send, sandbox.clock()))
         finally:
             current_base_url.reset(token)
 

@@ -8,11 +8,13 @@ the resource's indexes. Date bounds are strict (`>`/`<`) like WP_Date_Query.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from storebridge.sandbox.clock import parse_wp_date, stored
+from storebridge.sandbox.ties import TieOrder
 
 T = TypeVar("T")
 
@@ -106,8 +108,23 @@ class ListQuery:
             if moment is not None:
                 where.add(f"{column} {op} ?", stored(moment))
 
-    def order_sql(self, columns: dict[str, str], *, id_column: str) -> str:
-        """ORDER BY text; dates tie-break on the id in the same direction."""
+    def order_sql(
+        self,
+        columns: dict[str, str],
+        *,
+        id_column: str,
+        ties: TieOrder,
+        id_breaks: Collection[str] = (),
+    ) -> str:
+        """ORDER BY text.
+
+        Args:
+            columns: the column of each accepted `orderby` value.
+            id_column: the unique key.
+            ties: where the order of tied rows comes from when the server leaves it open.
+            id_breaks: the `orderby` values WooCommerce itself breaks ties of by id
+                (in the same direction); every other key's ties are in no set order.
+        """
         direction = "ASC" if self.order == "asc" else "DESC"
         if self.orderby == "include" and self.include:
             cases = " ".join(f"WHEN {v} THEN {i}" for i, v in enumerate(self.include))
@@ -115,7 +132,9 @@ class ListQuery:
         column = columns.get(self.orderby, columns["date"])
         if column == id_column:
             return f"{id_column} {direction}"
-        return f"{column} {direction}, {id_column} {direction}"
+        if self.orderby in id_breaks:
+            return f"{column} {direction}, {id_column} {direction}"
+        return f"{column} {direction}, {ties.sql(id_column)}"
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,32 @@
-"""Order lines and totals: what `calculate_totals()` does for a tax-free store.
+"""Order lines and totals: what `calculate_totals()` does.
 
 Line items name their product by `product_id`, `variation_id` or `sku`; an
 unknown product still makes a line (empty name, product 0, total 0). Prices
 come from the product's active price unless the line says otherwise. Coupons
-discount line items (percent per line, fixed_cart spread by subtotal); the
-order total is lines + shipping + fees. Money is kept as 2-decimal strings.
+discount line items (percent per line, fixed_cart spread by subtotal; the
+gross subtotal when prices include tax); the order total is lines + shipping
++ fees + taxes (order_taxes). Line amounts keep 6 decimals, like WooCommerce.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from storebridge.sandbox.errors import WooError
 from storebridge.sandbox.formatting import money, php_json, sanitize_title, to_decimal, trim_zeros
+from storebridge.sandbox.order_taxes import (
+    TaxContext,
+    calculate_taxes,
+    cents,
+    exact,
+    exact_tax_sum,
+    exclusive_taxes,
+    inclusive_taxes,
+    line_gross_subtotal,
+    rounded_sum,
+)
 from storebridge.sandbox.pricing import active_price
 from storebridge.sandbox.products import ProductStore
 
@@ -24,9 +37,15 @@ CENT = Decimal("0.01")
 class LineBuilder:
     """Builds and prices order lines against the product store."""
 
-    def __init__(self, products: ProductStore) -> None:
+    def __init__(
+        self,
+        products: ProductStore,
+        net_price: Callable[[Decimal, str], Decimal] | None = None,
+    ) -> None:
         self._products = products
         self._db = products.db
+        # A catalogue price without tax (prices may be entered with tax).
+        self._net_price = net_price or (lambda gross, _tax_class: gross)
 
     def resolve(self, item: dict[str, Any]) -> tuple[Doc | None, Doc | None]:
         """(product, variation) named by a line item, either may be None."""
@@ -89,9 +108,12 @@ class LineBuilder:
         if item.get("name"):
             line["name"] = str(item["name"])
         unit = to_decimal(line.get("unit_price", "0"))
-        subtotal = to_decimal(item["subtotal"]) if "subtotal" in item else unit * line["quantity"]
-        line["subtotal"] = money(subtotal)
-        line["total"] = money(to_decimal(item["total"]) if "total" in item else subtotal)
+        if "subtotal" in item:
+            subtotal = to_decimal(item["subtotal"])
+        else:
+            subtotal = self._net_price(unit * line["quantity"], line["tax_class"])
+        line["subtotal"] = exact(subtotal)
+        line["total"] = exact(to_decimal(item["total"]) if "total" in item else subtotal)
 
     def meta(self, key: str, value: Any) -> Doc:
         """An underscore meta entry of a line (for _reduced_stock and friends)."""
@@ -150,47 +172,67 @@ class LineBuilder:
         }
 
 
-def calculate_totals(doc: Doc) -> None:
-    """Discounts, line totals and order totals (taxes are off in the sandbox)."""
+def calculate_totals(doc: Doc, tax: TaxContext) -> None:
+    """Discounts, taxes, line totals and order totals (WC_Abstract_Order::calculate_totals)."""
     lines = doc["line_items"]
+    gross = doc["prices_include_tax"] and tax.enabled
     if doc["coupon_lines"]:
+        # Coupons discount the subtotal, so taxes on the undiscounted lines come first.
         for line in lines:
             line["total"] = line["subtotal"]
-    discount_total = Decimal(0)
+        calculate_taxes(doc, tax)
     for coupon in doc["coupon_lines"]:
-        discount = _apply_coupon(coupon, lines)
-        coupon["discount"] = trim_zeros(discount)
-        discount_total += discount
-    items_total = sum((to_decimal(line["total"]) for line in lines), Decimal(0))
-    shipping_total = sum((to_decimal(s["total"]) for s in doc["shipping_lines"]), Decimal(0))
+        _apply_coupon(coupon, lines, tax, gross=gross)
+    for line in lines:
+        line.pop("_discounted", None)
+    calculate_taxes(doc, tax)
+    cart_subtotal = sum((cents(to_decimal(line["subtotal"])) for line in lines), Decimal(0))
+    items_total = sum((cents(to_decimal(line["total"])) for line in lines), Decimal(0))
+    shipping_total = sum((cents(to_decimal(s["total"])) for s in doc["shipping_lines"]), Decimal(0))
     fees_total = sum((to_decimal(f["total"]) for f in doc["fee_lines"]), Decimal(0))
+    discount_total = cart_subtotal - items_total
+    discount_tax = exact_tax_sum(lines, "subtotal") - exact_tax_sum(lines, "total")
+    cart_tax, shipping_tax = to_decimal(doc["cart_tax"]), to_decimal(doc["shipping_tax"])
     doc["discount_total"] = money(discount_total)
+    doc["discount_tax"] = money(discount_tax)
     doc["shipping_total"] = money(shipping_total)
-    doc["total"] = money(items_total + shipping_total + fees_total)
+    doc["total_tax"] = money(cart_tax + shipping_tax)
+    doc["total"] = money(items_total + shipping_total + fees_total + cart_tax + shipping_tax)
 
 
-def _apply_coupon(coupon: Doc, lines: list[Doc]) -> Decimal:
+def _apply_coupon(coupon: Doc, lines: list[Doc], tax: TaxContext, *, gross: bool) -> None:
+    """One coupon's discount per line; with gross prices its inclusive tax is removed."""
     amount = Decimal(str(coupon["nominal_amount"]))
     kind = coupon["discount_type"]
+    bases = [line_gross_subtotal(line) if gross else to_decimal(line["subtotal"]) for line in lines]
     discounts: list[Decimal] = []
     if kind == "percent":
-        discounts = [
-            (to_decimal(line["subtotal"]) * amount / 100).quantize(CENT, ROUND_HALF_UP)
-            for line in lines
-        ]
+        discounts = [(base * amount / 100).quantize(CENT, ROUND_HALF_UP) for base in bases]
     elif kind == "fixed_product":
         discounts = [amount * line["quantity"] for line in lines]
     else:
-        base = sum((to_decimal(line["subtotal"]) for line in lines), Decimal(0))
-        for line in lines:
-            share = to_decimal(line["subtotal"]) / base if base else Decimal(0)
-            discounts.append((min(amount, base) * share).quantize(CENT, ROUND_HALF_UP))
+        whole = sum(bases, Decimal(0))
+        for base in bases:
+            share = base / whole if whole else Decimal(0)
+            discounts.append((min(amount, whole) * share).quantize(CENT, ROUND_HALF_UP))
     total = Decimal(0)
-    for line, discount in zip(lines, discounts, strict=True):
-        capped = min(discount, to_decimal(line["total"]))
-        line["total"] = money(to_decimal(line["total"]) - capped)
+    total_tax = Decimal(0)
+    for line, base, discount in zip(lines, bases, discounts, strict=True):
+        already = to_decimal(line.get("_discounted", 0))
+        capped = min(discount, max(base - already, Decimal(0)))
+        line["_discounted"] = str(already + capped)
+        rates = tax.rates(line["tax_class"])
+        if gross:
+            inside = inclusive_taxes(capped, rates)
+            net = capped - sum(inside.values(), Decimal(0))
+        else:
+            inside = exclusive_taxes(capped, rates)
+            net = capped
+        line["total"] = exact(to_decimal(line["total"]) - net)
         total += capped
-    return total
+        total_tax += rounded_sum(inside)
+    coupon["discount"] = trim_zeros(cents(total - total_tax if gross else total))
+    coupon["discount_tax"] = trim_zeros(cents(total_tax))
 
 
 def _number(value: Decimal) -> int | float:

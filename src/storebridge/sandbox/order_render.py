@@ -31,13 +31,16 @@ class OrderRenderer:
     def order(self, doc: Doc, base_url: str, *, dp: int = 2) -> dict[str, Any]:
         """One order."""
         totals = {
-            "discount_total": doc["discount_total"],
-            "discount_tax": "0.00",
-            "shipping_total": doc["shipping_total"],
-            "shipping_tax": "0.00",
-            "cart_tax": "0.00",
-            "total": doc["total"],
-            "total_tax": "0.00",
+            key: doc[key]
+            for key in (
+                "discount_total",
+                "discount_tax",
+                "shipping_total",
+                "shipping_tax",
+                "cart_tax",
+                "total",
+                "total_tax",
+            )
         }
         if dp != 2:
             totals = {key: money(to_decimal(value), dp) for key, value in totals.items()}
@@ -73,13 +76,17 @@ class OrderRenderer:
         body["number"] = str(order_id)
         body["meta_data"] = list(doc["meta_data"])
         body["line_items"] = [self.line(line, dp=dp) for line in doc["line_items"]]
-        body["tax_lines"] = []
-        body["shipping_lines"] = [dict(line) for line in doc["shipping_lines"]]
-        body["fee_lines"] = [dict(line) for line in doc["fee_lines"]]
+        body["tax_lines"] = [dict(line) for line in doc["tax_lines"]]
+        body["shipping_lines"] = [_with_taxes(line) for line in doc["shipping_lines"]]
+        body["fee_lines"] = [_with_taxes(line) for line in doc["fee_lines"]]
         body["coupon_lines"] = [dict(line) for line in doc["coupon_lines"]]
         body["refunds"] = [
-            {"id": r["id"], "reason": r["reason"], "total": money(-to_decimal(r["amount"]))}
-            for r in reversed(doc.get("_refunds", []))
+            {
+                "id": r["id"],
+                "reason": r["reason"],
+                "total": money(to_decimal(r["amount"]).copy_negate()),
+            }
+            for r in newest_first(doc.get("_refunds", []))
         ]
         body["payment_url"] = (
             f"{base_url}/checkout/order-pay/{order_id}/?pay_for_order=true&key={doc['order_key']}"
@@ -122,9 +129,10 @@ class OrderRenderer:
         if product is not None and product["type"] != "variation":
             image_id = product["images"][0]["id"] if product["images"] else ""
         image_src = product["images"][0]["src"] if product is not None and product["images"] else ""
-        amounts = {key: line[key] for key in ("subtotal", "subtotal_tax", "total", "total_tax")}
-        if dp != 2:
-            amounts = {key: money(to_decimal(value), dp) for key, value in amounts.items()}
+        amounts = {
+            key: money(to_decimal(line[key]), dp)
+            for key in ("subtotal", "subtotal_tax", "total", "total_tax")
+        }
         return {
             "id": line["id"],
             "name": line["name"],
@@ -133,7 +141,7 @@ class OrderRenderer:
             "quantity": quantity,
             "tax_class": line["tax_class"],
             **amounts,
-            "taxes": [],
+            "taxes": tax_list(line, dp=dp),
             "meta_data": [dict(meta) for meta in line["meta_data"]],
             "sku": sku,
             "price": php_number(price),
@@ -154,7 +162,7 @@ class OrderRenderer:
             "meta_data": list(refund["meta_data"]),
             "line_items": [self.line(line) for line in refund["line_items"]],
             "shipping_lines": [],
-            "tax_lines": [],
+            "tax_lines": [dict(line) for line in refund.get("tax_lines", [])],
             "fee_lines": [],
             "_links": links(
                 base_url,
@@ -164,3 +172,30 @@ class OrderRenderer:
                 up=f"/orders/{order_id}",
             ),
         }
+
+
+def tax_list(line: Doc, *, dp: int = 2) -> list[dict[str, Any]]:
+    """A line's `taxes`: per rate, its total and subtotal ("" for shipping and fees)."""
+    taxes = line.get("_taxes") or {}
+    subtotals = taxes.get("subtotal", {})
+    return [
+        {
+            "id": int(rate_id),
+            "total": money(to_decimal(amount), dp),
+            "subtotal": money(to_decimal(subtotals[rate_id]), dp) if rate_id in subtotals else "",
+        }
+        for rate_id, amount in taxes.get("total", {}).items()
+    ]
+
+
+def _with_taxes(line: Doc) -> dict[str, Any]:
+    """A shipping or fee line with its `taxes` rendered and internals dropped."""
+    body = {key: value for key, value in line.items() if not key.startswith("_")}
+    body["taxes"] = tax_list(line)
+    return body
+
+
+def newest_first(refunds: list[Doc]) -> list[Doc]:
+    """The order's `refunds`: newest first, refunds of the same second by id (golden 187)."""
+    by_id = sorted(refunds, key=lambda r: r["id"])
+    return sorted(by_id, key=lambda r: str(r.get("date_created", "")), reverse=True)

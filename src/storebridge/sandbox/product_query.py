@@ -14,6 +14,7 @@ from storebridge.sandbox.db import Database, loads
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.product_write import PRODUCT_TYPES, STOCK_STATUSES
 from storebridge.sandbox.schema import DATE_FILTERS, PAGING, Arg
+from storebridge.sandbox.ties import TieOrder
 
 Doc = dict[str, Any]
 
@@ -30,15 +31,17 @@ PRODUCT_ORDERBY = (
     "menu_order",
 )
 
+_STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
+
 PRODUCT_LIST_ARGS: dict[str, Arg] = {
     **PAGING,
     **DATE_FILTERS,
     "orderby": Arg("string", enum=PRODUCT_ORDERBY),
     "sku": Arg("string"),
     "slug": Arg("string"),
-    "status": Arg(
-        "string", enum=("any", "future", "trash", "draft", "pending", "private", "publish")
-    ),
+    "status": Arg("string", enum=_STATUSES),
+    # v3: several statuses at once; it replaces `status` when both are sent (real store).
+    "include_status": Arg("array", items=Arg("string", enum=_STATUSES)),
     "type": Arg("string", enum=PRODUCT_TYPES),
     "parent": Arg("array", items=Arg("integer")),
     "stock_status": Arg("string", enum=STOCK_STATUSES),
@@ -75,8 +78,14 @@ def sku_keys(raw: str) -> list[str]:
     return sorted(keys)
 
 
-def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None = None) -> Page[Doc]:
-    """Run a validated products (or, with `parent_id`, variations) list query."""
+def list_products(
+    db: Database, args: dict[str, Any], *, ties: TieOrder, parent_id: int | None = None
+) -> Page[Doc]:
+    """Run a validated products (or, with `parent_id`, variations) list query.
+
+    Products break no tie (see `ties`); variations break `date` ties by id, because
+    their controller keeps the CRUD `date ID` order that the products one loses.
+    """
     query = ListQuery.from_args(args)
     where = Where()
     if parent_id is not None:
@@ -89,11 +98,14 @@ def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None =
         where.add("kind = 'product'")
     if args.get("sku"):
         where.add_in("sku_key", sku_keys(str(args["sku"])))
-    status = args.get("status") or "any"
-    if status == "any":
-        where.add("status NOT IN ('trash', 'auto-draft')")
+    statuses = list(args.get("include_status") or [args.get("status") or "any"])
+    named = [status for status in statuses if status != "any"]
+    if "any" in statuses:
+        # "any" is every status but trash and auto-draft; others named next to it add to it.
+        marks = ",".join("?" for _ in named) or "NULL"
+        where.add(f"(status NOT IN ('trash', 'auto-draft') OR status IN ({marks}))", *named)
     else:
-        where.add("status = ?", status)
+        where.add_in("status", named)
     if args.get("type"):
         where.add("type = ?", args["type"])
     if args.get("parent"):
@@ -117,7 +129,8 @@ def list_products(db: Database, args: dict[str, Any], *, parent_id: int | None =
     query.add_common(
         where, created="date_created_gmt", modified="date_modified_gmt", id_column="id"
     )
-    order = query.order_sql(_ORDER_COLUMNS, id_column="id")
+    id_breaks = ("date",) if parent_id is not None else ()
+    order = query.order_sql(_ORDER_COLUMNS, id_column="id", ties=ties, id_breaks=id_breaks)
     limit, offset = query.limit_offset()
     total_row = db.one(
         f"SELECT COUNT(*) AS n FROM products WHERE {where.sql()}", tuple(where.params)

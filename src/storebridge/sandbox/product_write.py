@@ -200,6 +200,9 @@ def apply_fields(
         # An unknown status is saved as draft (schema validation stops it before, except
         # in batch items, which WooCommerce does not validate).
         doc["status"] = payload["status"] if payload["status"] in PRODUCT_STATUSES else "draft"
+        if doc["status"] == "future" and not payload.get("date_created"):
+            # wp_insert_post publishes a "future" post whose date is not ahead (golden 203).
+            doc["status"] = "publish"
     for key, allowed in (
         ("catalog_visibility", ("visible", "catalog", "search", "hidden")),
         ("tax_status", ("taxable", "shipping", "none")),
@@ -298,7 +301,8 @@ def _apply_stock_fields(doc: Doc, payload: dict[str, Any]) -> None:
         )
     if "low_stock_amount" in payload and doc["manage_stock"]:
         value = payload["low_stock_amount"]
-        doc["low_stock_amount"] = None if value in (None, "") else int(value)
+        # absint(): -1 is stored as 1 (golden 202).
+        doc["low_stock_amount"] = None if value in (None, "") else abs(int(value))
 
 
 def _stock_amount(value: Any) -> int:

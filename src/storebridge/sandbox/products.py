@@ -177,7 +177,7 @@ class ProductStore:
             self.save(doc)
             self._announce("product", "updated", product_id)
             if doc["parent_id"]:
-                self._touch(doc["parent_id"])
+                self.touch(doc["parent_id"])
         return old, old + delta
 
     def add_sales(self, product_id: int, delta: int) -> None:
@@ -227,7 +227,8 @@ class ProductStore:
             dumps(doc),
         )
 
-    def _touch(self, product_id: int) -> None:
+    def touch(self, product_id: int) -> None:
+        """Move a product's modification time to now (a child of it changed)."""
         doc = self.find(product_id)
         if doc is not None:
             doc["date_modified"] = stored(self.clock())

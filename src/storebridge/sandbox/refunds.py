@@ -1,5 +1,7 @@
 """Order refunds: `/orders/<id>/refunds`, minimal but faithful.
 
+A negative amount fails with HTTP 500 whose `data` says 400 (golden 180);
+a zero refund is accepted and listed on the order as "-0.00" (golden 181).
 `api_refund` defaults to true, and the sandbox's gateways (bacs and friends)
 cannot refund money, so a refund needs `api_refund: false` (golden 095). A
 refund above what is left fails with HTTP 500 "Invalid refund amount."; these
@@ -17,10 +19,12 @@ from storebridge.sandbox.clock import Clock, stored
 from storebridge.sandbox.db import Database, dumps, loads
 from storebridge.sandbox.errors import WooError
 from storebridge.sandbox.formatting import money, to_decimal
+from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.notes import NoteStore
 from storebridge.sandbox.order_lines import LineBuilder
 from storebridge.sandbox.order_status import remaining_refund
 from storebridge.sandbox.products import ProductStore
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.variations import stock_holder
 
 Doc = dict[str, Any]
@@ -56,8 +60,9 @@ class RefundStore:
             raise WooError(
                 "woocommerce_rest_invalid_order_refund",
                 "Refund amount must be greater than zero.",
-                400,
+                500,
                 bare_data=True,
+                data_status=400,
             )
         if amount > remaining_refund(order):
             raise _cannot_create("Invalid refund amount.")
@@ -70,6 +75,7 @@ class RefundStore:
         refund = self.record(order, amount, str(payload.get("reason") or ""), user_id=user_id)
         refund["line_items"] = [self._refund_line(order, request) for request in line_requests]
         refund["line_items"] = [line for line in refund["line_items"] if line is not None]
+        refund["tax_lines"] = self._refund_tax_lines(order, refund["line_items"])
         self._save(refund, order["id"])
         if _truthy(payload.get("api_restock", True)):
             for request in line_requests:
@@ -93,17 +99,40 @@ class RefundStore:
             (refund["id"], order["id"], refund["date_created"], dumps(refund)),
         )
         order.setdefault("_refunds", []).append(
-            {"id": refund["id"], "reason": reason, "amount": refund["amount"]}
+            {
+                "id": refund["id"],
+                "reason": reason,
+                "amount": refund["amount"],
+                "date_created": refund["date_created"],
+            }
         )
         return refund
 
-    def for_order(self, order_id: int) -> list[Doc]:
-        """An order's refunds, newest first."""
-        rows = self._db.all(
-            "SELECT doc FROM refunds WHERE order_id = ? ORDER BY date_created_gmt DESC, id DESC",
-            (order_id,),
+    def for_order(self, order_id: int, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
+        """One page of an order's refunds, newest first by default (10 a page, like the CRUD list).
+
+        Refunds go through the orders query, which breaks `date` ties by id.
+        """
+        query = ListQuery.from_args(args)
+        where = Where()
+        where.add("order_id = ?", order_id)
+        query.add_common(
+            where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
         )
-        return [loads(row["doc"]) for row in rows]
+        columns = {"date": "date_created_gmt", "id": "id", "modified": "date_created_gmt"}
+        order = query.order_sql(
+            columns | {"title": "id", "slug": "id"}, id_column="id", ties=ties, id_breaks=("date",)
+        )
+        limit, offset = query.limit_offset()
+        count = self._db.one(
+            f"SELECT COUNT(*) AS n FROM refunds WHERE {where.sql()}", tuple(where.params)
+        )
+        rows = self._db.all(
+            f"SELECT doc FROM refunds WHERE {where.sql()} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*where.params, limit, offset),
+        )
+        total = int(count["n"]) if count is not None else 0
+        return Page([loads(row["doc"]) for row in rows], total, query.page, query.per_page)
 
     def get(self, order_id: int, refund_id: int) -> Doc:
         """One refund of an order, or 404."""
@@ -131,6 +160,13 @@ class RefundStore:
             return None
         quantity = int(request.get("quantity") or 0)
         total = to_decimal(request.get("refund_total") or 0)
+        # refund_tax: [{"id": <rate id>, "refund_total": "0.91"}], stored negated.
+        taxes = {
+            str(int(t["id"])): str(-to_decimal(t.get("refund_total") or 0))
+            for t in request.get("refund_tax") or []
+            if isinstance(t, dict) and str(t.get("id", "")).isdigit()
+        }
+        tax = sum((to_decimal(v) for v in taxes.values()), Decimal(0))
         return {
             "id": self._db.next_id("order_item"),
             "name": line["name"],
@@ -139,11 +175,34 @@ class RefundStore:
             "quantity": -quantity,
             "tax_class": line["tax_class"],
             "subtotal": money(-total),
-            "subtotal_tax": "0.00",
+            "subtotal_tax": money(tax),
             "total": money(-total),
-            "total_tax": "0.00",
+            "total_tax": money(tax),
+            "_taxes": {"total": taxes, "subtotal": dict(taxes)},
             "meta_data": [self._lines.meta("_refunded_item_id", str(line["id"]))],
         }
+
+    def _refund_tax_lines(self, order: Doc, lines: list[Doc]) -> list[Doc]:
+        """The refund's tax lines: the refunded tax per rate of the order's tax lines."""
+        result: list[Doc] = []
+        for tax_line in order.get("tax_lines", []):
+            key = str(tax_line["rate_id"])
+            amounts = [
+                to_decimal(line["_taxes"]["total"][key])
+                for line in lines
+                if key in line["_taxes"]["total"]
+            ]
+            if amounts:
+                result.append(
+                    {
+                        **tax_line,
+                        "id": self._db.next_id("order_item"),
+                        "tax_total": money(sum(amounts, Decimal(0))),
+                        "shipping_tax_total": "0.00",
+                        "meta_data": [],
+                    }
+                )
+        return result
 
     def _restock(self, order: Doc, request: dict[str, Any]) -> None:
         """wc_restock_refunded_items() for one line."""

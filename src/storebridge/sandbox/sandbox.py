@@ -28,12 +28,15 @@ from storebridge.sandbox.notes import NoteStore
 from storebridge.sandbox.order_lines import LineBuilder
 from storebridge.sandbox.order_render import OrderRenderer
 from storebridge.sandbox.order_status import OrderLifecycle
+from storebridge.sandbox.order_taxes import TaxOffice
 from storebridge.sandbox.orders import OrderStore
 from storebridge.sandbox.product_render import ProductRenderer
 from storebridge.sandbox.products import ProductStore
 from storebridge.sandbox.refunds import RefundStore
 from storebridge.sandbox.seed import SeedResult, seed_products
+from storebridge.sandbox.taxes import SettingStore, TaxRateStore
 from storebridge.sandbox.terms import TermStore
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.variations import VariationStore
 from storebridge.sandbox.webhooks import WebhookStore
 
@@ -68,7 +71,12 @@ class Sandbox:
         self.coupons = CouponStore(self.db, self.clock)
         self.customers = CustomerStore(self.db, self.clock, self.announce)
         self.notes = NoteStore(self.db, self.clock)
-        self.lines = LineBuilder(self.products)
+        self.settings = SettingStore(self.db)
+        self.tax_rates = TaxRateStore(self.db)
+        self.tax_office = TaxOffice(
+            self.settings, self.tax_rates, lambda: self.db.next_id("order_item")
+        )
+        self.lines = LineBuilder(self.products, net_price=self.tax_office.net_price)
         self.lifecycle = OrderLifecycle(self.products, self.lines, self.notes, self.clock)
         self.refunds = RefundStore(self.db, self.products, self.lines, self.notes, self.clock)
         self.orders = OrderStore(
@@ -81,12 +89,14 @@ class Sandbox:
             notes=self.notes,
             clock=self.clock,
             announce=self.announce,
+            tax_office=self.tax_office,
         )
         self.order_renderer = OrderRenderer(self.products)
         self.auth = Authenticator(self.config.keys, self.db)
         self.faults = FaultInjector(self.config.faults)
         self.counters = RequestCounters()
         self.journal = WriteJournal()
+        self.ties = TieOrder(self.config.tie_seed)
 
     def reset(self) -> None:
         """Back to an empty store: data, counters, queued faults and pending webhooks."""
@@ -95,6 +105,7 @@ class Sandbox:
         self.counters.reset()
         self.journal.clear()
         self.faults.reset()
+        self.ties.reset()
 
     def seed_products(self, count: int, **options: Any) -> SeedResult:
         """Bulk-create simple products (see `seed.seed_products`)."""

@@ -40,6 +40,11 @@ class Arg:
         return (self.type,) if isinstance(self.type, str) else self.type
 
 
+def is_email(value: str) -> bool:
+    """is_email(), as far as the sandbox checks it."""
+    return bool(_EMAIL.match(value))
+
+
 def wp_list(items: tuple[str, ...] | list[str]) -> str:
     """wp_sprintf_l: "a, b, and c"."""
     values = list(items)

@@ -59,7 +59,9 @@ class SandboxServer:
         self.base_url = f"http://{bound_host}:{bound_port}"
         app = create_sandbox_app(sandbox=self.sandbox)
         self._server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+            uvicorn.Config(
+                app, log_level="warning", lifespan="on", access_log=False, date_header=False
+            )
         )
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True

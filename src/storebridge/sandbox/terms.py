@@ -12,6 +12,7 @@ from typing import Any
 from storebridge.sandbox.db import UNCATEGORIZED_ID, Database, dumps, loads
 from storebridge.sandbox.errors import WooError, missing_params, trash_not_supported
 from storebridge.sandbox.formatting import sanitize_title
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.urls import links
 
 Doc = dict[str, Any]
@@ -61,11 +62,18 @@ class TermStore:
             raise WooError("woocommerce_rest_term_invalid", "Resource does not exist.", 404)
         return {"id": row["id"], "name": row["name"], "slug": row["slug"], **loads(row["doc"])}
 
-    def all(self, taxonomy: str) -> list[Doc]:
-        """Every term of a taxonomy, by name (the WooCommerce default order)."""
-        rows = self._db.all(
-            "SELECT id FROM terms WHERE taxonomy = ? ORDER BY name, id", (taxonomy,)
-        )
+    def all(self, taxonomy: str, *, orderby: str, descending: bool, ties: TieOrder) -> list[Doc]:
+        """Every term of a taxonomy in the asked order (default: name, ascending).
+
+        WP_Term_Query sorts on the one column: same-name terms are in no set order.
+        """
+        rows = self._db.all("SELECT id, name FROM terms WHERE taxonomy = ?", (taxonomy,))
+        if orderby == "id":
+            rows.sort(key=lambda row: int(row["id"]), reverse=descending)
+        else:
+            tie = ties.key()
+            rows.sort(key=lambda row: tie(int(row["id"])))
+            rows.sort(key=lambda row: str(row["name"]).lower(), reverse=descending)
         return [self.get(taxonomy, int(row["id"])) for row in rows]
 
     def delete(self, taxonomy: str, term_id: int, *, force: bool) -> Doc:

@@ -63,17 +63,24 @@ class VariationStore:
             doc["id"] = self._db.next_id("post")
             doc["slug"] = self._products.unique_slug(sanitize_title(doc["name"]), doc["id"])
             self._products.insert(doc)
+            self._products.touch(parent_id)
             self._announce("product", "created", doc["id"])
         return doc
 
-    def update(self, parent_id: int, variation_id: int, payload: dict[str, Any]) -> Doc:
-        """PUT /products/<id>/variations/<vid>."""
-        doc = self.get(parent_id, variation_id, status=400)
+    def update(
+        self, parent_id: int, variation_id: int, payload: dict[str, Any], *, missing: int = 400
+    ) -> Doc:
+        """PUT /products/<id>/variations/<vid>; an unknown id is a 400 (404 in a batch)."""
+        doc = self.get(parent_id, variation_id, status=missing)
         parent = self.parent(parent_id)
         with self._db.transaction():
             self._apply(doc, parent, payload, creating=False)
             doc["date_modified"] = stored(self._products.clock())
             self._products.save(doc)
+            # WooCommerce re-syncs and saves the parent after a variation is saved: its
+            # date_modified moves too (seen on WooCommerce 10.0.2 when a variation's SKU
+            # was edited), which is how a `modified_after` listing of products sees it.
+            self._products.touch(parent_id)
             self._announce("product", "updated", variation_id)
         return doc
 
@@ -82,7 +89,9 @@ class VariationStore:
         doc = self.get(parent_id, variation_id)
         before = copy.deepcopy(doc)
         if force:
-            self._db.execute("DELETE FROM products WHERE id = ?", (variation_id,))
+            with self._db.transaction():
+                self._db.execute("DELETE FROM products WHERE id = ?", (variation_id,))
+                self._products.touch(parent_id)
             return before
         if doc["status"] == "trash":
             raise already_trashed("product_variation")

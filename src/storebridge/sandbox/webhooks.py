@@ -20,6 +20,7 @@ from storebridge.sandbox.db import Database, dumps, loads
 from storebridge.sandbox.errors import WooError, invalid_id, trash_not_supported
 from storebridge.sandbox.listing import ListQuery, Page, Where
 from storebridge.sandbox.schema import PAGING, Arg
+from storebridge.sandbox.ties import TieOrder
 from storebridge.sandbox.urls import links
 
 Doc = dict[str, Any]
@@ -115,7 +116,9 @@ class WebhookStore:
         )
         doc: Doc = {
             "name": str(name),
-            "status": payload.get("status") or "active",
+            # A new webhook is active whatever status was asked for (golden 210);
+            # a PUT can disable it afterwards.
+            "status": "active",
             "topic": topic,
             "delivery_url": url,
             "secret": str(secret),
@@ -162,7 +165,7 @@ class WebhookStore:
         self._db.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
         return copy.deepcopy(doc)
 
-    def query(self, args: dict[str, Any]) -> Page[Doc]:
+    def query(self, args: dict[str, Any], *, ties: TieOrder) -> Page[Doc]:
         """GET /webhooks."""
         query = ListQuery.from_args(args)
         where = Where()
@@ -174,10 +177,11 @@ class WebhookStore:
         query.add_common(
             where, created="date_created_gmt", modified="date_created_gmt", id_column="id"
         )
-        direction = "ASC" if query.order == "asc" else "DESC"
-        # Ties keep id order, as MySQL returns them (golden 136).
-        order = (
-            f"id {direction}" if query.orderby == "id" else f"date_created_gmt {direction}, id ASC"
+        # The webhook data store sorts by the one column asked for: ties are in no set order.
+        order = query.order_sql(
+            {"date": "date_created_gmt", "id": "id", "title": "json_extract(doc, '$.name')"},
+            id_column="id",
+            ties=ties,
         )
         limit, offset = query.limit_offset()
         count = self._db.one(

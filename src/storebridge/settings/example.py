@@ -93,6 +93,10 @@ export_max_attempts = 8
 export_orders_since = "first-run"
 # Create missing WooCommerce categories when a draft is created.
 create_categories = true
+# Whether the POS's prices include tax ("gross") or not ("net"). StoreBridge sends
+# them unchanged, so `storebridge plan` warns when WooCommerce's "Prices entered
+# with tax" setting disagrees (or when this is left unset).
+pos_prices = "gross"
 # Verifies WooCommerce webhook signatures (use the same value in WooCommerce).
 webhook_secret = "$webhook_secret"
 

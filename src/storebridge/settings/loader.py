@@ -87,7 +87,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] = os.envi
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file} is not valid TOML: {exc}; fix the syntax there") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or inline tables.
+        raise ConfigError(
+            f"{file} is not valid TOML: arrays or inline tables nested too deeply"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{file} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); TOML files are UTF-8: save it as UTF-8"
+        ) from None
+    except OSError as exc:
         raise ConfigError(
             f"cannot read {file}: {exc.__class__.__name__}: {exc}; check the path and its "
             "permissions"

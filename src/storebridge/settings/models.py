@@ -177,6 +177,11 @@ class StoreSettings(_Model):
     )
     intervals: JobIntervals = Field(default_factory=JobIntervals)
     create_categories: bool = True
+    pos_prices: Literal["gross", "net"] | None = Field(
+        default=None,
+        description='whether the POS\'s prices include tax ("gross") or not ("net"); '
+        "`storebridge plan` warns when WooCommerce's price entry setting disagrees",
+    )
 
     @field_validator("webstore")
     @classmethod

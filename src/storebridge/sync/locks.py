@@ -1,7 +1,8 @@
 """The per-store job locks every writer shares, and waiting for one from async code.
 
-Two locks per store (rows of ``job_locks``, so separate processes on one
-database exclude each other too):
+Two locks per store (`persistence.repositories.locks.job_lock`: separate
+processes on one database exclude each other too, and a dead process never
+blocks the next run):
 
 * ``catalog`` — every job that writes products or stock to WooCommerce: the
   products run, the orders/allocation cycle, reconcile, and the stock push a
@@ -44,7 +45,6 @@ async def waiting_for_lock(
     job: str,
     holder: str,
     wait: timedelta,
-    ttl: timedelta = timedelta(minutes=10),
     poll: timedelta = timedelta(milliseconds=500),
 ) -> AsyncIterator[bool]:
     """Take the lock, waiting up to `wait` for its holder to finish; yields whether it was taken.
@@ -54,7 +54,7 @@ async def waiting_for_lock(
     """
     deadline = time.monotonic() + wait.total_seconds()
     while True:
-        with job_lock(sessions, store=store, job=job, holder=holder, ttl=ttl) as acquired:
+        with job_lock(sessions, store=store, job=job, holder=holder) as acquired:
             if acquired or time.monotonic() >= deadline:
                 yield acquired
                 return

@@ -1,8 +1,9 @@
 """Running one job for one store: the run record, the client, and errors that stop it.
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
-body, takes the client's request counters into the report, and closes the
-run with its outcome.  An error that stops the job (POS unreachable, key
+body, makes sure the run authenticated at least once (one cheap read when the
+body needed no request; only a refused key fails the run then), takes the client's request counters into the report,
+and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
 what to do next (`describe_error`); anything else is a bug, recorded as a
 failed run and raised.
@@ -68,6 +69,7 @@ async def run_job(
     body: Callable[[WooClient], Awaitable[None]],
     *,
     record: bool = True,
+    check_key: bool = True,
 ) -> None:
     """Run `body` with a fresh client for `store`, filling `report` and the runs table.
 
@@ -77,6 +79,8 @@ async def run_job(
         report: the report to complete (its `job` names the run).
         body: the job itself.
         record: write a `runs` row (False for dry runs).
+        check_key: authenticate once if `body` sent no request (False for work that
+            always follows an authenticated read, such as a stock push after a refresh).
     """
     store_services = services.store(store)
     if record:
@@ -87,6 +91,8 @@ async def run_job(
         async with store_services.woo() as woo:
             try:
                 await body(woo)
+                if check_key and woo.stats.snapshot().total == 0:
+                    await _check_key(woo, store)
             finally:
                 report.add_requests(woo.stats.snapshot())
         finished = True
@@ -109,6 +115,21 @@ async def run_job(
                     requests=report.requests,
                     now=report.finished_at,
                 )
+
+
+async def _check_key(woo: WooClient, store: str) -> None:
+    """Authenticate once in a run that needed nothing from WooCommerce.
+
+    Without it a revoked or wrong key goes unnoticed (and the dashboard green) until
+    something needs writing.  Only a refused key fails the run: the run's own work did
+    not need WooCommerce, so an unreachable store is logged and left to the jobs that do.
+    """
+    try:
+        await woo.check_key()
+    except WooAuthError:
+        raise
+    except WooError as error:
+        logger.warning("store %s: could not check the API key: %s", store, error)
 
 
 def _first_problems(report: RunReport) -> str | None:

@@ -63,20 +63,28 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def authenticate(sessions: sessionmaker[Session], username: str, password: str) -> str | None:
-    """The canonical username if the credentials are right, else None; stamps the login."""
-    with sessions.begin() as session:
+    """The canonical username if the credentials are right, else None; stamps the login.
+
+    Three steps, so that no transaction waits on argon2 (~100 ms): read the
+    user, check the password outside any transaction, then stamp the login
+    (and store a rehash) in a short write transaction.
+    """
+    with sessions() as session:
         user = users.get_user(session, username=username)
-        if user is None:
-            verify_password(_DUMMY_HASH, password)
-            return None
-        if not verify_password(user.password_hash, password):
-            return None
-        if _hasher.check_needs_rehash(user.password_hash):
-            users.set_password_hash(
-                session, username=user.username, password_hash=_hasher.hash(password)
-            )
-        users.record_login(session, username=user.username)
-        return user.username
+        found = None if user is None else (user.username, user.password_hash)
+    if found is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    name, password_hash = found
+    if not verify_password(password_hash, password):
+        return None
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None
+    with sessions.begin() as session:
+        if rehashed is not None:
+            users.set_password_hash(session, username=name, password_hash=rehashed)
+        if not users.record_login(session, username=name):
+            return None  # deleted while its password was being checked
+    return name
 
 
 def session_user(session: dict[str, Any]) -> str | None:

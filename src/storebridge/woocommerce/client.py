@@ -26,7 +26,6 @@ from pydantic import SecretStr
 
 from storebridge.woocommerce.batch import BatchOutcome
 from storebridge.woocommerce.client_base import ClientBase, Payload
-from storebridge.woocommerce.errors import WooBadRequest
 from storebridge.woocommerce.order_payloads import Order
 from storebridge.woocommerce.params import Params, ParamValue
 from storebridge.woocommerce.payloads import Customer, Product, Variation, Webhook
@@ -43,18 +42,19 @@ def _one_or_many(value: str | Iterable[str] | None) -> ParamValue:
     return value if value is None or isinstance(value, str) else list(value)
 
 
-def _rejects(error: WooBadRequest, param: str) -> bool:
-    """Whether a 400 `rest_invalid_param` names `param` among the bad parameters."""
-    params = error.data.get("params")
-    return error.code == "rest_invalid_param" and isinstance(params, dict) and param in params
-
-
 class WooClient(ClientBase):
     """Async client for one store's wc/v3 API; use it as an async context manager.
 
     Construct it with `WooClient(connection, transport=..., sleep=..., ...)`
     (see `ClientBase.__init__`).
     """
+
+    # -- key -------------------------------------------------------------------------
+
+    async def check_key(self) -> None:
+        """One cheap authenticated read, not retried: a wrong or revoked key raises `WooAuthError`."""
+        params: Params = {"per_page": 1, "_fields": "id"}
+        await self._session.request("GET", "/products", params=params, retry=False)
 
     # -- products ----------------------------------------------------------------------
 
@@ -154,13 +154,13 @@ class WooClient(ClientBase):
         modified_after: datetime | None = None,
         include: Iterable[int] | None = None,
         fields: Sequence[str] | None = None,
-        order_by_modified: bool = True,
     ) -> AsyncIterator[Order]:
-        """Orders, oldest modification first when the store supports `orderby=modified`.
+        """Orders, oldest first by id (the walk's total order, see `pagination`).
 
+        Not by modification date: WooCommerce breaks no tie of `orderby=modified`, so
+        an offset walk over orders modified in the same second repeats and skips some.
+        Incremental reads go through the ledger's keyset sweep instead.
         `modified_after` is strict (`>`) and sent as naive UTC with `dates_are_gmt=true`.
-        A store that rejects `orderby=modified` is asked again ordered by date, and
-        remembered so that later calls skip the failed attempt.
         """
         params: dict[str, ParamValue] = {
             "status": _one_or_many(status),
@@ -168,19 +168,7 @@ class WooClient(ClientBase):
         }
         if modified_after is not None:
             params |= {"modified_after": modified_after, "dates_are_gmt": True}
-        use_modified = order_by_modified and self._orders_orderby_modified is not False
-        ordering = {"orderby": "modified" if use_modified else "date", "order": "asc"}
-        try:
-            async for order in self._models(Order, "/orders", params | ordering, fields):
-                self._orders_orderby_modified = self._orders_orderby_modified or use_modified
-                yield order
-            return
-        except WooBadRequest as error:
-            if not use_modified or self._orders_orderby_modified or not _rejects(error, "orderby"):
-                raise
-        self._orders_orderby_modified = False
-        ordering["orderby"] = "date"
-        async for order in self._models(Order, "/orders", params | ordering, fields):
+        async for order in self._models(Order, "/orders", params, fields):
             yield order
 
     async def list_orders(self, **filters: Any) -> list[Order]:

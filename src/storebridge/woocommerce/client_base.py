@@ -71,8 +71,6 @@ class ClientBase:
             **options,
         )
         self.batch_limit = batch_limit
-        # None until a store answers; False once it refused orderby=modified for orders.
-        self._orders_orderby_modified: bool | None = None
 
     async def __aenter__(self) -> Self:
         return self

@@ -127,6 +127,7 @@ class TaxLine(HasMeta):
     compound: bool = False
     tax_total: Money = None
     shipping_tax_total: Money = None
+    rate_percent: Money = None
 
 
 class OrderRefundSummary(WooModel):

@@ -142,6 +142,7 @@ class WooSession:
         params: Params | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        retry: bool = True,
     ) -> httpx.Response:
         """Send one logical request, retrying as the module docstring describes.
 
@@ -152,6 +153,7 @@ class WooSession:
             json: the JSON body, if any.
             idempotent: whether re-sending after an ambiguous failure is harmless;
                 defaults to False for POST and True for every other method.
+            retry: False sends one attempt only (a probe whose failure is not worth waiting for).
 
         Returns:
             The 2xx response.
@@ -167,7 +169,7 @@ class WooSession:
             outcome = await self._attempt(verb, path, query, json)
             if isinstance(outcome, httpx.Response):
                 return outcome
-            if not self._may_retry(outcome, attempt, safe_to_resend):
+            if not retry or not self._may_retry(outcome, attempt, safe_to_resend):
                 raise outcome
             retry_after = getattr(outcome, "retry_after", None)
             delay = self.policy.delay_for(attempt, retry_after, self._rng)

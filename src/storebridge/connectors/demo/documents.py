@@ -32,7 +32,15 @@ from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 
-from storebridge.domain.model import CreditDocument, CustomerDoc, DocLine, OrderDocument, sku_key
+from storebridge.domain.model import (
+    ChargeLine,
+    CreditDocument,
+    CustomerDoc,
+    DocLine,
+    OrderDocument,
+    imbalance,
+    sku_key,
+)
 from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
@@ -181,7 +189,7 @@ def _insert_line(
 ) -> None:
     conn.execute(
         "INSERT INTO document_lines (document_ref, line_no, kind, sku, name, quantity,"
-        " unit_price, total, tax) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " unit_price, total, tax, gross, tax_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ref,
             line_no,
@@ -192,8 +200,34 @@ def _insert_line(
             str(line.unit_price),
             str(line.total),
             str(line.tax),
+            str(line.gross),
+            str(line.tax_rate),
         ),
     )
+
+
+def _charge_line(charge: ChargeLine) -> DocLine:
+    """A shipping or fee charge booked as a one-unit line."""
+    return DocLine(
+        None,
+        charge.name,
+        1,
+        charge.total,
+        charge.total,
+        charge.total,
+        charge.tax,
+        tax_rate=charge.tax_rate,
+    )
+
+
+def _check_balance(document: OrderDocument | CreditDocument) -> None:
+    """Refuse a document whose lines do not add up to its total (never book it)."""
+    difference = imbalance(document)
+    if difference:
+        raise PosRejected(
+            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
+            f"to the document total {document.total} (difference {difference})"
+        )
 
 
 def _existing(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
@@ -243,6 +277,7 @@ def write_order(
     existing = _existing(conn, document.idempotency_key)
     if existing is not None:
         return WriteReceipt(existing["ref"], existing["customer_ref"], already_existed=True)
+    _check_balance(document)
     customer_ref = upsert_customer(conn, document.customer, now, update=update_customers)
     ref = _insert_document(conn, "invoice", document, customer_ref, None, now)
     line_no = 0
@@ -256,10 +291,7 @@ def write_order(
             sold.append((pos_sku, line.quantity))
     for charge in document.charges:
         line_no += 1
-        as_line = DocLine(
-            None, charge.name, 1, charge.total, charge.total, charge.total, charge.tax
-        )
-        _insert_line(conn, ref, line_no, charge.kind, None, as_line)
+        _insert_line(conn, ref, line_no, charge.kind, None, _charge_line(charge))
     for sku, quantity in sold:
         _take_stock(conn, rules, sku, quantity, ref, now)
     return WriteReceipt(ref, customer_ref)
@@ -281,6 +313,7 @@ def write_credit(
             f"credit {document.idempotency_key}: invoice {document.original_pos_ref!r} is not in "
             "the demo POS; check the order's export record before retrying"
         )
+    _check_balance(document)
     ref = _insert_document(conn, "credit", document, original["customer_ref"], original["ref"], now)
     for line_no, line in enumerate(document.lines, start=1):
         pos_sku = _pos_sku(conn, line.sku)
@@ -290,4 +323,6 @@ def write_credit(
         # Refund lines may carry negative quantities (WooCommerce does); units come back either way.
         if pos_sku is not None and line.quantity != 0:
             _move(conn, pos_sku, rules.web_location, abs(line.quantity), "credit", ref, now)
+    for line_no, charge in enumerate(document.charges, start=len(document.lines) + 1):
+        _insert_line(conn, ref, line_no, charge.kind, None, _charge_line(charge))
     return ref

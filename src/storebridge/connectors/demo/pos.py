@@ -265,6 +265,24 @@ class DemoPos:
                 update_customers=self.updates_customers,
             )
 
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """The demo POS books an order into its stock as it writes it: applied when written."""
+        self._check_fault("applied")
+        keys = sorted(set(idempotency_keys))
+        found: dict[str, datetime] = {}
+        with self._connection() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" for _ in chunk)
+                rows = conn.execute(
+                    "SELECT idempotency_key, created_at FROM documents"
+                    f" WHERE kind = 'invoice' AND idempotency_key IN ({marks})",
+                    chunk,
+                )
+                for row in rows:
+                    found[str(row["idempotency_key"])] = datetime.fromisoformat(row["created_at"])
+        return found
+
     def write_credit(self, document: CreditDocument) -> str:
         self._check_fault("write_credit")
         with self._connection() as conn, transaction(conn):

@@ -99,6 +99,8 @@ CREATE TABLE IF NOT EXISTS document_lines (
     unit_price   TEXT NOT NULL,
     total        TEXT NOT NULL,
     tax          TEXT NOT NULL,
+    gross        TEXT NOT NULL DEFAULT '',
+    tax_rate     TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (document_ref, line_no)
 );
 CREATE TABLE IF NOT EXISTS stock_moves (
@@ -142,10 +144,25 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+#: Columns added after the first release: (table, column, definition) for older files.
+ADDED_COLUMNS = (
+    ("document_lines", "gross", "TEXT NOT NULL DEFAULT ''"),
+    ("document_lines", "tax_rate", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables that do not exist yet (idempotent)."""
+    """Create the tables that do not exist yet and add newer columns (idempotent).
+
+    A database written by an older version gets the money-breakdown columns
+    with an empty value on its existing lines (their gross was never booked).
+    """
     try:
         conn.executescript(SCHEMA)
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
     except sqlite3.OperationalError as exc:
         raise PosUnavailable(f"demo POS schema cannot be created: {exc}") from exc
 

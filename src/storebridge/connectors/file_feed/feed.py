@@ -43,6 +43,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from storebridge.connectors.file_feed.outbox import FileOutbox, atomic_write, customer_ref_for
@@ -205,6 +206,9 @@ class FileFeed:
 
     def find_document(self, idempotency_key: str) -> str | None:
         return self._outbox.find(idempotency_key)
+
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        return self._outbox.applied(idempotency_keys)
 
     def upsert_customer(self, customer: CustomerDoc) -> str:
         return self._outbox.upsert_customer(customer)

@@ -14,6 +14,13 @@ the name *is* the key: a document is "already written" when its JSON exists in
 the folder or in its ``sent/`` archive.  The ERP must archive (move) imported
 files into ``sent/`` or leave them; deleting them would defeat that check.
 
+Moving an order's JSON into ``sent/`` is also how the ERP says it has
+*applied* the order (booked it into its stock): until then the order's units
+stay allocated in WooCommerce, since the on-hand in the feed cannot include
+the sale yet (`applied`; the ERP should move the JSON once its import has
+committed, and the CSV with it).  An order left in the outbox is never
+released, which errs on the side of not overselling.
+
 Every file is written atomically: a hidden temp file (``.name.<pid>.<hex>.tmp``)
 in the same folder, fsync, `os.replace`, fsync of the folder.  An importer
 globbing ``*.json``/``*.csv`` never sees a partial file, and a crash leaves at
@@ -26,7 +33,12 @@ the CSV does not (never written), the retry writes the CSV.
 CSV shape: one file per document with a ``record_type`` column -- ``H`` the
 header (one row), ``L`` product lines, ``S`` shipping, ``F`` fees -- using the
 feed's delimiter and decimal separator, in the feed's encoding (characters it
-cannot encode become ``?``; the JSON, always UTF-8, keeps them).
+cannot encode become ``?``; the JSON, always UTF-8, keeps them).  Text that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return: a shopper's name ``=cmd|' /C calc'!A0``) is
+written with a leading apostrophe, so the clerk who opens the CSV runs nothing;
+amounts and quantities are numbers and stay as they are, and the JSON keeps
+every text exactly.
 """
 
 from __future__ import annotations
@@ -45,7 +57,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from storebridge.domain.model import CreditDocument, CustomerDoc, DocLine, OrderDocument
+from storebridge.domain.model import (
+    ChargeLine,
+    CreditDocument,
+    CustomerDoc,
+    DocLine,
+    OrderDocument,
+    imbalance,
+)
+from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
 __all__ = [
@@ -54,6 +74,7 @@ __all__ = [
     "FileOutbox",
     "atomic_write",
     "customer_ref_for",
+    "inert_text",
     "safe_name",
     "sweep_temp_files",
 ]
@@ -78,9 +99,22 @@ CSV_COLUMNS = (
     "non_inventory",
     "payment_method",
     "transaction_id",
+    # The money breakdown (added at the end so positional importers keep working).
+    "net",
+    "gross",
+    "tax_rate",
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def safe_name(key: str) -> str:
@@ -218,6 +252,16 @@ class FileOutbox:
                 return name
         return None
 
+    def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """The order keys whose JSON the ERP has archived into ``sent/``, with when we saw it.
+
+        A move keeps the file's times, so the moment of the import is unknown:
+        now is the earliest moment StoreBridge can vouch for.
+        """
+        now = datetime.now(UTC)
+        sent = self.root / "sent"
+        return {key: now for key in idempotency_keys if (sent / f"{safe_name(key)}.json").exists()}
+
     def _write_once(self, folder: Path, file_name: str, render: bytes | None) -> None:
         """Write the file unless it already sits in `folder` or its archive."""
         if render is not None and self._locate(folder, file_name) is None:
@@ -229,6 +273,13 @@ class FileOutbox:
         text = str(value)
         return text.replace(".", ",") if self._decimal_comma else text
 
+    def _cell(self, value: object) -> object:
+        if isinstance(value, Decimal):
+            return self._amount(value)
+        if isinstance(value, str):
+            return inert_text(value)
+        return value
+
     def _csv(self, rows: Iterable[dict[str, object]]) -> bytes:
         buffer = io.StringIO(newline="")
         writer = csv.DictWriter(
@@ -236,9 +287,7 @@ class FileOutbox:
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {k: self._amount(v) if isinstance(v, Decimal) else v for k, v in row.items()}
-            )
+            writer.writerow({k: self._cell(v) for k, v in row.items()})
         return buffer.getvalue().encode(self._encoding, errors="replace")
 
     def _order_rows(
@@ -258,20 +307,13 @@ class FileOutbox:
             "tax": doc.tax_total,
             "payment_method": doc.payment_method,
             "transaction_id": doc.transaction_id,
+            "net": doc.net_total,
+            "gross": doc.total,
         }
         for line in doc.lines:
             yield _line_row(line, ref)
         for charge in doc.charges:
-            yield {
-                "record_type": "S" if charge.kind == "shipping" else "F",
-                "document": ref,
-                "sku": charge.method_id,
-                "description": charge.name,
-                "quantity": 1,
-                "unit_price": charge.total,
-                "total": charge.total,
-                "tax": charge.tax,
-            }
+            yield _charge_row(charge, ref)
 
     def _credit_rows(self, doc: CreditDocument, ref: str) -> Iterable[dict[str, object]]:
         yield {
@@ -282,14 +324,20 @@ class FileOutbox:
             "date": doc.created_at.isoformat(),
             "description": doc.reason,
             "total": doc.total,
+            "tax": doc.tax_total,
+            "net": doc.total - doc.tax_total,
+            "gross": doc.total,
         }
         for line in doc.lines:
             yield _line_row(line, ref)
+        for charge in doc.charges:
+            yield _charge_row(charge, ref)
 
     # -- writing ------------------------------------------------------------------
 
     def write_order(self, document: OrderDocument, customer_ref: str) -> WriteReceipt:
         """Write the order's CSV then JSON once; a known key returns the first write."""
+        _check_balance(document)
         name = safe_name(document.idempotency_key)
         existing = self._locate(self.root, f"{name}.json")
         if existing is not None:
@@ -314,6 +362,7 @@ class FileOutbox:
 
     def write_credit(self, document: CreditDocument) -> str:
         """Write the credit's CSV then JSON once under credits/; returns its reference."""
+        _check_balance(document)
         name = safe_name(document.idempotency_key)
         self._write_once(self.credits, f"{name}.csv", self._csv(self._credit_rows(document, name)))
         if self._locate(self.credits, f"{name}.json") is None:
@@ -380,4 +429,34 @@ def _line_row(line: DocLine, ref: str) -> dict[str, object]:
         "total": line.total,
         "tax": line.tax,
         "non_inventory": 0 if line.known_to_pos else 1,
+        "net": line.total,
+        "gross": line.gross,
+        "tax_rate": line.tax_rate,
     }
+
+
+def _charge_row(charge: ChargeLine, ref: str) -> dict[str, object]:
+    """The CSV `S`/`F` record of a shipping or fee charge."""
+    return {
+        "record_type": "S" if charge.kind == "shipping" else "F",
+        "document": ref,
+        "sku": charge.method_id,
+        "description": charge.name,
+        "quantity": 1,
+        "unit_price": charge.total,
+        "total": charge.total,
+        "tax": charge.tax,
+        "net": charge.total,
+        "gross": charge.gross,
+        "tax_rate": charge.tax_rate,
+    }
+
+
+def _check_balance(document: OrderDocument | CreditDocument) -> None:
+    """Refuse a document whose lines do not add up to its total (never write it)."""
+    difference = imbalance(document)
+    if difference:
+        raise PosRejected(
+            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
+            f"to the document total {document.total} (difference {difference})"
+        )

@@ -1,7 +1,9 @@
 """How one feed file becomes a stream of `RawItem`s: CSV or JSON lines, by a column mapping.
 
-`FeedReader.rows(path)` opens the file in the configured encoding (undecodable
-bytes become U+FFFD; a UTF-8 BOM is skipped), reads it line by line and maps
+`FeedReader.rows(path)` first checks that the whole file is text in the
+configured encoding (a file with an undecodable byte, or a NUL byte in an
+8-bit encoding, is binary or in another encoding: it is rejected with the
+byte's offset, never echoed), then opens it (a UTF-8 BOM is skipped), reads it line by line and maps
 each record onto a `RawItem` *as found*: cell values stay strings, JSON
 numbers stay numbers (decimals as `Decimal`), blank cells become None,
 wholly blank CSV rows are skipped.  Only `true_values` is applied here, to
@@ -12,8 +14,8 @@ nuance a conversion here would lose).
 
 A record that cannot be split (csv.Error) or parsed (bad JSON, not an object)
 is yielded with ``sku=None`` and its raw text, so validation quarantines it.
-A file that cannot be read at all -- unreadable, empty, or missing a mapped
-column -- raises `FileRejected` before any row is yielded.
+A file that cannot be read at all -- unreadable, not text, empty, or missing a
+mapped column -- raises `FileRejected` before any row is yielded.
 """
 
 from __future__ import annotations
@@ -141,6 +143,35 @@ def _read_encoding(encoding: str) -> str:
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
+_CHUNK = 1 << 16
+
+
+def _not_text_at(path: Path, encoding: str) -> int | None:
+    """The byte offset where `path` stops being text in `encoding`, or None if it is text.
+
+    Decoded in chunks, so a large feed costs one sequential read and little memory.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    # NUL never occurs in text of an 8-bit encoding, but every byte decodes in latin-1:
+    # a NUL is how a binary file shows there.
+    wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    offset = 0
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            pending = len(decoder.getstate()[0])
+            found: list[int] = []
+            if not wide and (nul := chunk.find(b"\0")) >= 0:
+                found.append(offset + nul)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                found.append(offset - pending + error.start)
+            if found or not chunk:
+                return min(found, default=None)
+            offset += len(chunk)
+
+
 class FeedReader:
     """Reads feed files of one configured format and mapping."""
 
@@ -149,9 +180,15 @@ class FeedReader:
         self._mapper = _RowMapper(settings)
 
     def _open(self, path: Path) -> TextIO:
-        return path.open(
-            encoding=_read_encoding(self.settings.encoding), errors="replace", newline=""
-        )
+        encoding = _read_encoding(self.settings.encoding)
+        offset = _not_text_at(path, encoding)
+        if offset is not None:
+            raise FileRejected(
+                f"{path.name} is not text in the configured encoding "
+                f"{self.settings.encoding!r} (at byte offset {offset}): is it a binary "
+                "file, or written in another encoding?"
+            )
+        return path.open(encoding=encoding, newline="")
 
     def _csv_rows(self, path: Path) -> Iterator[RawItem]:
         with self._open(path) as handle:

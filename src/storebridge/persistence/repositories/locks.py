@@ -1,103 +1,45 @@
-"""Per-store job locks for the embedded runner: at most one holder, with expiry.
+"""Per-store job locks: at most one holder, and a dead holder never blocks the next run.
 
-`try_acquire` is atomic on SQLite and PostgreSQL without any read-then-write
-race: it first takes over an expired (or its own) lock with a single guarded
-``UPDATE ... WHERE expires_at <= now``, and otherwise inserts the lock row with
-``INSERT ... ON CONFLICT DO NOTHING``, which the unique (store, job)
-constraint lets through for exactly one contender.  The expiry bounds how long
-a crashed holder blocks the job; a live holder renews before it passes.
+Exclusion is decided by a lock that dies with its holder (`holder_locks`: a
+``flock`` next to a SQLite file, a PostgreSQL advisory lock held by the
+holder's connection), so a process killed with SIGKILL frees its lock at
+once.  The ``job_locks`` row only says who holds the lock and since when, for
+messages and the dashboard: it is written after the lock is taken (a row a
+dead holder left behind is simply overwritten) and deleted when it is let go.
 
-A lock only becomes visible to others when the transaction that took it
-commits, so take it in its own short transaction (`job_lock` does) rather than
-inside a long unit of work.  The distributed runner uses procrastinate's own
-locks instead.
+Each step runs in its own short transaction (`job_lock` owns them), and the
+lock itself is taken outside any transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storebridge.persistence.repositories._sql import insert_for, inserted, now_or, rowcount
+from storebridge.persistence import holder_locks
+from storebridge.persistence.repositories._sql import insert_for, rowcount
 from storebridge.persistence.tables import JobLock
 from storebridge.persistence.types import utcnow
 
-__all__ = ["current_holder", "job_lock", "release", "renew", "try_acquire"]
+__all__ = ["current_holder", "forget_holder", "job_lock", "record_holder"]
 
 
-def try_acquire(
-    session: Session,
-    *,
-    store: str,
-    job: str,
-    holder: str,
-    ttl: timedelta,
-    now: datetime | None = None,
-) -> bool:
-    """Take the lock of (`store`, `job`) for `ttl`; False while someone else holds it.
-
-    The current holder calling again renews its lock.  Commit right after.
-    """
-    at = now_or(now)
-    if ttl <= timedelta(0):
-        raise ValueError("ttl must be positive")
-    expires = at + ttl
-    taken_over = rowcount(
-        session,
-        update(JobLock)
-        .where(
-            JobLock.store == store,
-            JobLock.job == job,
-            (JobLock.expires_at <= at) | (JobLock.holder == holder),
-        )
-        .values(holder=holder, acquired_at=at, expires_at=expires)
-        .execution_options(synchronize_session=False),
-    )
-    if taken_over:
-        return True
-    added = inserted(
-        session,
+def record_holder(session: Session, *, store: str, job: str, holder: str, now: datetime) -> None:
+    """Write who holds the lock of (`store`, `job`) since `now`, over any row left before."""
+    values = {"holder": holder, "acquired_at": now, "expires_at": now}
+    session.execute(
         insert_for(session, JobLock)
-        .values(store=store, job=job, holder=holder, acquired_at=at, expires_at=expires)
-        .on_conflict_do_nothing(index_elements=["store", "job"]),
-    )
-    return added == 1
-
-
-def renew(
-    session: Session,
-    *,
-    store: str,
-    job: str,
-    holder: str,
-    ttl: timedelta,
-    now: datetime | None = None,
-) -> bool:
-    """Extend a lock `holder` still holds; False if it expired and was taken or released."""
-    at = now_or(now)
-    return (
-        rowcount(
-            session,
-            update(JobLock)
-            .where(
-                JobLock.store == store,
-                JobLock.job == job,
-                JobLock.holder == holder,
-                JobLock.expires_at > at,
-            )
-            .values(expires_at=at + ttl)
-            .execution_options(synchronize_session=False),
-        )
-        == 1
+        .values(store=store, job=job, **values)
+        .on_conflict_do_update(index_elements=["store", "job"], set_=values)
     )
 
 
-def release(session: Session, *, store: str, job: str, holder: str) -> bool:
-    """Drop the lock if `holder` holds it; never releases someone else's lock."""
+def forget_holder(session: Session, *, store: str, job: str, holder: str) -> bool:
+    """Delete the row if it names `holder`; never someone else's."""
     return (
         rowcount(
             session,
@@ -109,15 +51,20 @@ def release(session: Session, *, store: str, job: str, holder: str) -> bool:
     )
 
 
-def current_holder(
-    session: Session, *, store: str, job: str, now: datetime | None = None
-) -> str | None:
-    """Who holds the lock now (an expired lock counts as free)."""
-    return session.scalar(
-        select(JobLock.holder).where(
-            JobLock.store == store, JobLock.job == job, JobLock.expires_at > now_or(now)
-        )
-    )
+def current_holder(session: Session, *, store: str, job: str) -> str | None:
+    """Who last took the lock and has not let it go (None when no row names anyone).
+
+    A holder that died without letting go still shows until the next one takes
+    the lock; ask only after failing to take it for an answer that is current.
+    """
+    return session.scalar(select(JobLock.holder).where(JobLock.store == store, JobLock.job == job))
+
+
+def _engine(sessions: sessionmaker[Session]) -> Engine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("job locks need a sessionmaker bound to an Engine")
+    return bind
 
 
 @contextmanager
@@ -127,19 +74,27 @@ def job_lock(
     store: str,
     job: str,
     holder: str,
-    ttl: timedelta,
     clock: Callable[[], datetime] = utcnow,
 ) -> Iterator[bool]:
-    """Hold the lock for the duration of a ``with`` block, each step in its own transaction.
+    """Hold the lock of (`store`, `job`) for the duration of a ``with`` block.
 
     Yields whether the lock was obtained; the body should skip its work when
-    it was not.  The lock is released on exit only if it was obtained.
+    it was not.  A holder already holding the lock re-enters it (the lock is
+    released when its outermost block ends).  Never waits.
     """
-    with sessions.begin() as session:
-        acquired = try_acquire(session, store=store, job=job, holder=holder, ttl=ttl, now=clock())
+    lease = holder_locks.try_take(_engine(sessions), store=store, job=job, holder=holder)
+    if lease is None:
+        yield False
+        return
     try:
-        yield acquired
-    finally:
-        if acquired:
+        if not lease.reentered:
             with sessions.begin() as session:
-                release(session, store=store, job=job, holder=holder)
+                record_holder(session, store=store, job=job, holder=holder, now=clock())
+        try:
+            yield True
+        finally:
+            if not lease.reentered:
+                with sessions.begin() as session:
+                    forget_holder(session, store=store, job=job, holder=holder)
+    finally:
+        lease.release()

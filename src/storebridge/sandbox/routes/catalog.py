@@ -16,20 +16,34 @@ from storebridge.sandbox.routes.common import (
     one,
     sandbox_of,
 )
-from storebridge.sandbox.schema import PAGING
+from storebridge.sandbox.schema import PAGING, Arg
 
 router = APIRouter()
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
+TERM_ORDERBY = (
+    "id",
+    "include",
+    "name",
+    "slug",
+    "include_slugs",
+    "term_group",
+    "description",
+    "count",
+)
+TERM_LIST_ARGS = {**PAGING, "orderby": Arg("string", enum=TERM_ORDERBY)}
 
 
 def _term_routes(kind: str, taxonomy: str) -> None:
     """Register the routes of one taxonomy (categories or tags)."""
 
     async def list_terms(request: Request) -> Response:
-        args = checked_args(request, PAGING)
+        args = checked_args(request, TERM_LIST_ARGS)
         authorize(request, "list")
         sandbox, base = sandbox_of(request), base_url_of(request)
-        terms = sandbox.terms.all(taxonomy)
+        orderby, descending = str(args.get("orderby") or "name"), args.get("order") == "desc"
+        terms = sandbox.terms.all(
+            taxonomy, orderby=orderby, descending=descending, ties=sandbox.ties
+        )
         per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
         window = terms[(page_no - 1) * per_page : page_no * per_page]
         page = Page(window, len(terms), page_no, per_page)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, Response
 
 from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.errors import WooError
-from storebridge.sandbox.listing import Page
 from storebridge.sandbox.orders import ORDER_LIST_ARGS, ORDER_WRITE_ARGS
 from storebridge.sandbox.routes.common import (
     ITEM_ARGS,
@@ -23,11 +22,12 @@ from storebridge.sandbox.routes.common import (
     plain,
     sandbox_of,
 )
-from storebridge.sandbox.schema import PAGING, Arg
+from storebridge.sandbox.schema import CRUD_ORDERBY, DATE_FILTERS, PAGING, Arg
 
 router = APIRouter()
 EDIT = ["POST", "PUT", "PATCH"]
 ORDER_ITEM_ARGS = {**ITEM_ARGS, "dp": Arg("integer")}
+REFUND_LIST_ARGS = {**PAGING, **DATE_FILTERS, "orderby": Arg("string", enum=CRUD_ORDERBY)}
 NOTE_LIST_ARGS = {"type": Arg("string", enum=("any", "customer", "internal"))}
 
 
@@ -38,7 +38,7 @@ async def list_all(request: Request) -> Response:
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
     dp = int(args.get("dp") or 2)
-    page = sandbox.orders.query(args)
+    page = sandbox.orders.query(args, ties=sandbox.ties)
     return many(request, page, lambda doc: sandbox.order_renderer.order(doc, base, dp=dp))
 
 
@@ -111,13 +111,12 @@ async def delete(request: Request) -> Response:
 @router.get("/orders/{order_id:int}/refunds")
 async def list_refunds(request: Request) -> Response:
     """GET /orders/<id>/refunds."""
-    checked_args(request, PAGING)
+    args = checked_args(request, REFUND_LIST_ARGS)
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
     order_id = request.path_params["order_id"]
     _order_or_404(request, order_id)
-    refunds = sandbox.refunds.for_order(order_id)
-    page = Page(refunds, len(refunds), 1, max(len(refunds), 1))
+    page = sandbox.refunds.for_order(order_id, args, ties=sandbox.ties)
     return many(request, page, lambda doc: sandbox.order_renderer.refund(doc, order_id, base))
 
 

@@ -34,7 +34,7 @@ async def list_all(request: Request) -> Response:
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
     context = args.get("context") or "view"
-    page = list_products(sandbox.db, args)
+    page = list_products(sandbox.db, args, ties=sandbox.ties)
     return many(request, page, lambda doc: sandbox.renderer.product(doc, base, context=context))
 
 
@@ -117,7 +117,9 @@ async def list_variations(request: Request) -> Response:
     args = checked_args(request, VARIATION_LIST_ARGS)
     authorize(request, "list")
     sandbox, base = sandbox_of(request), base_url_of(request)
-    page = list_products(sandbox.db, args, parent_id=request.path_params["parent_id"])
+    page = list_products(
+        sandbox.db, args, ties=sandbox.ties, parent_id=request.path_params["parent_id"]
+    )
     return many(request, page, lambda doc: sandbox.renderer.variation(doc, base))
 
 
@@ -154,7 +156,7 @@ async def batch_variations(request: Request) -> Response:
         limit=sandbox.config.batch_limit,
         create=lambda item: render(variations.create(parent_id, item), base, context="edit"),
         update=lambda vid, item: render(
-            variations.update(parent_id, vid, item), base, context="edit"
+            variations.update(parent_id, vid, item, missing=404), base, context="edit"
         ),
         delete=delete,
     )

@@ -17,9 +17,12 @@ from storebridge.sandbox.routes.common import (
     payload_of,
     sandbox_of,
 )
+from storebridge.sandbox.schema import Arg
 from storebridge.sandbox.webhooks import WEBHOOK_LIST_ARGS, WEBHOOK_WRITE_ARGS, WebhookStore
 
 router = APIRouter()
+# delivery_url is a required argument of the create route (golden 212).
+WEBHOOK_CREATE_ARGS = {**WEBHOOK_WRITE_ARGS, "delivery_url": Arg("string", required=True)}
 
 
 @router.get("/webhooks")
@@ -28,14 +31,15 @@ async def list_all(request: Request) -> Response:
     args = checked_args(request, WEBHOOK_LIST_ARGS)
     authorize(request, "list")
     base = base_url_of(request)
-    page = sandbox_of(request).webhooks.query(args)
+    sandbox = sandbox_of(request)
+    page = sandbox.webhooks.query(args, ties=sandbox.ties)
     return many(request, page, lambda doc: WebhookStore.render(doc, base))
 
 
 @router.post("/webhooks")
 async def create(request: Request) -> Response:
     """POST /webhooks; the ping runs during the request, its outcome is ignored."""
-    payload = await payload_of(request, WEBHOOK_WRITE_ARGS)
+    payload = await payload_of(request, WEBHOOK_CREATE_ARGS)
     authorize(request, "create")
     sandbox = sandbox_of(request)
     doc = sandbox.webhooks.create(payload)

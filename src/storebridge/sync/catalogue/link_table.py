@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from storebridge.domain.links import LinkView
@@ -45,6 +45,7 @@ __all__ = [
     "LinkTable",
     "input_digest",
     "load_links",
+    "load_links_of_products",
     "parked_digest",
     "retry_parked",
     "store_on_hand",
@@ -115,7 +116,24 @@ def load_links(session: Session, *, store: str, keys: Collection[str] | None = N
     return table
 
 
-def _load_into(table: LinkTable, session: Session, store: str, keys: list[str] | None) -> None:
+def load_links_of_products(session: Session, *, store: str, woo_ids: Collection[int]) -> LinkTable:
+    """The links to these WooCommerce ids or to variations of them, keyed by SKU key."""
+    table = LinkTable()
+    c = _TABLE.c
+    ordered = sorted(set(woo_ids))
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        _load_into(table, session, store, None, c.woo_id.in_(chunk) | c.woo_parent_id.in_(chunk))
+    return table
+
+
+def _load_into(
+    table: LinkTable,
+    session: Session,
+    store: str,
+    keys: list[str] | None,
+    where: ColumnElement[bool] | None = None,
+) -> None:
     c = _TABLE.c
     query = (
         select(
@@ -140,6 +158,8 @@ def _load_into(table: LinkTable, session: Session, store: str, keys: list[str] |
     )
     if keys is not None:
         query = query.where(c.sku_key.in_(keys))
+    if where is not None:
+        query = query.where(where)
     links, on_hands, failures, problems = (
         table.links,
         table.on_hand,

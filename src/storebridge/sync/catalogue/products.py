@@ -3,7 +3,9 @@
 `sync_products` runs one store through a fixed sequence of named steps:
 
 1. **read** the POS feed and validate it (`feed.read_feed`); record the
-   quarantined rows and resolve the fixed ones (`quarantine`);
+   quarantined rows and resolve the fixed ones (`quarantine`); **check** the
+   links of the products changed in WooCommerce since the last check
+   (`link_check`: an edited SKU or a trashed product is marked before any write);
 2. **load** the link table (needed columns only) and the order ledger, and
    compute each selected item's available quantity (`feed.Availability`);
 3. **look up** the unlinked SKUs in WooCommerce (`lookup.find_existing`), so
@@ -16,15 +18,19 @@
    exported orders' allocations), the run and its request counts, and only
    then acknowledge a drop folder's files.
 
-An idle cycle (nothing changed) makes no write request and no per-product
-read.  A dry run (`plan_products`, the `storebridge plan` command) reads
+Before the read, the connector is asked which exported orders the POS/ERP has
+applied since (`orders.applied.note_applied`): this read's on-hand includes
+those, so they are released by this run.
+
+An idle cycle (nothing changed) makes no write request and one read (the
+link check's listing), no per-product read.  A dry run (`plan_products`, the `storebridge plan` command) reads
 WooCommerce but writes neither there nor in the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 
 from storebridge.bootstrap import Services, StoreServices
 from storebridge.domain.allocation import StockExplanation
@@ -32,10 +38,12 @@ from storebridge.domain.links import LinkView
 from storebridge.domain.model import PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
+from storebridge.domain.price_basis import PriceBasis, price_basis_warning
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
 from storebridge.sync.catalogue.executor import Executor, Progress
 from storebridge.sync.catalogue.feed import Acknowledging, Availability, Feed, read_feed
+from storebridge.sync.catalogue.link_check import check_links
 from storebridge.sync.catalogue.link_table import (
     DEFAULT_PARK_AFTER,
     LinkTable,
@@ -47,11 +55,12 @@ from storebridge.sync.catalogue.link_table import (
 )
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
 from storebridge.sync.catalogue.quarantine import record_quarantine
-from storebridge.sync.catalogue.recorder import DbRecorder
+from storebridge.sync.catalogue.recorder import DbRecorder, Lost
+from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
-from storebridge.woocommerce import WooClient
+from storebridge.woocommerce import WooClient, WooError
 
 __all__ = ["LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
 
@@ -62,6 +71,8 @@ class ProductRun:
 
     report: RunReport
     plan: Plan | None = None
+    #: Advice for the operator that is not an item problem (price basis vs. tax setting).
+    warnings: list[str] = field(default_factory=list)
 
 
 async def sync_products(
@@ -99,10 +110,34 @@ async def sync_products(
             with services.sessions.begin() as session:
                 released = retry_parked(session, store=store)
             result.report.counts["released"] += released
+        if dry_run:
+            pos_prices = services.store(store).settings.pos_prices
+            result.warnings.extend(await price_basis_warnings(woo, pos_prices))
         result.plan = await synchronizer.run(woo, result.report)
 
     await run_job(services, store, result.report, body, record=not dry_run)
     return result
+
+
+async def price_basis_warnings(woo: WooClient, pos_prices: PriceBasis | None) -> list[str]:
+    """Compare the POS's price basis with WooCommerce's `woocommerce_prices_include_tax`."""
+    try:
+        body = await woo.request_json("GET", "/settings/tax")
+    except WooError as error:
+        return [f"cannot read WooCommerce's tax settings (GET /settings/tax): {error}"]
+    entries = body if isinstance(body, list) else []
+    value = next(
+        (
+            entry.get("value")
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("id") == "woocommerce_prices_include_tax"
+        ),
+        None,
+    )
+    if value not in ("yes", "no"):
+        return ["WooCommerce's tax settings do not say whether prices are entered with tax"]
+    warning = price_basis_warning(pos_prices, value == "yes")
+    return [warning] if warning is not None else []
 
 
 async def plan_products(services: Services, store: str) -> ProductRun:
@@ -120,6 +155,7 @@ class _ProductSync:
         refresh_ledger: LedgerRefresh | None,
         park_after: int,
     ) -> None:
+        self.services = services
         self.store = store
         self.name = store.name
         self.settings = store.settings
@@ -130,10 +166,17 @@ class _ProductSync:
         self.park_after = park_after
 
     async def run(self, woo: WooClient, report: RunReport) -> Plan:
+        if not self.dry_run:
+            # Before the read: an export the ERP has imported by now is in this read's on-hand.
+            await note_applied(self.services, self.name)
         feed = await read_feed(self.store.connector, self.settings)
         report.quarantined = list(feed.result.quarantined)
         if self.refresh_ledger is not None and not self.dry_run:
             await self.refresh_ledger(woo)
+        # Before anything is planned: a product whose SKU was edited or that was trashed
+        # must never receive this run's writes (`link_check`).
+        check = await check_links(self.sessions, self.name, woo, persist=not self.dry_run)
+        check.report(report)
         items_by_key = {item.key: item for item in feed.items}
         with self.sessions.begin() as session:
             if not self.dry_run:
@@ -146,6 +189,7 @@ class _ProductSync:
                 )
                 report.counts["quarantine_resolved"] += update.resolved
             table = load_links(session, store=self.name)
+            _mark_lost(table, check.lost)  # a dry run stored nothing: its plan must skip them too
             allocated = allocated_for_store(
                 session,
                 self.name,
@@ -159,7 +203,7 @@ class _ProductSync:
                 unpark(session, store=self.name, keys=revived)
         the_plan = await self._plan(woo, feed, links, availability)
         report.planned = the_plan.summary()
-        _report_waiting(the_plan, table, report)
+        _report_waiting(the_plan, table, report, reported=check.keys)
         if self.dry_run:
             return the_plan
         await self._execute(woo, the_plan, table, availability, items_by_key, report)
@@ -283,9 +327,24 @@ def _new_category_names(
     return list(names.values())
 
 
-def _report_waiting(the_plan: Plan, table: LinkTable, report: RunReport) -> None:
-    """Links waiting for a human and SKU conflicts: shown on every run until fixed."""
+def _mark_lost(table: LinkTable, lost: Sequence[Lost]) -> None:
+    for found in lost:
+        link = table.links.get(found.sku_key)
+        if link is not None:
+            table.links[found.sku_key] = replace(link, state=found.state)
+            table.problems[found.sku_key] = found.problem
+
+
+def _report_waiting(
+    the_plan: Plan, table: LinkTable, report: RunReport, *, reported: Collection[str] = ()
+) -> None:
+    """Links waiting for a human and SKU conflicts: shown on every run until fixed.
+
+    `reported`: links this run already reported as just broken or deleted.
+    """
     for entry in the_plan.reports:
+        if isinstance(entry, SkipBroken) and entry.sku_key in reported:
+            continue
         link = table.links.get(entry.sku_key)
         sku = link.sku if link is not None else entry.sku_key
         if isinstance(entry, SkipBroken):

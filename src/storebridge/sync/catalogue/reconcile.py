@@ -69,7 +69,7 @@ async def reconcile(
     async def body(woo: WooClient) -> None:
         if refresh_ledger is not None:
             await refresh_ledger(woo)
-        with services.sessions.begin() as session:
+        with services.sessions() as session:
             table = load_links(session, store=store)
             allocated = allocated_for_store(session, store, settings)
         targets = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,7 +68,7 @@ class CreditWriter:
         if record.pos_ref is None:
             return False
         order = Order.model_validate(json.loads(payload))
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             rows = credit_rows(session, store=self.store, order_id=order_id)
 
         def wanted(key: str) -> bool:
@@ -87,23 +88,61 @@ class CreditWriter:
             return True
         retry = False
         at = utcnow()
+        pos_ref = record.pos_ref
         for refund in refunds:
             if refund.id in refund_ids:
-                document = credit_for_refund(
-                    order, refund, store=self.store, original_pos_ref=record.pos_ref, at=at
-                )
+                try:
+                    document = credit_for_refund(
+                        order, refund, store=self.store, original_pos_ref=pos_ref, at=at
+                    )
+                except ExportError as error:
+                    # The refund's lines do not add up to its amount: park, write nothing.
+                    amount = abs(refund.amount or Decimal(0))
+                    key = credit_key(self.store, order_id, refund.id)
+                    self._park(order_id, key, "refund", amount, str(error))
+                    continue
                 retry |= await self._write(document, "refund")
         if cancel:
-            document = credit_for_cancel(
-                order, refunds, store=self.store, original_pos_ref=record.pos_ref, at=at
-            )
-            retry |= await self._write(document, "cancel")
+            try:
+                document = credit_for_cancel(
+                    order, refunds, store=self.store, original_pos_ref=pos_ref, at=at
+                )
+            except ExportError as error:
+                key = credit_key(self.store, order_id, None)
+                self._park(order_id, key, "cancel", Decimal(0), str(error))
+            else:
+                retry |= await self._write(document, "cancel")
         return retry
 
+    def _park(
+        self,
+        order_id: int,
+        key: str,
+        kind: Literal["refund", "cancel"],
+        amount: Decimal,
+        error: str,
+    ) -> None:
+        """Record a credit that cannot be built as parked, with the reason."""
+        with self.sessions.begin() as session:
+            save_credit(
+                session,
+                store=self.store,
+                order_id=order_id,
+                key=key,
+                kind=kind,
+                amount=amount,
+                state="parked",
+                now=utcnow(),
+                pos_ref=None,
+                error=error,
+                attempt=True,
+            )
+        self.report.problem(f"order {order_id}", "parked", f"credit {key}: {error}")
+
     async def _refunds(self, order_id: int) -> list[Refund]:
-        body = await self.woo.request_json("GET", f"/orders/{order_id}/refunds")
-        items = body if isinstance(body, list) else []
-        return [Refund.model_validate(item) for item in items if isinstance(item, dict)]
+        # Paged: the list sends 10 refunds a page unless asked for more.
+        path = f"/orders/{order_id}/refunds"
+        return [Refund.model_validate(item) async for item in self.woo.iter_items(path)]
 
     async def _write(
         self,
@@ -112,7 +151,7 @@ class CreditWriter:
     ) -> bool:
         key = document.idempotency_key
         order_id = document.woo_order_id
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             previous = credit_rows(session, store=self.store, order_id=order_id).get(key)
             attempts = 0 if previous is None else previous.attempts
         state: Literal["written", "failed", "parked"]

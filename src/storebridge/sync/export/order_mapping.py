@@ -8,12 +8,15 @@ transaction id, customer note, number and dates, and the customer with both
 addresses.  Credits for an exported order (a refund, or a cancellation) are
 built here too (`credit_for_refund`, `credit_for_cancel`).
 
-How WooCommerce's numbers add up (golden 059/065): line ``total`` is after
-coupons and before tax, so coupon discounts are already inside the lines, and
-``total = Σ line totals + Σ shipping totals + Σ fee totals + total_tax``.
-`map_order` checks that equation to the cent and raises `TotalsMismatch`
+How WooCommerce's numbers add up (goldens 059/065, 170-179): a line's
+``total`` is net, after coupons, whether the store enters prices with or
+without tax, and ``total_tax`` is its tax rounded per line; so each line,
+shipping and fee carries net, tax, gross (= net + tax) and the rate (from
+the order's ``tax_lines``), and ``total = Σ gross`` and ``total_tax = Σ tax``.
+`map_order` checks both equations to the cent and raises `TotalsMismatch`
 naming the difference rather than send the POS a document that does not
-balance.
+balance (a store that rounds tax at subtotal level can produce one). Credits
+carry the same breakdown and must add up to the refunded amount.
 
 A line whose SKU the POS does not know (or a line without a SKU, left by a
 deleted product) is exported as a non-inventory line: ``known_to_pos`` is
@@ -36,13 +39,15 @@ from storebridge.domain.model import (
     CustomerDoc,
     DocLine,
     OrderDocument,
+    TaxSummary,
+    document_sum,
     money,
     sku_key,
 )
 from storebridge.errors import ExportError, TotalsMismatch
 from storebridge.woocommerce import Address as WooAddress
-from storebridge.woocommerce import LineItem, Order
-from storebridge.woocommerce.payloads import GmtDateTime, Money, WooModel
+from storebridge.woocommerce import FeeLine, LineItem, LineTax, Order, ShippingLine
+from storebridge.woocommerce.payloads import GmtDateTime, HasMeta, Money, WooModel
 
 __all__ = [
     "Refund",
@@ -67,6 +72,8 @@ class Refund(WooModel):
     amount: Money = None
     date_created_gmt: GmtDateTime = None
     line_items: list[LineItem] = Field(default_factory=list)
+    shipping_lines: list[ShippingLine] = Field(default_factory=list)
+    fee_lines: list[FeeLine] = Field(default_factory=list)
 
 
 def order_key(store: str, order_id: int) -> str:
@@ -134,7 +141,33 @@ def _unit_price(total: Decimal, quantity: int) -> Decimal:
     return money(total / quantity) if quantity > 0 else total
 
 
-def _doc_line(line: LineItem, known: Collection[str]) -> tuple[DocLine, str | None]:
+Rates = dict[int, Decimal]
+
+
+def _rates(order: Order) -> Rates:
+    """rate id -> percent, from the order's tax lines."""
+    return {
+        tax.rate_id: Decimal(tax.rate_percent)
+        for tax in order.tax_lines
+        if tax.rate_id and tax.rate_percent is not None
+    }
+
+
+def _rate_of(taxes: list[LineTax], tax: Decimal, net: Decimal, rates: Rates) -> Decimal:
+    """A line's tax rate in percent: the sum of the rates that taxed it.
+
+    A line taxed by a rate the order does not describe gets its effective
+    rate (tax / net), to 4 decimals, so the POS still sees a figure.
+    """
+    used = [t.id for t in taxes if t.total is not None and t.total != 0]
+    if used and all(rate_id in rates for rate_id in used):
+        return sum((rates[rate_id] for rate_id in used), Decimal(0))
+    if tax == 0 or net == 0:
+        return Decimal(0)
+    return (tax / net * 100).quantize(Decimal("0.0001"))
+
+
+def _doc_line(line: LineItem, known: Collection[str], rates: Rates) -> tuple[DocLine, str | None]:
     sku = line.sku.strip() if line.sku and line.sku.strip() else None
     total = _amount(line.total)
     subtotal = _amount(line.subtotal) if line.subtotal is not None else total
@@ -144,6 +177,7 @@ def _doc_line(line: LineItem, known: Collection[str]) -> tuple[DocLine, str | No
         flag = f"no_sku:{line.id}"
     elif not is_known:
         flag = f"unknown_sku:{sku}"
+    tax = _amount(line.total_tax)
     doc = DocLine(
         sku=sku,
         name=line.name,
@@ -151,29 +185,51 @@ def _doc_line(line: LineItem, known: Collection[str]) -> tuple[DocLine, str | No
         unit_price=_unit_price(total, line.quantity),
         subtotal=subtotal,
         total=total,
-        tax=_amount(line.total_tax),
+        tax=tax,
         woo_line_id=line.id,
         known_to_pos=is_known,
+        tax_rate=_rate_of(line.taxes, tax, total, rates),
+        subtotal_tax=_amount(line.subtotal_tax),
     )
     return doc, flag
 
 
-def _charges(order: Order) -> tuple[ChargeLine, ...]:
-    shipping = (
-        ChargeLine(
-            "shipping",
-            line.method_title or line.method_id or "Shipping",
-            _amount(line.total),
-            _amount(line.total_tax),
-            method_id=line.method_id,
-        )
-        for line in order.shipping_lines
+def _shipping(line: ShippingLine, rates: Rates, sign: int = 1) -> ChargeLine:
+    total, tax = sign * _amount(line.total), sign * _amount(line.total_tax)
+    return ChargeLine(
+        "shipping",
+        line.method_title or line.method_id or "Shipping",
+        total,
+        tax,
+        method_id=line.method_id,
+        tax_rate=_rate_of(line.taxes, tax, total, rates),
     )
-    fees = (
-        ChargeLine("fee", line.name or "Fee", _amount(line.total), _amount(line.total_tax))
-        for line in order.fee_lines
+
+
+def _fee(line: FeeLine, rates: Rates, sign: int = 1) -> ChargeLine:
+    total, tax = sign * _amount(line.total), sign * _amount(line.total_tax)
+    return ChargeLine(
+        "fee", line.name or "Fee", total, tax, tax_rate=_rate_of(line.taxes, tax, total, rates)
     )
+
+
+def _charges(order: Order, rates: Rates) -> tuple[ChargeLine, ...]:
+    shipping = (_shipping(line, rates) for line in order.shipping_lines)
+    fees = (_fee(line, rates) for line in order.fee_lines)
     return (*shipping, *fees)
+
+
+def _tax_summaries(order: Order) -> tuple[TaxSummary, ...]:
+    return tuple(
+        TaxSummary(
+            rate_id=tax.rate_id,
+            label=tax.label,
+            rate=Decimal(tax.rate_percent) if tax.rate_percent is not None else Decimal(0),
+            tax=_amount(tax.tax_total),
+            shipping_tax=_amount(tax.shipping_tax_total),
+        )
+        for tax in order.tax_lines
+    )
 
 
 def _required_total(order: Order) -> Decimal:
@@ -193,28 +249,27 @@ def map_order(order: Order, *, store: str, known_skus: Collection[str]) -> Order
         known_skus: SKU keys (`domain.model.sku_key`) the POS knows.
 
     Raises:
-        TotalsMismatch: lines + shipping + fees + taxes differ from the order total.
+        TotalsMismatch: the gross lines, shipping and fees differ from the order total,
+            or their taxes from the order's total_tax.
         ExportError: the order lacks its total or creation date.
     """
     known = {sku_key(sku) for sku in known_skus}
+    rates = _rates(order)
     lines: list[DocLine] = []
     flags: list[str] = []
     for item in order.line_items:
-        line, flag = _doc_line(item, known)
+        line, flag = _doc_line(item, known, rates)
         lines.append(line)
         if flag is not None and flag not in flags:
             flags.append(flag)
-    charges = _charges(order)
-    line_taxes = sum((line.tax for line in lines), _ZERO) + sum((c.tax for c in charges), _ZERO)
-    # WooCommerce may round tax per order rather than per line: its own total_tax is the
-    # figure that adds up to the order total.
-    tax_total = line_taxes if order.total_tax is None else money(order.total_tax)
+    charges = _charges(order, rates)
+    tax_total = sum((line.tax for line in lines), _ZERO) + sum((c.tax for c in charges), _ZERO)
     total = _required_total(order)
-    computed = (
-        sum((line.total for line in lines), _ZERO)
-        + sum((charge.total for charge in charges), _ZERO)
-        + tax_total
-    )
+    if order.total_tax is not None and tax_total != money(order.total_tax):
+        # Taxes rounded for the whole order rather than per line: the lines' taxes
+        # would not add up to what WooCommerce charged.
+        raise TotalsMismatch(order.id, money(order.total_tax), tax_total, what="tax")
+    computed = document_sum(tuple(lines), charges)
     if computed != total:
         raise TotalsMismatch(order.id, total, computed)
     created = order.date_created_gmt or order.date_modified_gmt
@@ -246,10 +301,11 @@ def map_order(order: Order, *, store: str, known_skus: Collection[str]) -> Order
         transaction_id=order.transaction_id,
         customer_note=order.customer_note,
         flags=tuple(flags),
+        taxes=_tax_summaries(order),
     )
 
 
-def _refunded_item_id(line: LineItem) -> int | None:
+def _refunded_item_id(line: HasMeta) -> int | None:
     raw = line.meta_value("_refunded_item_id")
     try:
         return None if raw is None else int(str(raw))
@@ -257,9 +313,10 @@ def _refunded_item_id(line: LineItem) -> int | None:
         return None
 
 
-def _credit_line(line: LineItem, original: LineItem | None) -> DocLine:
+def _credit_line(line: LineItem, original: LineItem | None, rates: Rates) -> DocLine:
     quantity = abs(line.quantity)
     total = abs(_amount(line.total))
+    tax = abs(_amount(line.total_tax))
     # The ledger keeps the SKU it resolved when it first saw the order; a refund line
     # renders the *current* product's SKU, which may be gone.
     source_sku = original.sku if original is not None and original.sku else line.sku
@@ -271,10 +328,16 @@ def _credit_line(line: LineItem, original: LineItem | None) -> DocLine:
         unit_price=_unit_price(total, quantity),
         subtotal=abs(_amount(line.subtotal)) if line.subtotal is not None else total,
         total=total,
-        tax=abs(_amount(line.total_tax)),
+        tax=tax,
         woo_line_id=original.id if original is not None else line.id,
         known_to_pos=sku is not None,
+        tax_rate=_rate_of(line.taxes, tax, total, rates),
+        subtotal_tax=abs(_amount(line.subtotal_tax)),
     )
+
+
+def _credit_subject(order_id: int, refund_id: int | None) -> str:
+    return f"order {order_id} credit {'cancel' if refund_id is None else refund_id}"
 
 
 def credit_for_refund(
@@ -282,19 +345,31 @@ def credit_for_refund(
 ) -> CreditDocument:
     """The credit note of one WooCommerce refund of an exported order.
 
-    Its lines are the refund's own lines (units the merchant refunded); a
-    refund of an amount only (goodwill, shipping) has no lines and moves no
-    stock in the POS.
+    Its lines are the refund's own lines (units the merchant refunded, with
+    their tax), plus refunded shipping and fees; a refund of an amount only
+    (goodwill) has no lines and moves no stock in the POS.
+
+    Raises:
+        TotalsMismatch: the refund has lines whose gross amounts do not add up
+            to the refunded amount.
     """
+    rates = _rates(order)
     by_id = {line.id: line for line in order.line_items}
     lines = tuple(
-        _credit_line(line, by_id.get(_refunded_item_id(line) or -1))
+        _credit_line(line, by_id.get(_refunded_item_id(line) or -1), rates)
         for line in refund.line_items
         if line.quantity != 0 or (line.total or 0) != 0
     )
-    amount = refund.amount
-    if amount is None:
-        amount = sum((abs(line.total) for line in lines), _ZERO)
+    charges = (
+        *(_shipping(line, rates, -1) for line in refund.shipping_lines if line.total),
+        *(_fee(line, rates, -1) for line in refund.fee_lines if line.total),
+    )
+    computed = document_sum(lines, charges)
+    amount = computed if refund.amount is None else money(abs(refund.amount))
+    if (lines or charges) and computed != amount:
+        raise TotalsMismatch(
+            order.id, amount, computed, subject=_credit_subject(order.id, refund.id)
+        )
     return CreditDocument(
         idempotency_key=credit_key(store, order.id, refund.id),
         store=store,
@@ -302,19 +377,46 @@ def credit_for_refund(
         original_pos_ref=original_pos_ref,
         reason=(refund.reason or "").strip() or "refund",
         lines=lines,
-        total=money(abs(amount)),
+        total=money(amount),
         created_at=refund.date_created_gmt or at,
+        charges=charges,
+        tax_total=sum((line.tax for line in lines), _ZERO) + sum((c.tax for c in charges), _ZERO),
     )
 
 
-def _refunded_quantities(refunds: Iterable[Refund]) -> dict[int, int]:
-    refunded: dict[int, int] = {}
+def _refunded(refunds: Iterable[Refund]) -> dict[int, tuple[int, Decimal, Decimal]]:
+    """Per original line id: (units, net, tax) that refunds already credited."""
+    refunded: dict[int, tuple[int, Decimal, Decimal]] = {}
     for refund in refunds:
-        for line in refund.line_items:
+        items: list[LineItem | ShippingLine | FeeLine] = [
+            *refund.line_items,
+            *refund.shipping_lines,
+            *refund.fee_lines,
+        ]
+        for line in items:
             original = _refunded_item_id(line)
             if original is not None:
-                refunded[original] = refunded.get(original, 0) + abs(line.quantity)
+                units, net, tax = refunded.get(original, (0, _ZERO, _ZERO))
+                quantity = abs(line.quantity) if isinstance(line, LineItem) else 0
+                refunded[original] = (
+                    units + quantity,
+                    net + abs(_amount(line.total)),
+                    tax + abs(_amount(line.total_tax)),
+                )
     return refunded
+
+
+def _unallocated(refunds: Iterable[Refund]) -> Decimal:
+    """What refunds credited beyond their lines (amount-only and goodwill refunds)."""
+    left = _ZERO
+    for refund in refunds:
+        lines = sum(
+            (abs(_amount(x.total)) + abs(_amount(x.total_tax)) for x in refund.line_items), _ZERO
+        )
+        others: list[ShippingLine | FeeLine] = [*refund.shipping_lines, *refund.fee_lines]
+        charges = sum((abs(_amount(x.total)) + abs(_amount(x.total_tax)) for x in others), _ZERO)
+        left += abs(_amount(refund.amount)) - lines - charges
+    return left
 
 
 def credit_for_cancel(
@@ -327,34 +429,58 @@ def credit_for_cancel(
 ) -> CreditDocument:
     """The credit note of an exported order that was cancelled: what refunds left open.
 
-    Every unit not already credited by a refund comes back, and the amount is
-    the order total less what refunds already credited.
+    Every unit, shipping and fee amount not already credited by a refund comes
+    back with its net and tax (the line's amounts less what refunds took, so
+    nothing is re-rounded); what refunds credited without naming lines is
+    deducted as a negative fee line, so the credit adds up to the order total
+    less everything already refunded.
+
+    Raises:
+        TotalsMismatch: the open amounts do not add up to that remainder.
     """
     refund_list = list(refunds)
-    already = _refunded_quantities(refund_list)
+    rates = _rates(order)
+    already = _refunded(refund_list)
     credited = sum((abs(_amount(r.amount)) for r in refund_list), _ZERO)
     lines: list[DocLine] = []
     for item in order.line_items:
-        quantity = item.quantity - already.get(item.id, 0)
+        units, net_done, tax_done = already.get(item.id, (0, _ZERO, _ZERO))
+        quantity = item.quantity - units
         if quantity <= 0:
             continue
-        unit = _unit_price(_amount(item.total), item.quantity)
-        total = _amount(item.total) if quantity == item.quantity else money(unit * quantity)
+        net = _amount(item.total) - net_done
+        tax = _amount(item.total_tax) - tax_done
         sku = item.sku
         lines.append(
             DocLine(
                 sku=sku.strip() if sku and sku.strip() else None,
                 name=item.name,
                 quantity=quantity,
-                unit_price=unit,
-                subtotal=total,
-                total=total,
-                tax=_amount(item.total_tax) if quantity == item.quantity else _ZERO,
+                unit_price=_unit_price(net, quantity),
+                subtotal=net,
+                total=net,
+                tax=tax,
                 woo_line_id=item.id,
                 known_to_pos=bool(sku and sku.strip()),
+                tax_rate=_rate_of(item.taxes, tax, net, rates),
             )
         )
+    charges: list[ChargeLine] = []
+    sources: list[ShippingLine | FeeLine] = [*order.shipping_lines, *order.fee_lines]
+    for charge, source in zip(_charges(order, rates), sources, strict=True):
+        _, net_done, tax_done = already.get(source.id, (0, _ZERO, _ZERO))
+        net, tax = charge.total - net_done, charge.tax - tax_done
+        if net or tax:
+            charges.append(
+                ChargeLine(charge.kind, charge.name, net, tax, charge.method_id, charge.tax_rate)
+            )
+    unallocated = _unallocated(refund_list)
+    if unallocated > 0:
+        charges.append(ChargeLine("fee", "Refunded earlier without items", -unallocated, _ZERO))
     remaining = max(_required_total(order) - credited, _ZERO)
+    computed = document_sum(tuple(lines), tuple(charges))
+    if computed != remaining:
+        raise TotalsMismatch(order.id, remaining, computed, subject=_credit_subject(order.id, None))
     return CreditDocument(
         idempotency_key=credit_key(store, order.id, None),
         store=store,
@@ -364,4 +490,6 @@ def credit_for_cancel(
         lines=tuple(lines),
         total=money(remaining),
         created_at=at,
+        charges=tuple(charges),
+        tax_total=sum((line.tax for line in lines), _ZERO) + sum((c.tax for c in charges), _ZERO),
     )

@@ -4,10 +4,12 @@
 
 1. **refresh** the order ledger (`ledger.refresh_ledger`: orders modified
    since the cursor), right before pushing, to keep the overwrite window small;
-2. **release** exported orders whose sale the POS on-hand now includes: an
-   inventory snapshot whose read *started* after the export was acknowledged
-   has been applied (the products run records those snapshots in
-   ``inventory_snapshots``); the export gets ``released_at``;
+2. **release** exported orders whose sale the POS on-hand now includes: the
+   connector says the POS/ERP has *applied* the document (`applied.note_applied`
+   stores ``applied_at``; a file feed's document must have reached ``sent/``)
+   and an inventory snapshot whose read *started* after that has been applied
+   (the products run records those snapshots in ``inventory_snapshots``); the
+   export gets ``released_at``;
 3. **forget** the last pushed stock of SKUs whose WooCommerce stock
    WooCommerce moved by itself (a line's ``_reduced_stock`` changed: an order
    was paid, cancelled, restocked...).  What StoreBridge last pushed is then no
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Export, OrderLine, ProductLink
 from storebridge.persistence.types import utcnow
+from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import RefreshResult, refresh_ledger
 from storebridge.sync.orders.ledger_view import latest_snapshot_start
 from storebridge.sync.orders.stock import push_stock
@@ -70,6 +73,9 @@ def release_exported(
 ) -> dict[int, set[str]]:
     """Mark exported orders whose sale a later inventory read includes as released.
 
+    "Later" means the read started after the POS/ERP applied the document
+    (``applied_at``), not merely after it was written.
+
     Returns the released order ids with their SKU keys.  The release itself
     is already visible to `allocated_for_store` (it compares the times); the
     mark keeps the record for the dashboard and makes the rule explicit.
@@ -82,7 +88,8 @@ def release_exported(
             Export.store == store,
             Export.exported_at.is_not(None),
             Export.released_at.is_(None),
-            Export.exported_at < snapshot,
+            # domain.allocation.release_due: applied, then read after that.
+            Export.applied_at < snapshot,
         )
     ).all()
     if not order_ids:
@@ -153,6 +160,7 @@ async def refresh_and_push(
     cycle = AllocationCycle()
     async with services.store(store).woo() as woo:
         cycle.refresh = await refresh_ledger(services.sessions, store, woo, since=since)
+    await note_applied(services, store)
     released = settle_ledger(services.sessions, store, cycle.refresh.stock_moved)
     cycle.released = set(released)
     cycle.skus = cycle.refresh.skus | {key for keys in released.values() for key in keys}
@@ -173,6 +181,7 @@ def ledger_refresher(
 
     async def refresh(woo: WooClient) -> RefreshResult:
         result = await refresh_ledger(services.sessions, store, woo, since=since)
+        await note_applied(services, store)
         settle_ledger(services.sessions, store, result.stock_moved)
         return result
 

@@ -134,7 +134,7 @@ async def _sweep(
     started: datetime,
     result: RefreshResult,
 ) -> None:
-    with sessions.begin() as session:
+    with sessions() as session:
         cursor = load_cursor(session, store=store, stream=stream)
     if cursor.value is None and since is not None:
         cursor = Cursor(since)

@@ -7,8 +7,9 @@ products engine and the stock push only *read* it here, through
 never kept as a counter.
 
 An exported order is released once the POS on-hand includes its sale: when
-its export carries ``released_at``, or when an inventory read that *started*
-after the export was acknowledged has been applied.  A products run that is
+its export carries ``released_at``, or when the POS/ERP has applied the
+document (``applied_at``) and an inventory read that *started* after that
+has been applied (`domain.allocation.release_due`).  A products run that is
 reading the POS right now passes that read's start (`reading_since`), since
 the on-hand it is about to publish already includes such exports.
 
@@ -27,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storebridge.domain.allocation import OrderFacts, allocated_by_sku
+from storebridge.domain.allocation import OrderFacts, allocated_by_sku, release_due
 from storebridge.domain.export_state import ExportState
 from storebridge.persistence.tables import Export, InventorySnapshot, Order, OrderLine
 from storebridge.settings import StoreSettings
@@ -73,6 +74,7 @@ def allocated_for_store(
             Order.date_created_gmt,
             Export.state,
             Export.exported_at,
+            Export.applied_at,
             Export.released_at,
         )
         .join(
@@ -86,21 +88,22 @@ def allocated_for_store(
         .order_by(Order.woo_order_id)
     )
     lines: dict[int, list[tuple[str, int]]] = {}
-    facts: dict[int, tuple[str, datetime | None, bool]] = {}
+    facts: dict[int, tuple[str, datetime | None, datetime | None, bool]] = {}
     rows = session.execute(query)
-    for order_id, status, key, quantity, created, state, exported_at, released_at in rows:
+    for row in rows:
+        order_id, status, key, quantity, created, state, exported_at, applied_at, released_at = row
         lines.setdefault(order_id, []).append((key, quantity))
         not_exported = state == ExportState.SKIPPED.value or (
             state is None and cutoff is not None and created < cutoff
         )
         released = (
             released_at is not None
-            or (exported_at is not None and snapshot is not None and exported_at < snapshot)
+            or (exported_at is not None and release_due(applied_at, snapshot))
             or (not_exported and status in settings.export_statuses)
         )
-        facts[order_id] = (status, exported_at, released)
+        facts[order_id] = (status, exported_at, applied_at, released)
     orders = (
-        OrderFacts(order_id, status, tuple(lines[order_id]), exported_at, released)
-        for order_id, (status, exported_at, released) in facts.items()
+        OrderFacts(order_id, status, tuple(lines[order_id]), exported_at, released, applied_at)
+        for order_id, (status, exported_at, applied_at, released) in facts.items()
     )
     return allocated_by_sku(orders, settings.allocating_statuses, settings.export_statuses)

@@ -6,6 +6,9 @@ must show less stock at once, long before the next products run.
 for the given SKUs from the on-hand stored by the last products run and the
 ledger as it is now, and pushes only the figures that differ from the last
 push (one batch request per 100 changed SKUs, nothing when none changed).
+It first checks the links of products changed in WooCommerce since the last
+check (`catalogue.link_check`, one request when nothing changed), so no
+figure reaches a product whose SKU was edited or that was trashed.
 
 Links out of the selection have no stored on-hand and are never touched:
 a delisted product keeps its 0 (or, with ``delist = "leave"``, whatever it has).
@@ -23,6 +26,7 @@ from storebridge.domain.operations import Plan, UpdateFields
 from storebridge.domain.ownership import update_payload
 from storebridge.persistence.types import utcnow
 from storebridge.sync.catalogue.executor import Executor
+from storebridge.sync.catalogue.link_check import check_links
 from storebridge.sync.catalogue.link_table import load_links
 from storebridge.sync.catalogue.recorder import DbRecorder
 from storebridge.sync.orders.ledger_view import allocated_for_store
@@ -59,7 +63,10 @@ async def push_stock(
     async def body(woo: WooClient) -> None:
         if refresh_ledger is not None:
             await refresh_ledger(woo)
-        with services.sessions.begin() as session:
+        # A product whose SKU was edited or that was trashed is marked before the push.
+        check = await check_links(services.sessions, store, woo)
+        check.report(report)
+        with services.sessions() as session:
             table = load_links(session, store=store, keys=keys)
             allocated = allocated_for_store(session, store, settings)
         terms: dict[str, StockExplanation] = {}
@@ -94,5 +101,7 @@ async def push_stock(
         )
         await executor.apply(Plan(updates=tuple(updates)))
 
-    await run_job(services, store, report, body)
+    # A push follows a ledger refresh (which read orders with the same key) or a webhook
+    # delivery; a key check there would cost a read per delivery for nothing.
+    await run_job(services, store, report, body, check_key=False)
     return report

@@ -39,6 +39,7 @@ from storebridge.persistence.repositories import webhooks as delivery_repo
 from storebridge.persistence.types import utcnow
 from storebridge.sync.locks import CATALOG_LOCK, unique_holder, waiting_for_lock
 from storebridge.sync.orders.allocation import forget_pushed_stock, settle_ledger
+from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import LedgerChange, apply_webhook, write_with_retry
 from storebridge.sync.orders.stock import push_stock
 from storebridge.sync.report import RunReport
@@ -160,6 +161,7 @@ async def ingest_webhook(
     outcome, change = write_with_retry(services.sessions, record_and_apply)
     if change is None or outcome != "applied":
         return IngestResult(outcome, change)
+    await note_applied(services, store)
     released = settle_ledger(services.sessions, store, change.stock_moved)
     skus = set(change.skus) | {sku for keys in released.values() for sku in keys}
     report = await _push_under_catalog_lock(services, store, skus, lock_wait) if push else None

@@ -26,11 +26,15 @@ logger = logging.getLogger("storebridge.web")
 #: An export-engine action on one order, given an open transaction.
 Action = Callable[[Session], object]
 
+#: WooCommerce ids are 64-bit; a larger number in the URL names no order (and no database takes it).
+MAX_ORDER_ID = 2**63 - 1
+
 
 def _act(
     request: Request,
     services: Services,
     store: str,
+    order_id: int,
     action: Action,
     *,
     done: str,
@@ -40,6 +44,8 @@ def _act(
     """Run `action` in one transaction; flash `done` or the engine's refusal; go back."""
     if store not in services.stores:
         raise HTTPException(404, f"no store named {store!r}")
+    if not 0 < order_id <= MAX_ORDER_ID:
+        raise HTTPException(404, f"no order {order_id} in store {store!r}")
     try:
         with services.sessions.begin() as session:
             action(session)
@@ -66,6 +72,7 @@ async def retry(
         request,
         services,
         store,
+        order_id,
         lambda session: retry_export(session, store=store, order_id=order_id),
         done=f"order {order_id} will be exported on the next export run",
         audit=f"{user}: export of order {store}/{order_id} retried from the dashboard",
@@ -88,6 +95,7 @@ async def skip(
         request,
         services,
         store,
+        order_id,
         lambda session: skip_export(session, store=store, order_id=order_id, reason=reason),
         done=f"order {order_id} will not be exported",
         audit=f"{user}: export of order {store}/{order_id} skipped: {reason}",
@@ -109,6 +117,7 @@ async def resolve(
         request,
         services,
         store,
+        order_id,
         lambda session: resolve_review_export(session, store=store, order_id=order_id),
         done=f"order {order_id}: review closed, counted as exported",
         audit=f"{user}: review of order {store}/{order_id} closed from the dashboard",

@@ -9,8 +9,10 @@ What it accepts (woocommerce-rest-api.md §8.2):
   in constant time (`woocommerce.webhooks.verify_signature`).
 
 Everything else is refused and changes nothing: a missing or wrong signature
-(or a store without ``webhook_secret``) gets 401, a body over 1 MiB 413, an
-unknown store 404.  A valid delivery is answered 200 at once and handed to
+(or a store without ``webhook_secret``) gets 401, a body over 1 MiB 413 (before
+reading it when its Content-Length says so), a signed delivery that is not
+``application/json`` 415, a body that is not a JSON object 400, an unknown
+store 404.  A valid delivery is answered 200 at once and handed to
 the ingest function (`sync.orders.webhook_ingest` by default) in a background task;
 the ingest records each ``X-WC-Webhook-Delivery-ID`` once, so a redelivery is
 processed once.  Bodies and signatures are never logged.
@@ -57,6 +59,11 @@ async def _read_body(request: Request) -> bytes:
             raise _TooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether a Content-Type names JSON (parameters such as charset aside)."""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def _refuse(status: int, message: str) -> JSONResponse:
@@ -106,6 +113,9 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
     if not verify_signature(secret, raw, headers.signature or None):
         logger.warning("store %s: webhook with a missing or wrong signature refused", store)
         return _refuse(401, "invalid signature")
+    if not _is_json(request.headers.get("content-type", "")):
+        # WooCommerce sends every delivery as JSON; anything else was not sent by it.
+        return _refuse(415, "a delivery must be sent with Content-Type: application/json")
     if not headers.topic or not headers.delivery_id:
         return _refuse(400, "missing X-WC-Webhook-Topic or X-WC-Webhook-Delivery-ID")
     try:

@@ -4,7 +4,8 @@ A product page answers "why is stock 7": the link (which WooCommerce product,
 in which state), what was last pushed, the explanation of the figure as it
 stands now (stored on-hand - allocated - safety = available) and the history
 of every figure computed for the SKU (`stock_history`), plus the orders
-holding units of it.
+holding units of it and which step each waits for ("exported, waiting for
+the POS/ERP to import it").
 
 Names live in WooCommerce and the POS, not in StoreBridge's database, so the
 name search asks WooCommerce (`search_names`); everything else is local.
@@ -18,9 +19,10 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from storebridge.domain.allocation import StockExplanation
+from storebridge.domain.allocation import StockExplanation, hold_reason, release_due
 from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import (
+    Export,
     Order,
     OrderLine,
     ProductLink,
@@ -28,7 +30,7 @@ from storebridge.persistence.tables import (
     StockHistory,
 )
 from storebridge.settings import StoreSettings
-from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.ledger_view import allocated_for_store, latest_snapshot_start
 from storebridge.woocommerce import WooClient
 
 __all__ = [
@@ -104,6 +106,7 @@ class HoldingOrder:
     number: str
     status: str
     quantity: int
+    reason: str  # which step it waits for (`domain.allocation.hold_reason`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +148,41 @@ def product_detail(
     )
     statuses = sorted({*settings.allocating_statuses, *settings.export_statuses})
     holding = session.execute(
-        select(Order.woo_order_id, Order.number, Order.status, OrderLine.quantity)
+        select(
+            Order.woo_order_id,
+            Order.number,
+            Order.status,
+            OrderLine.quantity,
+            Export.exported_at,
+            Export.applied_at,
+            Export.released_at,
+        )
         .join(
             OrderLine,
             (OrderLine.store == Order.store) & (OrderLine.woo_order_id == Order.woo_order_id),
+        )
+        .outerjoin(
+            Export, (Export.store == Order.store) & (Export.woo_order_id == Order.woo_order_id)
         )
         .where(Order.store == store, OrderLine.sku_key == key, Order.status.in_(statuses))
         .order_by(Order.woo_order_id.desc())
         .limit(_HISTORY)
     )
+    snapshot = latest_snapshot_start(session, store=store)
+    orders = [
+        HoldingOrder(
+            order_id,
+            number,
+            status,
+            quantity,
+            hold_reason(
+                exported_at,
+                applied_at,
+                released_at is not None or release_due(applied_at, snapshot),
+            ),
+        )
+        for order_id, number, status, quantity, exported_at, applied_at, released_at in holding
+    ]
     quarantine = session.scalars(
         select(QuarantineRow)
         .where(
@@ -167,7 +196,7 @@ def product_detail(
         link=link,
         now=explanation,
         history=list(history),
-        orders=[HoldingOrder(*row) for row in holding],
+        orders=orders,
         quarantine=list(quarantine),
     )
 
