@@ -143,3 +143,37 @@ async def test_a_job_cut_short_by_a_dead_worker_is_queued_again_and_frees_its_st
 
     assert "main" in [store for store, _ in job.calls]
     assert connector.jobs[taken["id"]]["status"] == "succeeded"
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_dead_workers_job_frees_its_store_even_when_a_copy_waits(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade(postgres_url)
+    settings = runner_settings(postgres_url, tmp_path, ("main",))
+    ran: list[str] = []
+
+    async def body(_services: Services, store: str) -> JobResult:
+        ran.append(store)
+        return JobResult()
+
+    with build_services(settings) as services:
+        connector = connector_for(services.settings.storage.sqlalchemy_url)
+        runner = DistributedRunner(services, connector, {"export": Job("export", body)})
+        async with runner.app.open_async():
+            await ensure_schema(runner.app)
+            await runner.defer("main", "export")
+            # A worker takes it and is SIGKILLed; then the next tick queues the job again,
+            # so the queueing lock refuses a plain retry of the stalled one.
+            await connector.execute_query_async(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL"
+            )
+            assert await runner.defer("main", "export") is not None
+            await runner.tick()
+            await runner.work(wait=False)
+            statuses = await connector.execute_query_all_async(
+                "SELECT status::text AS status FROM procrastinate_jobs ORDER BY id"
+            )
+
+    assert ran == ["main"]
+    assert [s["status"] for s in statuses] == ["failed", "succeeded"]

@@ -164,17 +164,31 @@ class DistributedRunner:
         ):
             try:
                 await manager.retry_job(job)
-            except ConnectorException:  # another worker's tick requeued it first
-                logger.debug("stalled job %s already requeued", job.id, exc_info=True)
-                continue
+            except ConnectorException:
+                # A copy of the job already waits (its queueing lock), or another worker's
+                # tick got there first: close this one so it frees the store's lock.
+                if not await self._close_stalled(job):
+                    continue
             logger.warning(
-                "job %s (%s) was cut short by a worker that died; queued again",
+                "job %s (%s) was cut short by a worker that died; queued again (or closed when "
+                "a copy already waits)",
                 job.id,
                 ", ".join(f"{k}={v}" for k, v in sorted(job.task_kwargs.items())),
             )
             if job.id is not None:
                 requeued.append(job.id)
         return requeued
+
+    async def _close_stalled(self, job: procrastinate.jobs.Job) -> bool:
+        """Mark a stalled job failed; False when it is no longer stalled (someone else acted)."""
+        try:
+            await self.app.job_manager.finish_job(
+                job, status=procrastinate.jobs.Status.FAILED, delete_job=False
+            )
+        except ConnectorException:
+            logger.debug("stalled job %s already handled", job.id, exc_info=True)
+            return False
+        return True
 
     async def tick(self) -> list[JobKey]:
         """One tick: requeue stalled jobs, then queue every job that is due."""
