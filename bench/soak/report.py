@@ -40,7 +40,7 @@ Then the faults stop and the harness checks until every invariant holds twice in
 (at most 5 min), stops StoreBridge and checks once more. The stock rule is computed from the
 POS's on-hand and the sandbox's open orders, never with StoreBridge's own arithmetic; merchant
 fields are checked in the sandbox's write journal (the keys of every processed write).
-`tests/bench/test_soak.py` runs a 75-second variant (two or three kills, one outage) in
+`tests/bench/test_soak.py` runs a 75-second variant (one to three kills, one outage) in
 `make test` and asserts every invariant.
 """.format(faults=", ".join(f"{k.removeprefix('rate_')} {v:.0%}" for k, v in FAULTS.items()))
 
