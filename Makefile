@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-sql bench-tryton sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-sql bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,12 @@ bench-sql: $(VENV)/.synced
 ## bench-tryton: read a 10,000-product catalogue from a real trytond; rewrites its section of docs/benchmarks.md
 bench-tryton: $(VENV)/.synced
 	$(RUN) python -m bench.tryton
+
+## soak: chaos soak of `storebridge run` (MINUTES=10, STORAGE=sqlite|postgresql); writes docs/reliability.md
+MINUTES ?= 10
+STORAGE ?= sqlite
+soak: $(VENV)/.synced
+	$(RUN) python -m bench.soak --minutes $(MINUTES) --storage $(STORAGE)
 
 sandbox: $(VENV)/.synced
 	$(RUN) storebridge sandbox --port 8081

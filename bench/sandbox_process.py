@@ -48,8 +48,10 @@ class SandboxProcess:
         latency_ms: float = 50.0,
         assume_https: bool = False,
         startup_timeout: float = 60.0,
+        webhook_delay_s: float = 0.0,
     ) -> None:
         self.latency_ms = latency_ms
+        self.webhook_delay_s = webhook_delay_s
         self.assume_https = assume_https
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -61,7 +63,12 @@ class SandboxProcess:
     def command(self) -> list[str]:
         """The command line the child runs."""
         command = [sys.executable, "-m", "storebridge", "sandbox", "--port", str(self.port)]
-        command += ["--latency", f"{self.latency_ms:g}", "--webhook-delay", "0"]
+        command += [
+            "--latency",
+            f"{self.latency_ms:g}",
+            "--webhook-delay",
+            f"{self.webhook_delay_s:g}",
+        ]
         if self.assume_https:
             command.append("--assume-https")
         return command

@@ -360,6 +360,20 @@ def test_an_unavailable_pos_fails_every_call_until_it_is_back(tmp_path: Path) ->
     assert pos.known_skus(["x"]) == set()
 
 
+def test_the_offline_marker_file_takes_the_pos_down_from_outside_but_the_till_sells_on(
+    tmp_path: Path,
+) -> None:
+    pos = make_pos(tmp_path)
+    pos.offline_marker.touch()
+    with pytest.raises(PosUnavailable, match="unavailable"):
+        list(pos.read_items())
+    with pytest.raises(PosUnavailable):
+        pos.write_order(order(1))
+    assert pos.simulate_step(random.Random(3), 5)  # the shop itself keeps trading
+    pos.offline_marker.unlink()
+    assert list(pos.read_items())
+
+
 def test_a_locked_database_is_reported_as_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

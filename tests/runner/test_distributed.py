@@ -16,6 +16,7 @@ from storebridge.bootstrap import Services, build_services
 from storebridge.errors import ConfigError
 from storebridge.persistence.db import upgrade
 from storebridge.runner.distributed import (
+    QUEUE,
     TASK_NAME,
     DistributedRunner,
     connector_for,
@@ -120,3 +121,59 @@ async def test_on_postgresql_a_deferred_job_runs_and_a_store_never_runs_two_jobs
     assert all(r.outcome == "ok" and r.counts["seen"] == 1 for r in rows)
     assert max(peak) == 1
     assert {(s["status"], s["lock"]) for s in statuses} == {("succeeded", "store:main")}
+
+
+async def test_a_job_cut_short_by_a_dead_worker_is_queued_again_and_frees_its_store(
+    sqlite_services: Services, clock: ManualClock
+) -> None:
+    connector = InMemoryConnector()
+    job = ScriptedJob(clock=clock)
+    runner = DistributedRunner(sqlite_services, connector, {"products": job.job()}, clock=clock)
+
+    async with runner.app.open_async():
+        await runner.defer("main", "products")
+        # A worker takes the job, then is SIGKILLed: no heartbeat, the job stays "doing".
+        dead = (await connector.register_worker_one())["worker_id"]
+        taken = await connector.fetch_job_one(queues=[QUEUE], worker_id=dead)
+        del connector.workers[dead]
+        await runner.work(wait=False)
+        assert job.calls == []  # the store's lock is held by the dead worker's job
+        await runner.tick()
+        await runner.work(wait=False)
+
+    assert "main" in [store for store, _ in job.calls]
+    assert connector.jobs[taken["id"]]["status"] == "succeeded"
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_dead_workers_job_frees_its_store_even_when_a_copy_waits(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade(postgres_url)
+    settings = runner_settings(postgres_url, tmp_path, ("main",))
+    ran: list[str] = []
+
+    async def body(_services: Services, store: str) -> JobResult:
+        ran.append(store)
+        return JobResult()
+
+    with build_services(settings) as services:
+        connector = connector_for(services.settings.storage.sqlalchemy_url)
+        runner = DistributedRunner(services, connector, {"export": Job("export", body)})
+        async with runner.app.open_async():
+            await ensure_schema(runner.app)
+            await runner.defer("main", "export")
+            # A worker takes it and is SIGKILLed; then the next tick queues the job again,
+            # so the queueing lock refuses a plain retry of the stalled one.
+            await connector.execute_query_async(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL"
+            )
+            assert await runner.defer("main", "export") is not None
+            await runner.tick()
+            await runner.work(wait=False)
+            statuses = await connector.execute_query_all_async(
+                "SELECT status::text AS status FROM procrastinate_jobs ORDER BY id"
+            )
+
+    assert ran == ["main"]
+    assert [s["status"] for s in statuses] == ["failed", "succeeded"]

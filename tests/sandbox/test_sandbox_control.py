@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -111,3 +112,38 @@ async def test_counters_are_read_and_reset_over_http(
 async def test_unknown_control_paths_are_plain_404s(control: httpx.AsyncClient) -> None:
     response = await control.get("/nothing-here")
     assert response.status_code == 404 and "code" not in response.json()
+
+
+async def test_the_write_journal_keeps_the_keys_of_each_object_written_not_the_values(
+    sandbox_app: object, sandbox_client: httpx.AsyncClient
+) -> None:
+    product = (await sandbox_client.post("/products", json={"name": "A", "sku": "J-1"})).json()
+    await sandbox_client.get("/products")
+    await sandbox_client.post(
+        "/products/batch",
+        json={
+            "create": [{"sku": "J-2", "regular_price": "2.00"}],
+            "update": [{"id": product["id"], "stock_quantity": 3}],
+        },
+    )
+    transport = httpx.ASGITransport(app=sandbox_app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="https://shop.test") as control:
+        writes = (await control.get("/_sandbox/writes")).json()["writes"]
+        await control.delete("/_sandbox/writes")
+        cleared = (await control.get("/_sandbox/writes")).json()["writes"]
+    assert [(w["template"], w["operation"], w["target_id"], w["keys"]) for w in writes] == [
+        ("/products", "create", None, ["name", "sku"]),
+        ("/products/batch", "create", None, ["regular_price", "sku"]),
+        ("/products/batch", "update", product["id"], ["id", "stock_quantity"]),
+    ]
+    assert "A" not in json.dumps(writes)
+    assert cleared == []
+
+
+async def test_a_write_refused_by_an_injected_fault_is_not_journaled(
+    sandbox: Sandbox, sandbox_client: httpx.AsyncClient
+) -> None:
+    sandbox.faults.fail_next("429")
+    response = await sandbox_client.post("/products", json={"name": "A"})
+    assert response.status_code == 429
+    assert sandbox.journal.entries() == []

@@ -181,3 +181,65 @@ async def test_the_delivery_log_is_on_the_control_plane(
     assert [d["topic"] for d in flushed["delivered"]] == ["product.created"]
     assert [d["topic"] for d in log["deliveries"]] == ["ping", "product.created"]
     assert log["pending"] == 0
+
+
+async def _control(sandbox_app: object) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=sandbox_app)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url="https://shop.test/_sandbox")
+
+
+async def test_webhook_faults_set_on_the_control_plane_drop_deliveries_and_say_which(
+    sandbox: Sandbox,
+    sandbox_app: object,
+    sandbox_client: httpx.AsyncClient,
+    deliveries: list[httpx.Request],
+) -> None:
+    await _hook(sandbox_client, "product.created")
+    async with await _control(sandbox_app) as control:
+        await control.put("/faults", json={"webhook_drop_rate": 1.0})
+        product = (await sandbox_client.post("/products", json={"name": "lost"})).json()
+        sandbox.flush_webhooks()
+        log = (await control.get("/webhooks/deliveries")).json()
+        counters = (await control.get("/counters")).json()
+    assert _topics(deliveries) == ["ping"]
+    assert log["dropped"] == [{"topic": "product.created", "resource_id": product["id"]}]
+    assert counters["faults"] == {"webhook_drop": 1}
+
+
+async def test_a_duplicated_delivery_reaches_the_receiver_twice_with_the_same_body(
+    sandbox: Sandbox,
+    sandbox_app: object,
+    sandbox_client: httpx.AsyncClient,
+    deliveries: list[httpx.Request],
+) -> None:
+    await _hook(sandbox_client, "product.created")
+    async with await _control(sandbox_app) as control:
+        await control.put("/faults", json={"webhook_duplicate_rate": 1.0})
+        await sandbox_client.post("/products", json={"name": "twice"})
+        sandbox.flush_webhooks()
+        counters = (await control.get("/counters")).json()
+    first, second = deliveries[1:]
+    assert first.content == second.content
+    assert first.headers["X-WC-Webhook-Signature"] == second.headers["X-WC-Webhook-Signature"]
+    assert counters["faults"] == {"webhook_duplicate": 1}
+
+
+async def test_an_extra_random_delay_delivers_events_out_of_order(
+    sandbox: Sandbox,
+    sandbox_app: object,
+    sandbox_client: httpx.AsyncClient,
+    deliveries: list[httpx.Request],
+) -> None:
+    await _hook(sandbox_client, "product.created")
+    async with await _control(sandbox_app) as control:
+        await control.put("/faults", json={"seed": 5, "webhook_max_extra_delay_seconds": 60})
+        created = [
+            (await sandbox_client.post("/products", json={"name": f"P{n}"})).json()["id"]
+            for n in range(8)
+        ]
+        sandbox.flush_webhooks()  # sends in due order, as the worker would
+        counters = (await control.get("/counters")).json()
+    sent = [json.loads(r.content)["id"] for r in deliveries[1:]]
+    assert sorted(sent) == created
+    assert sent != created
+    assert counters["faults"] == {"webhook_delay": 8}

@@ -11,7 +11,11 @@ database (StoreBridge's own, where procrastinate keeps its queue tables):
   with ``queueing_lock=f"{store}:{job}"``: a job already waiting is not queued
   twice (`AlreadyEnqueued` is the expected, silent answer);
 * each worker also ticks: jobs due according to the run log are deferred, so
-  no separate scheduler process is needed and duplicates cost nothing.
+  no separate scheduler process is needed and duplicates cost nothing;
+* a tick also puts back in the queue the jobs of a worker that died mid-job
+  (SIGKILL, OOM, lost machine: no heartbeat for `STALLED_AFTER_S`).  Without
+  that such a job stays "doing" for ever, and since it holds its store's lock,
+  no other job of that store would ever start again.
 
 Tests use procrastinate's `InMemoryConnector`; production uses
 `PsycopgConnector` on the storage URL (`connector_for`).
@@ -26,7 +30,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate.connector import BaseAsyncConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from sqlalchemy.engine import URL
 
 from storebridge.bootstrap import Services
@@ -52,6 +56,8 @@ logger = logging.getLogger("storebridge.runner")
 
 QUEUE = "storebridge"
 TASK_NAME = "storebridge.run_job"
+#: A worker silent this long is dead (procrastinate heartbeats every 10 s).
+STALLED_AFTER_S = 30.0
 
 
 def lock_for(store: str) -> str:
@@ -149,6 +155,46 @@ class DistributedRunner:
             if due_at(last_started(self.services, key.store, key.job), interval, now) <= now
         ]
 
+    async def requeue_stalled(self) -> list[int]:
+        """Put back in the queue the jobs whose worker stopped heart-beating; returns their ids."""
+        manager = self.app.job_manager
+        requeued = []
+        for job in await manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_S
+        ):
+            try:
+                await manager.retry_job(job)
+            except ConnectorException:
+                # A copy of the job already waits (its queueing lock), or another worker's
+                # tick got there first: close this one so it frees the store's lock.
+                if not await self._close_stalled(job):
+                    continue
+            logger.warning(
+                "job %s (%s) was cut short by a worker that died; queued again (or closed when "
+                "a copy already waits)",
+                job.id,
+                ", ".join(f"{k}={v}" for k, v in sorted(job.task_kwargs.items())),
+            )
+            if job.id is not None:
+                requeued.append(job.id)
+        return requeued
+
+    async def _close_stalled(self, job: procrastinate.jobs.Job) -> bool:
+        """Mark a stalled job failed; False when it is no longer stalled (someone else acted)."""
+        try:
+            await self.app.job_manager.finish_job(
+                job, status=procrastinate.jobs.Status.FAILED, delete_job=False
+            )
+        except ConnectorException:
+            logger.debug("stalled job %s already handled", job.id, exc_info=True)
+            return False
+        return True
+
+    async def tick(self) -> list[JobKey]:
+        """One tick: requeue stalled jobs, then queue every job that is due."""
+        await self.requeue_stalled()
+        return await self.defer_due()
+
     async def defer_due(self) -> list[JobKey]:
         """Queue every job that is due; returns those newly queued."""
         queued = []
@@ -174,10 +220,10 @@ class DistributedRunner:
         return max(1.0, min(30.0, shortest / 2))
 
     async def tick_forever(self, every_s: float) -> None:
-        """Defer due jobs every `every_s` seconds (cancel to stop)."""
+        """Tick every `every_s` seconds (cancel to stop)."""
         while True:
             try:
-                queued = await self.defer_due()
+                queued = await self.tick()
             except Exception:  # keep ticking through a database hiccup
                 logger.exception("could not queue due jobs; retrying in %s s", every_s)
             else:

@@ -67,6 +67,11 @@ class FaultConfig(BaseModel):
     timeout_seconds: float = Field(default=30.0, ge=0.0)
     # Probability that a webhook delivery is silently never sent.
     webhook_drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Probability that a delivery is sent twice (Action Scheduler running an action again).
+    webhook_duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Each delivery waits up to this many extra seconds (drawn at random) beyond
+    # `webhook_delay_seconds`, so deliveries arrive late and out of order.
+    webhook_max_extra_delay_seconds: float = Field(default=0.0, ge=0.0)
 
     @model_validator(mode="after")
     def _rates_fit_in_one(self) -> FaultConfig:

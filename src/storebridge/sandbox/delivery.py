@@ -9,6 +9,14 @@ base64(HMAC-SHA256(secret, raw body)). Failed deliveries are never retried.
 
 A daemon thread sends deliveries after `webhook_delay_seconds`; `flush()`
 sends everything pending right now, which tests use instead of waiting.
+
+Webhook chaos (`FaultConfig`, read at each event so `PUT /_sandbox/faults`
+takes effect at once): a delivery may be dropped (`webhook_drop_rate`), sent
+twice (`webhook_duplicate_rate`, as when Action Scheduler runs an action
+again), or held back a random extra delay (`webhook_max_extra_delay_seconds`)
+so deliveries arrive out of order.  Each injected fault is reported through
+`on_fault` ("webhook_drop", "webhook_duplicate", "webhook_delay"), and the
+resources whose delivery was dropped are kept in `dropped`.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from storebridge.sandbox.config import SandboxConfig
+from storebridge.sandbox.config import FaultConfig, SandboxConfig
 from storebridge.sandbox.events import current_base_url
 from storebridge.sandbox.formatting import php_json
 from storebridge.sandbox.webhooks import WebhookStore
@@ -66,10 +74,15 @@ class WebhookDispatcher:
         config: SandboxConfig,
         *,
         transport: httpx.BaseTransport | None = None,
+        faults: Callable[[], FaultConfig] | None = None,
+        on_fault: Callable[[str], None] | None = None,
     ) -> None:
         self._webhooks = webhooks
         self._render = render
         self._config = config
+        # The live fault rates (the sandbox's injector), else the start-up ones.
+        self._faults = faults or (lambda: config.faults)
+        self._on_fault = on_fault or (lambda _kind: None)
         self._client = httpx.Client(
             transport=transport, timeout=config.webhook_timeout_seconds, follow_redirects=False
         )
@@ -79,6 +92,8 @@ class WebhookDispatcher:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self.log: deque[dict[str, Any]] = deque(maxlen=1000)
+        #: (topic, resource id) of each delivery dropped by fault injection.
+        self.dropped: deque[tuple[str, int]] = deque(maxlen=100_000)
 
     # -- the event side ----------------------------------------------------------------------
 
@@ -89,7 +104,11 @@ class WebhookDispatcher:
             return
         base_url = self._config.site_url or current_base_url.get() or DEFAULT_BASE_URL
         due = time.monotonic() + self._config.webhook_delay_seconds
+        extra = self._faults().webhook_max_extra_delay_seconds
         with self._cond:
+            if extra > 0:
+                due += self._random.uniform(0.0, extra)
+                self._on_fault("webhook_delay")
             for hook in hooks:
                 key = (int(hook["id"]), resource_id)
                 if key not in self._pending:
@@ -117,6 +136,7 @@ class WebhookDispatcher:
         with self._cond:
             self._pending.clear()
         self.log.clear()
+        self.dropped.clear()
 
     def ping(self, webhook: dict[str, Any]) -> dict[str, Any]:
         """The synchronous ping sent on create: form-encoded, unsigned, result ignored."""
@@ -189,9 +209,12 @@ class WebhookDispatcher:
             self.log.append(record)
             return record
         record["delivery_url"] = hook["delivery_url"]
-        if self._random.random() < self._config.faults.webhook_drop_rate:
+        faults = self._faults()
+        if self._random.random() < faults.webhook_drop_rate:
             record["skipped"] = "dropped by fault injection"
             self.log.append(record)
+            self.dropped.append((record["topic"], item.resource_id))
+            self._on_fault("webhook_drop")
             return record
         if item.event == "deleted":
             payload: dict[str, Any] | None = {"id": item.resource_id}
@@ -216,16 +239,24 @@ class WebhookDispatcher:
             ).hexdigest(),
         }
         record["body"] = body.decode()
-        success = False
-        try:
-            response = self._client.post(hook["delivery_url"], content=body, headers=headers)
-            record["status_code"] = response.status_code
-            success = 200 <= response.status_code < 300 or response.status_code in (301, 302)
-        except httpx.HTTPError as error:
-            record["error"] = type(error).__name__
+        success = self._post(hook["delivery_url"], body, headers, record)
+        if self._random.random() < faults.webhook_duplicate_rate:
+            record["duplicated"] = True
+            self._on_fault("webhook_duplicate")
+            success = self._post(hook["delivery_url"], body, headers, record) or success
         record["success"] = success
         self._webhooks.record_delivery(
             item.webhook_id, success=success, max_failures=self._config.webhook_max_failures
         )
         self.log.append(record)
         return record
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str], record: dict[str, Any]) -> bool:
+        """Send one delivery; True when the receiver accepted it."""
+        try:
+            response = self._client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            record["error"] = type(error).__name__
+            return False
+        record["status_code"] = response.status_code
+        return 200 <= response.status_code < 300 or response.status_code in (301, 302)

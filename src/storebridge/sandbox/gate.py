@@ -4,7 +4,7 @@ For every request under /wp-json/ it, in order: counts the request by route
 template, waits the configured latency (asyncio.sleep, so other requests
 proceed), applies an injected fault, authenticates the caller exactly like
 WooCommerce (before any route is matched) and checks the key's read/write
-permission. The caller and the home URL travel to the routes in the ASGI
+permission; a write that gets this far goes into the write journal. The caller and the home URL travel to the routes in the ASGI
 scope state. The control plane (/_sandbox) bypasses all of it.
 """
 
@@ -112,6 +112,8 @@ class ApiGate:
             if method == "OPTIONS":
                 await self._options(methods, facts.base_url)(scope, receive, send)
                 return
+            if method not in ("GET", "HEAD"):
+                sandbox.journal.record(method, template, scope["path"], body)
             replay = _replay(body)
             if fault == "drop_after":
                 await self._app(scope, replay, _discard)

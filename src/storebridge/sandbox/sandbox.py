@@ -23,6 +23,7 @@ from storebridge.sandbox.db import Database
 from storebridge.sandbox.delivery import WebhookDispatcher
 from storebridge.sandbox.events import Announcer
 from storebridge.sandbox.faults import FaultInjector
+from storebridge.sandbox.journal import WriteJournal
 from storebridge.sandbox.notes import NoteStore
 from storebridge.sandbox.order_lines import LineBuilder
 from storebridge.sandbox.order_render import OrderRenderer
@@ -55,7 +56,12 @@ class Sandbox:
         self.db = Database(self.config.db_path)
         self.webhooks = WebhookStore(self.db, self.clock)
         self.dispatcher = WebhookDispatcher(
-            self.webhooks, self._payload, self.config, transport=webhook_transport
+            self.webhooks,
+            self._payload,
+            self.config,
+            transport=webhook_transport,
+            faults=lambda: self.faults.config,
+            on_fault=lambda kind: self.counters.record_fault(kind),
         )
         self.announce = Announcer(self.db, self.dispatcher)
         self.terms = TermStore(self.db)
@@ -89,6 +95,7 @@ class Sandbox:
         self.auth = Authenticator(self.config.keys, self.db)
         self.faults = FaultInjector(self.config.faults)
         self.counters = RequestCounters()
+        self.journal = WriteJournal()
         self.ties = TieOrder(self.config.tie_seed)
 
     def reset(self) -> None:
@@ -96,6 +103,7 @@ class Sandbox:
         self.dispatcher.clear()
         self.db.reset()
         self.counters.reset()
+        self.journal.clear()
         self.faults.reset()
         self.ties.reset()
 

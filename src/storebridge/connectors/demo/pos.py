@@ -12,7 +12,10 @@ from `asyncio.to_thread` workers and from several processes at once (WAL).
 
 Two fault knobs serve the export retry tests: `fail_next(n)` makes the next
 *n* calls raise (`PosUnavailable` by default) and `unavailable = True` makes
-every call raise until it is cleared.
+every call raise until it is cleared.  A third works from outside the process
+(the soak uses it): while a file named like the database plus
+``.unavailable`` exists (`offline_marker`), every connector call raises
+`PosUnavailable`; the till's own `simulate_step` carries on.
 
 Example::
 
@@ -33,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from storebridge.connectors.demo import documents as demo_documents
 from storebridge.connectors.demo.catalogue import WEBSTORE, catalogue, insert_items
@@ -136,9 +140,14 @@ class DemoPos:
         finally:
             conn.close()
 
+    @property
+    def offline_marker(self) -> Path:
+        """The file whose presence takes the POS offline (see the module docstring)."""
+        return self.settings.path.with_name(self.settings.path.name + ".unavailable")
+
     def _check_fault(self, operation: str) -> None:
         with self._lock:
-            if self.unavailable:
+            if self.unavailable or self.offline_marker.exists():
                 raise PosUnavailable(f"demo POS is unavailable ({operation}); try again later")
             if self._faults_left > 0:
                 self._faults_left -= 1

@@ -1,6 +1,7 @@
 """The control plane under /_sandbox: test and demo knobs, never under /wp-json.
 
-Reset, seed, faults, latency, request counters, webhook flushing, and the two
+Reset, seed, faults, latency, request counters, the write journal, webhook
+flushing, and the two
 humans the API never sees: a shopper placing an order and a merchant editing
 a product or an order status in the admin. No authentication, no faults, not
 counted.
@@ -169,6 +170,19 @@ async def reset_counters(request: Request) -> dict[str, bool]:
     return {"reset": True}
 
 
+@router.get("/writes")
+async def writes(request: Request) -> dict[str, Any]:
+    """The write journal: the keys of every processed API write (`sandbox.journal`)."""
+    return {"writes": sandbox_of(request).journal.snapshot()}
+
+
+@router.delete("/writes")
+async def clear_writes(request: Request) -> dict[str, bool]:
+    """Forget the write journal."""
+    sandbox_of(request).journal.clear()
+    return {"cleared": True}
+
+
 @router.post("/orders", status_code=201)
 async def place_order(request: Request, body: ShopperOrder) -> dict[str, Any]:
     """A shopper checks out (fires order.created like a real checkout)."""
@@ -223,4 +237,8 @@ async def flush_webhooks(request: Request) -> dict[str, Any]:
 async def deliveries(request: Request) -> dict[str, Any]:
     """The delivery log (pings included), oldest first."""
     dispatcher = sandbox_of(request).dispatcher
-    return {"deliveries": list(dispatcher.log), "pending": dispatcher.pending_count()}
+    return {
+        "deliveries": list(dispatcher.log),
+        "pending": dispatcher.pending_count(),
+        "dropped": [{"topic": topic, "resource_id": rid} for topic, rid in dispatcher.dropped],
+    }
