@@ -93,6 +93,8 @@ class Observed:
     bad_rows: dict[str, str] = field(default_factory=dict)
     #: (name, price, sale price) of each bad row as inserted.
     bad_values: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    #: the fields each bad row spoiled (store life may change the others meanwhile).
+    bad_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kill_times: list[datetime] = field(default_factory=list)
     settle_started: datetime | None = None
 
@@ -309,7 +311,10 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
         item = snap.pos_items.get(sku)
         # Store life may repair a bad row (a price change, a promotion ending): its
         # quarantine entry must then be resolved, and only then.
-        still_bad = item is not None and _row_values(item) == observed.bad_values.get(sku)
+        spoiled = observed.bad_fields.get(sku, _ROW_FIELDS)
+        still_bad = item is not None and _row_values(item, spoiled) == _spoiled_values(
+            observed.bad_values.get(sku), spoiled
+        )
         held = any(r.resolved_at is None for r in rows)
         if still_bad and not rows:
             missing.append(f"{sku} ({what}) never quarantined")
@@ -328,9 +333,21 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
     )
 
 
-def _row_values(item: sqlite3.Row) -> tuple[str | None, ...]:
-    """The fields a bad row spoils: name, price, sale price."""
-    return (item["name"], item["price"], item["sale_price"])
+_ROW_FIELDS = ("name", "price", "sale_price")
+
+
+def _row_values(item: sqlite3.Row, fields: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The row's values of the fields a bad row spoiled (of name, price, sale price)."""
+    return tuple(item[name] for name in fields)
+
+
+def _spoiled_values(
+    inserted: tuple[str | None, ...] | None, fields: tuple[str, ...]
+) -> tuple[str | None, ...] | None:
+    """The inserted values (name, price, sale price) of `fields` only."""
+    if inserted is None:
+        return None
+    return tuple(inserted[_ROW_FIELDS.index(name)] for name in fields)
 
 
 def _forged(snap: Snapshot, observed: Observed) -> Invariant:

@@ -262,3 +262,24 @@ def test_a_short_soak_holds_every_invariant(tmp_path: Path) -> None:
     assert found.kills and found.restarts_ok == sum(found.kills.values())
     assert found.outages and found.observed.bad_rows and found.observed.forged_ids
     assert sum(found.requests["faults"].values()) > 0
+
+
+def test_a_bad_row_whose_other_fields_store_life_changed_is_still_bad() -> None:
+    # An empty name stays bad when a price change touches the same row.
+    observed = Observed(
+        bad_rows={"BAD-4": "empty name"},
+        bad_values={"BAD-4": ("", "5.00", None)},
+        bad_fields={"BAD-4": ("name",)},
+    )
+    held = QuarantineRow(store=STORE, sku="BAD-4", reason="missing_name", resolved_at=None)
+    items = {"A-1": _pos_row("A-1", "9.50"), "BAD-4": _pos_row("BAD-4", "6.50", name="")}
+    snap = _snapshot(pos_items=items, quarantine={"BAD-4": [held]})
+    assert _failed(snap, observed) == {}
+
+    released = QuarantineRow(store=STORE, sku="BAD-4", reason="missing_name", resolved_at=T0)
+    snap = _snapshot(pos_items=items, quarantine={"BAD-4": [released]})
+    assert _failed(snap, observed) == {
+        "every bad row is quarantined with a reason": (
+            "BAD-4 (empty name) released from quarantine while still bad"
+        )
+    }
