@@ -326,8 +326,6 @@ class Soak:
 
         await asyncio.to_thread(insert)
         self.found.observed.bad_rows[sku] = what
-        self.found.observed.bad_values[sku] = (row["name"], row["price"], row["sale_price"])
-        self.found.observed.bad_fields[sku] = tuple(values)
 
     # -- attacks on the receiver and the dashboard ---------------------------------------
 

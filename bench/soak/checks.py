@@ -24,6 +24,8 @@ from sqlalchemy import select
 
 from bench.soak.world import SAFETY_STOCK, STORE
 from storebridge.bootstrap import Services
+from storebridge.domain.model import RawItem, SourceRef
+from storebridge.domain.validation import validate_feed
 from storebridge.persistence.tables import Export, ProductLink, QuarantineRow, Run, WebhookDelivery
 from storebridge.runner.execution import ORPHANED
 from storebridge.woocommerce import WooClient
@@ -91,10 +93,6 @@ class Observed:
     probe_failures: list[str] = field(default_factory=list)
     probes_while_restarting: int = 0
     bad_rows: dict[str, str] = field(default_factory=dict)
-    #: (name, price, sale price) of each bad row as inserted.
-    bad_values: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
-    #: the fields each bad row spoiled (store life may change the others meanwhile).
-    bad_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kill_times: list[datetime] = field(default_factory=list)
     settle_started: datetime | None = None
 
@@ -311,10 +309,7 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
         item = snap.pos_items.get(sku)
         # Store life may repair a bad row (a price change, a promotion ending): its
         # quarantine entry must then be resolved, and only then.
-        spoiled = observed.bad_fields.get(sku, _ROW_FIELDS)
-        still_bad = item is not None and _row_values(item, spoiled) == _spoiled_values(
-            observed.bad_values.get(sku), spoiled
-        )
+        still_bad = item is not None and _invalid(item)
         held = any(r.resolved_at is None for r in rows)
         if still_bad and not rows:
             missing.append(f"{sku} ({what}) never quarantined")
@@ -333,21 +328,20 @@ def _bad_rows(snap: Snapshot, observed: Observed) -> Invariant:
     )
 
 
-_ROW_FIELDS = ("name", "price", "sale_price")
+def _invalid(item: sqlite3.Row) -> bool:
+    """Whether StoreBridge's own validation would quarantine the POS row as it is now.
 
-
-def _row_values(item: sqlite3.Row, fields: tuple[str, ...]) -> tuple[str | None, ...]:
-    """The row's values of the fields a bad row spoiled (of name, price, sale price)."""
-    return tuple(item[name] for name in fields)
-
-
-def _spoiled_values(
-    inserted: tuple[str | None, ...] | None, fields: tuple[str, ...]
-) -> tuple[str | None, ...] | None:
-    """The inserted values (name, price, sale price) of `fields` only."""
-    if inserted is None:
-        return None
-    return tuple(inserted[_ROW_FIELDS.index(name)] for name in fields)
+    Store life may change a bad row (a price change scales a negative price,
+    and can also repair it); only the domain's rules say which it is now.
+    """
+    raw = RawItem(
+        ref=SourceRef("items"),
+        sku=item["sku"],
+        name=item["name"],
+        regular_price=item["price"],
+        sale_price=item["sale_price"],
+    )
+    return bool(validate_feed([raw]).quarantined)
 
 
 def _forged(snap: Snapshot, observed: Observed) -> Invariant:

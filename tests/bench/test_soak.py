@@ -160,9 +160,7 @@ def test_a_recorded_forged_delivery_a_leaked_secret_and_a_5xx_are_reported() -> 
 
 def _bad(sku: str, price: str, resolved: bool | None) -> tuple[dict[str, Any], Observed]:
     """A snapshot holding a bad row inserted at -4.00, now at `price`, with its quarantine state."""
-    observed = Observed(
-        bad_rows={sku: "negative price"}, bad_values={sku: ("Broken", "-4.00", None)}
-    )
+    observed = Observed(bad_rows={sku: "negative price"})
     rows = []
     if resolved is not None:
         rows.append(
@@ -187,7 +185,8 @@ def test_a_bad_row_never_quarantined_or_released_while_still_bad_is_reported() -
 
 
 def test_a_bad_row_repaired_by_store_life_leaves_or_never_enters_the_quarantine() -> None:
-    for price, resolved in (("-4.00", False), ("4.00", True), ("4.00", None)):
+    # -4.40: a price change scaled the negative price; still bad, so still held.
+    for price, resolved in (("-4.00", False), ("-4.40", False), ("4.00", True), ("4.00", None)):
         changes, observed = _bad("BAD-1", price, resolved)
         assert _failed(_snapshot(**changes), observed) == {}
     changes, observed = _bad("BAD-1", "4.00", False)
@@ -266,11 +265,7 @@ def test_a_short_soak_holds_every_invariant(tmp_path: Path) -> None:
 
 def test_a_bad_row_whose_other_fields_store_life_changed_is_still_bad() -> None:
     # An empty name stays bad when a price change touches the same row.
-    observed = Observed(
-        bad_rows={"BAD-4": "empty name"},
-        bad_values={"BAD-4": ("", "5.00", None)},
-        bad_fields={"BAD-4": ("name",)},
-    )
+    observed = Observed(bad_rows={"BAD-4": "empty name"})
     held = QuarantineRow(store=STORE, sku="BAD-4", reason="missing_name", resolved_at=None)
     items = {"A-1": _pos_row("A-1", "9.50"), "BAD-4": _pos_row("BAD-4", "6.50", name="")}
     snap = _snapshot(pos_items=items, quarantine={"BAD-4": [held]})
