@@ -415,3 +415,20 @@ def test_the_demo_catalogue_passes_validation_before_and_after_store_life(
     assert after.quarantined == []
     if selection.mode != "all":
         assert 0 < sum(item.selected for item in after.items) < len(after.items)
+
+
+def test_store_life_leaves_a_mistyped_price_for_the_sync_to_quarantine(tmp_path: Path) -> None:
+    pos = make_pos(tmp_path, seed_items=3, seed_styles=0)
+    with sqlite3.connect(pos.settings.path) as conn:
+        conn.execute("UPDATE items SET price = 'twelve', sale_price = NULL")
+        conn.execute("UPDATE items SET price = '-4.00' WHERE rowid = 1")
+
+    mistyped = {str(i.sku): i.regular_price for i in pos.read_items()}
+
+    rng = random.Random(3)
+    events = [e for _ in range(40) for e in pos.simulate_step(rng, 10, now=NOW)]  # no error
+
+    repriced = {e.sku for e in events if e.kind in ("price_change", "promo_start")}
+    assert not repriced & set(mistyped)  # new items the shop adds meanwhile may be repriced
+    after = {str(i.sku): i.regular_price for i in pos.read_items()}
+    assert {sku: after[sku] for sku in mistyped} == mistyped

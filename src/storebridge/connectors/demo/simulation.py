@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from storebridge.connectors.demo.catalogue import WEBSTORE, charm_price, insert_item, simple_item
@@ -168,9 +168,9 @@ class StoreLife:
         self, conn: sqlite3.Connection, rng: random.Random, now: datetime
     ) -> SimEvent | None:
         row = _pick(conn, rng, "items", "1 = 1", ())
-        if row is None:
+        old = None if row is None else _readable_price(row["price"])
+        if row is None or old is None:
             return None
-        old = Decimal(row["price"])
         new = charm_price(rng, int(old * Decimal(rng.choice(("0.85", "0.9", "1.1", "1.2")))))
         if new == old:
             new = money(old + 1)
@@ -180,7 +180,8 @@ class StoreLife:
             "UPDATE webstore_prices SET price = ? WHERE sku = ? AND price = ?",
             (str(new), row["sku"], str(old)),
         )
-        if row["sale_price"] is not None and Decimal(row["sale_price"]) >= new:
+        sale_price = _readable_price(row["sale_price"])
+        if sale_price is not None and sale_price >= new:
             self._end_promotion(conn, row["sku"])
         return SimEvent("price_change", row["sku"], f"price {old} -> {new}")
 
@@ -188,15 +189,16 @@ class StoreLife:
         self, conn: sqlite3.Connection, rng: random.Random, now: datetime
     ) -> SimEvent | None:
         row = _pick(conn, rng, "items", "sale_price IS NULL", ())
-        if row is None:
+        price = None if row is None else _readable_price(row["price"])
+        if row is None or price is None:
             return None
-        price = Decimal(row["price"])
         sale = charm_price(rng, int(price * Decimal(rng.choice(("0.6", "0.7", "0.75", "0.8")))))
         # The promotion applies to the web store's price too: stay under the lowest of them.
         web_prices = conn.execute(
             "SELECT price FROM webstore_prices WHERE sku = ?", (row["sku"],)
         ).fetchall()
-        floor = min([price, *(Decimal(p["price"]) for p in web_prices)])
+        readable = (_readable_price(p["price"]) for p in web_prices)
+        floor = min([price, *(p for p in readable if p is not None)])
         if sale >= floor:
             sale = money(floor * Decimal("0.8"))
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -258,3 +260,18 @@ class StoreLife:
         return SimEvent(
             "new_item", item.sku, f"new {item.category.lower()} item {item.name!r} {flag}"
         )
+
+
+def _readable_price(value: object) -> Decimal | None:
+    """`value` as a price, or None when it is not one (a mistyped row the sync quarantines).
+
+    Store life re-prices only what a shopkeeper could read: a row priced
+    "twelve" or below zero stays as it is, for StoreBridge to quarantine.
+    """
+    if value is None:
+        return None
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return price if price.is_finite() and price >= 0 else None
