@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,18 +17,12 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from tests.runner.process_support import free_port
 
 MAIL_USER = "storebridge"
 MAIL_PASSWORD = "smtp-pw-7f3a9c"  # must never appear in a log line
 HOOK_USER = "hooks"
 HOOK_PASSWORD = "hook-pw-51d2e8"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

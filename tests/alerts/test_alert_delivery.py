@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.alerts.alert_support import HOOK_PASSWORD, MAIL_PASSWORD, HookSink, MailSink, free_port
+from tests.alerts.alert_support import HOOK_PASSWORD, MAIL_PASSWORD, HookSink, MailSink
 from tests.alerts.conftest import with_alert_urls
+from tests.runner.process_support import free_port
 
 from storebridge.alerts import WEBHOOK_DISABLED, clear_alert, raise_alert
 from storebridge.alerts.job import run_alerts
