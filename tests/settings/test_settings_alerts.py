@@ -20,10 +20,10 @@ def config(tmp_path: Path) -> Path:
 
 
 def _alerts(config: Path, text: str) -> None:
-    """Replace the example's ``[alerts]`` table head and its empty list by `text`."""
+    """Put `text` (starting with the ``[alerts]`` head) where the example's table starts."""
     example = config.read_text(encoding="utf-8")
-    assert "[alerts]\nurls = []\n" in example
-    config.write_text(example.replace("[alerts]\nurls = []\n", text), encoding="utf-8")
+    assert example.count("[alerts]\n") == 1
+    config.write_text(example.replace("[alerts]\n", text), encoding="utf-8")
 
 
 def _urls(urls: tuple[object, ...]) -> list[str]:
@@ -82,3 +82,14 @@ def test_a_url_apprise_cannot_send_to_is_refused_without_showing_it(config: Path
     assert "alerts.urls" in message
     assert "URL number 2 (scheme 'smoke-signal') is not one Apprise can send to" in message
     assert "pw-77" not in message and "chief" not in message
+
+
+def test_the_alert_urls_file_can_be_named_by_an_environment_variable(
+    config: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "urls"
+    secret.write_text(f"{HOOK}\n", encoding="utf-8")
+
+    settings = load_settings(config, environ={"STOREBRIDGE_ALERTS__URLS_FILE": str(secret)})
+
+    assert _urls(settings.alerts.urls) == [HOOK]

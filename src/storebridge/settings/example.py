@@ -77,7 +77,6 @@ alerts = 60        # check for problems to tell people about, send the alerts
 # credentials: prefer urls_file (one URL per line). A store may have its own
 # alert_urls in its [stores.<name>] table.
 [alerts]
-urls = []
 #   urls = ["mailtos://user:password@smtp.example.com?to=ops@example.com",
 #           "slack://TokenA/TokenB/TokenC/#storebridge"]
 #   urls_file = "/run/secrets/storebridge_alert_urls"
