@@ -6,17 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from storebridge.settings import InvalidSettings, load_settings, render_example_config
+from storebridge.settings import InvalidSettings, load_settings
 
 MAIL = "mailto://bot:mail-pw-31337@smtp.example.com?to=ops@example.com"
 HOOK = "json://hooks.example.com/storebridge"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "storebridge.toml"
-    path.write_text(render_example_config(), encoding="utf-8")
-    return path
 
 
 def _alerts(config: Path, text: str) -> None:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -173,9 +175,6 @@ class JobIntervals(_Model):
     alerts: int = Field(default=60, ge=1)
 
 
-AlertUrls = tuple[SecretStr, ...]
-
-
 def _alert_urls(value: Any) -> Any:
     """Accept a list, or text holding the URLs (a secret file, an environment variable).
 
@@ -199,7 +198,7 @@ def _alert_urls(value: Any) -> Any:
     return value
 
 
-def _checked_alert_urls(urls: AlertUrls) -> AlertUrls:
+def _checked_alert_urls(urls: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
     """Every URL must be one Apprise can send to; the error never shows the URL (a secret)."""
     if not urls:
         return urls
@@ -218,6 +217,12 @@ def _checked_alert_urls(urls: AlertUrls) -> AlertUrls:
     return urls
 
 
+#: Apprise URLs: a list, or text with one URL per line or word (a secret file, a variable).
+AlertUrls = Annotated[
+    tuple[SecretStr, ...], BeforeValidator(_alert_urls), AfterValidator(_checked_alert_urls)
+]
+
+
 class AlertSettings(_Model):
     """Where alerts go (docs/operations.md, "Alerts"): Apprise URLs, one list for every store."""
 
@@ -232,16 +237,6 @@ class AlertSettings(_Model):
         description="alert when at least this many POS rows are quarantined, and again "
         "each time the number grows",
     )
-
-    @field_validator("urls", mode="before")
-    @classmethod
-    def _split_urls(cls, value: Any) -> Any:
-        return _alert_urls(value)
-
-    @field_validator("urls")
-    @classmethod
-    def _known_urls(cls, value: AlertUrls) -> AlertUrls:
-        return _checked_alert_urls(value)
 
 
 class RunnerSettings(_Model):
@@ -307,16 +302,6 @@ class StoreSettings(_Model):
         description='whether the POS\'s prices include tax ("gross") or not ("net"); '
         "`storebridge plan` warns when WooCommerce's price entry setting disagrees",
     )
-
-    @field_validator("alert_urls", mode="before")
-    @classmethod
-    def _split_alert_urls(cls, value: Any) -> Any:
-        return _alert_urls(value)
-
-    @field_validator("alert_urls")
-    @classmethod
-    def _known_alert_urls(cls, value: AlertUrls | None) -> AlertUrls | None:
-        return None if value is None else _checked_alert_urls(value)
 
     @field_validator("webstore")
     @classmethod
