@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.runner.runner_support import runner_settings
 from tests.web.web_support import WebWorld, seed_shop
 
+from storebridge.alerts import LINK_BROKEN, WEBHOOK_DISABLED, clear_alert, raise_alert
 from storebridge.bootstrap import build_services
 from storebridge.web import create_web_app
 
@@ -79,3 +80,24 @@ def _parse(line: str) -> tuple[str, tuple[tuple[str, str], ...], float]:
     name, _, inner = head.partition("{")
     labels = dict(re.findall(r'(\w+)="([^"]*)"', inner))
     return name, tuple(sorted(labels.items())), float(value)
+
+
+async def test_metrics_count_the_alert_conditions_open_now_by_kind(world: WebWorld) -> None:
+    with world.services.sessions.begin() as session:
+        for key in ("1", "2"):
+            raise_alert(session, kind=WEBHOOK_DISABLED, store="main", key=key, message="off")
+        raise_alert(session, kind=LINK_BROKEN, store="outlet", key="mug", message="edited")
+        clear_alert(session, kind=WEBHOOK_DISABLED, store="main", key="2")
+
+    text = (await world.client.get("/metrics")).text
+
+    samples = {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "storebridge_alerts_open"
+        for sample in family.samples
+    }
+    assert samples == {
+        (("kind", "webhook_disabled"), ("store", "main")): 1.0,
+        (("kind", "link_broken"), ("store", "outlet")): 1.0,
+    }

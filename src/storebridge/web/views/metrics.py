@@ -4,8 +4,8 @@ A custom collector (`DatabaseCollector`) reads the database at scrape time,
 so every runner process and every worker exposes the same figures: gauges per
 store of product links by state, open quarantined rows, export records by
 state, runs by job and outcome (a counter: the run log only grows), the start
-of each job's last run, and WooCommerce requests and errors over the last 24
-hours.  prometheus_client writes the exposition text (escaping included).
+of each job's last run, WooCommerce requests and errors over the last 24
+hours, and the alert conditions open now by kind (`storebridge.alerts`).  prometheus_client writes the exposition text (escaping included).
 Counts only: no SKU, order, customer or secret is ever exposed.
 """
 
@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storebridge.persistence.tables import Export, ProductLink, QuarantineRow, Run
+from storebridge.persistence.tables import Alert, Export, ProductLink, QuarantineRow, Run
 from storebridge.web.views.overview import API_WINDOW, api_usage
 
 __all__ = ["CONTENT_TYPE", "DatabaseCollector", "render_metrics"]
@@ -72,9 +72,20 @@ class DatabaseCollector(Collector):
             "Failed WooCommerce requests in the last 24 hours.",
             labels=_STORE,
         )
+        alerts = GaugeMetricFamily(
+            "storebridge_alerts_open",
+            "Alert conditions open now, by kind.",
+            labels=["store", "kind"],
+        )
         for store in self.stores:
             self._store(store, links, quarantined, exports, runs, last, requests, errors)
-        yield from (up, links, quarantined, exports, runs, last, requests, errors)
+            for kind, count in self.session.execute(
+                select(Alert.kind, func.count())
+                .where(Alert.store == store, Alert.resolved_at.is_(None))
+                .group_by(Alert.kind)
+            ):
+                alerts.add_metric([store, kind], count)
+        yield from (up, links, quarantined, exports, runs, last, requests, errors, alerts)
 
     def _store(
         self,
