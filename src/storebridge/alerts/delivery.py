@@ -8,6 +8,11 @@ privacy form, query dropped) in logs and errors.
 Apprise logs each failure itself under the ``apprise`` logger, naming the
 service by host and showing URLs in the same privacy form (checked by
 tests/alerts); the errors StoreBridge records are its own sentences.
+
+Apprise is imported on first use: loading it takes about a second, which the
+runner's event loop (serving the dashboard too) should not spend when no alert
+URL is configured; when one is, the settings validation has loaded it at
+start-up.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import apprise
 from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    import apprise
 
 __all__ = ["Target", "deliver", "targets_of"]
 
@@ -34,6 +42,8 @@ class Target:
 
 
 def _describe(url: str) -> str:
+    import apprise  # on first use: see the module docstring
+
     plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
         scheme = url.split("://", 1)[0] if "://" in url else "?"
@@ -58,6 +68,8 @@ async def deliver(target: Target, title: str, body: str, *, recovery: bool = Fal
     `recovery` marks a message that only tells of recoveries (shown as a success
     where the service has colours, a failure otherwise).
     """
+    import apprise  # on first use: see the module docstring
+
     sender = apprise.Apprise()
     if not sender.add(target.url.get_secret_value()):
         return f"{target.described}: Apprise does not understand this URL"
