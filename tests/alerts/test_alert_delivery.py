@@ -341,3 +341,23 @@ async def test_the_runner_runs_alerts_as_a_job_under_its_own_lock(services: Serv
     with services.sessions() as session:
         run = session.get(Run, outcome.run_id)
     assert run is not None and run.job == "alerts" and run.counts["opened"] == 1
+
+
+async def test_messages_are_sent_with_no_database_connection_held(
+    services: Services, mail_sink: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storebridge.alerts import job as alerts_job
+
+    held: list[int] = []
+    real_deliver = alerts_job.deliver
+
+    async def watching(*args: object, **kwargs: object) -> str | None:
+        held.append(services.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return await real_deliver(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alerts_job, "deliver", watching)
+    _parked_export(services)
+
+    await run_alerts(services, STORE, NOW)
+
+    assert held == [0, 0] and len(mail_sink.mails) == 1
