@@ -318,3 +318,62 @@ async def test_the_tax_settings_group_lists_the_price_entry_setting(store: Store
     assert response.status_code == 200, response.text
     entry = next(s for s in response.json() if s["id"] == "woocommerce_prices_include_tax")
     assert entry["value"] in ("yes", "no") and "group_id" not in entry
+
+
+async def test_a_state_rate_adds_to_the_country_rate_and_fees_carry_their_own_tax(
+    store: Store,
+) -> None:
+    product = await _product(store, "ST")
+    fees = [
+        {"name": "Handling", "total": "3.00"},
+        {"name": "Gift wrap", "total": "2.50", "tax_status": "none"},
+    ]
+    async with taxes_on(store) as country_rate:
+        response = await store.client.post(
+            "/taxes",
+            json={
+                "country": "NZ",
+                "state": "AUK",
+                "rate": "5",
+                "name": f"{store.prefix} state tax",
+                "priority": 2,
+            },
+        )
+        assert response.status_code == 201, response.text
+        state_rate = response.json()
+        try:
+            auckland = await _order(
+                store,
+                "NZ",
+                billing={**_address("NZ"), "state": "AUK"},
+                shipping={**_address("NZ"), "state": "AUK"},
+                line_items=[{"product_id": product["id"], "quantity": 1}],
+                fee_lines=fees,
+            )
+            elsewhere = await _order(
+                store,
+                "NZ",
+                billing={**_address("NZ"), "state": "CAN"},
+                shipping={**_address("NZ"), "state": "CAN"},
+                line_items=[{"product_id": product["id"], "quantity": 1}],
+            )
+        finally:
+            await store.client.delete(f"/taxes/{state_rate['id']}", params={"force": "true"})
+    assert (state_rate["state"], state_rate["priority"], state_rate["compound"]) == (
+        "AUK",
+        2,
+        False,
+    )
+    # Both rates tax the net price (compound off): 1.00 + 0.50 on the line.
+    [line] = auckland["line_items"]
+    assert sorted((t["id"], t["total"]) for t in line["taxes"]) == sorted(
+        [(country_rate["id"], "1.00"), (state_rate["id"], "0.50")]
+    )
+    assert line["total_tax"] == "1.50"
+    handling, wrap = auckland["fee_lines"]
+    assert (handling["total"], handling["total_tax"]) == ("3.00", "0.45")
+    assert (wrap["total"], wrap["total_tax"]) == ("2.50", "0.00")
+    assert (auckland["total_tax"], auckland["total"]) == ("1.95", "17.45")
+    assert sorted(t["rate_percent"] for t in auckland["tax_lines"]) == [5, 10]
+    # Another state of the same country pays the country rate only.
+    assert (elsewhere["total_tax"], elsewhere["total"]) == ("1.00", "11.00")
