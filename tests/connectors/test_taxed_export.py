@@ -94,12 +94,13 @@ async def _taxes_on(shop: Shop, *, include: bool) -> int:
 
 def _two_skus(shop: Shop) -> tuple[str, str]:
     """Two simple items the POS holds at least 3 of, priced, and now products in WooCommerce."""
+    items = list(pos_of(shop).read_items())  # read to the end: a SQL reader holds its connection
     found = [
         str(item.sku)
-        for item in pos_of(shop).read_items()
+        for item in items
         if item.parent_code is None
         and item.sku
-        and sum(int(str(q)) for q in item.on_hand.values()) >= 3
+        and sum(Decimal(str(q)) for q in item.on_hand.values()) >= 3
         and shop.sandbox.products.by_sku(str(item.sku)) is not None
     ]
     assert len(found) >= 2, found
