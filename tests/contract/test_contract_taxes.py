@@ -342,21 +342,14 @@ async def test_a_state_rate_adds_to_the_country_rate_and_fees_carry_their_own_ta
         assert response.status_code == 201, response.text
         state_rate = response.json()
         try:
-            auckland = await _order(
-                store,
-                "NZ",
-                billing={**_address("NZ"), "state": "AUK"},
-                shipping={**_address("NZ"), "state": "AUK"},
-                line_items=[{"product_id": product["id"], "quantity": 1}],
-                fee_lines=fees,
-            )
-            elsewhere = await _order(
-                store,
-                "NZ",
-                billing={**_address("NZ"), "state": "CAN"},
-                shipping={**_address("NZ"), "state": "CAN"},
-                line_items=[{"product_id": product["id"], "quantity": 1}],
-            )
+            one = [{"product_id": product["id"], "quantity": 1}]
+            auckland, elsewhere = [
+                await _order(store, "NZ", billing=place, shipping=place, line_items=one, **extra)
+                for place, extra in (
+                    ({**_address("NZ"), "state": "AUK"}, {"fee_lines": fees}),
+                    ({**_address("NZ"), "state": "CAN"}, {}),
+                )
+            ]
         finally:
             await store.client.delete(f"/taxes/{state_rate['id']}", params={"force": "true"})
     assert (state_rate["state"], state_rate["priority"], state_rate["compound"]) == (
