@@ -370,3 +370,43 @@ async def test_a_state_rate_adds_to_the_country_rate_and_fees_carry_their_own_ta
     assert sorted(t["rate_percent"] for t in auckland["tax_lines"]) == [5, 10]
     # Another state of the same country pays the country rate only.
     assert (elsewhere["total_tax"], elsewhere["total"]) == ("1.00", "11.00")
+
+
+async def test_a_coupon_on_prices_with_tax_discounts_the_gross_and_rounds_per_line(
+    store: Store,
+) -> None:
+    ten, twenty = await _product(store, "G1"), await _product(store, "G2", "20.00")
+    code = f"{store.prefix}-gross10"
+    await store.create("/coupons", {"code": code, "discount_type": "percent", "amount": "10"})
+    async with taxes_on(store, include=True, country="US"):
+        order = await _order(
+            store,
+            "US",
+            line_items=[
+                {"product_id": ten["id"], "quantity": 3},
+                {"product_id": twenty["id"], "quantity": 1},
+            ],
+            shipping_lines=SHIPPING,
+            fee_lines=[{"name": "Handling", "total": "3.00"}],
+            coupon_lines=[{"code": code}],
+        )
+    lines = [
+        (line["subtotal"], line["subtotal_tax"], line["total"], line["total_tax"], line["price"])
+        for line in order["line_items"]
+    ]
+    # 10 % off 30.00 and 20.00 gross: 27.00 and 18.00 gross, split at 10 % per line
+    assert lines == [
+        ("27.27", "2.73", "24.55", "2.45", 8.181818),
+        ("18.18", "1.82", "16.36", "1.64", 16.363636),
+    ]
+    # WooCommerce's discount total is the sum of the lines' net discounts (2.72 + 1.82),
+    # the coupon line's is the whole-basket figure (4.55): they differ by a cent
+    assert (order["discount_total"], order["discount_tax"]) == ("4.54", "0.45")
+    assert (order["coupon_lines"][0]["discount"], order["coupon_lines"][0]["discount_tax"]) == (
+        "4.55",
+        "0.45",
+    )
+    # fees and shipping are net amounts even when prices include tax
+    assert [(f["total"], f["total_tax"]) for f in order["fee_lines"]] == [("3.00", "0.30")]
+    assert (order["shipping_total"], order["shipping_tax"]) == ("5.00", "0.50")
+    assert (order["cart_tax"], order["total_tax"], order["total"]) == ("4.39", "4.89", "53.80")
