@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from connector_samples import settings_json
+from connector_samples import settings_json, tryton_settings
 from sqlalchemy import text
 from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, make_shop
+from tryton_server import TrytonServer
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
@@ -34,6 +35,7 @@ from storebridge.connectors.settings import ConnectorSettings
 from storebridge.connectors.sql.connector import SqlConnector
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.ports import PosConnector
+from storebridge.sync.export.engine import export_orders
 
 CALC_TAXES = "/settings/general/woocommerce_calc_taxes"
 PRICES_INCLUDE_TAX = "/settings/tax/woocommerce_prices_include_tax"
@@ -280,3 +282,27 @@ async def test_a_refund_whose_lines_miss_its_amount_is_parked_and_not_written(
     key = f"{STORE}:{order['id']}:credit:{refund['id']}"
     assert count_documents(pos_of(shop), key) == 0
     assert credit.amount == Decimal("12.00")
+
+
+async def test_a_rate_tryton_has_no_tax_for_stops_the_run_and_leaves_the_order_to_export(
+    tryton: TrytonServer, tmp_path: Path, _sqlite_template: Path
+) -> None:
+    unmapped = json.loads(settings_json(tryton_settings(tryton.url, taxes={})))
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        connector=unmapped,
+        selection="all",
+        export_orders_since=EARLY_GO_LIVE,
+    ) as shop:
+        await shop.sync_products()
+        await _taxes_on(shop, include=False)
+        order = await _taxed_order(shop)
+        report = await export_orders(shop.services, STORE)
+        assert report.error is not None and 'taxes."10"' in report.error
+        row = shop.export_row(order["id"])
+        assert row is not None and row.state == "eligible"  # not parked: fixed by config
+        rpc = pos_of(shop)
+        assert isinstance(rpc, TrytonConnector)
+        key = f"{STORE}:{order['id']}"
+        assert rpc.rpc.call("sale.sale", "search_count", [("web_id", "=", key)]) == 0
