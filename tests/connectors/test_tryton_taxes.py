@@ -256,3 +256,21 @@ def test_a_draft_left_by_a_crash_is_checked_before_it_is_quoted(
         tryton_connector.write_order(taxed_order(8009, taxed("MUG-01", 1, "10.00", "1.50")))
     rpc = tryton_connector.rpc
     assert rpc.call("sale.sale", "search_count", [("web_id", "=", "main:8009")]) == 0
+
+
+def test_tryton_rounding_tax_per_document_parks_an_order_it_rounds_a_cent_apart(
+    tryton_connector: TrytonConnector,
+) -> None:
+    # Tryton's default sums the lines' unrounded taxes and rounds once: 0.345.. -> 0.35,
+    # where WooCommerce's per-line 0.11 + 0.23 + 0.02 = 0.36
+    tryton_connector.rpc.call("account.configuration", "write", [1], {"tax_rounding": "document"})
+    document = taxed_order(
+        8010,
+        taxed("BAG-7", 1, "1.05", "0.11"),
+        taxed("TEE-RED-M", 1, "2.25", "0.23"),
+        taxed("TEE-BLUE-M", 1, "0.15", "0.02"),
+    )
+    with pytest.raises(PosRejected, match=r"tax 0\.35 instead of 0\.36 \(difference -0\.01\)"):
+        tryton_connector.write_order(document)
+    rpc = tryton_connector.rpc
+    assert rpc.call("sale.sale", "search_count", [("web_id", "=", "main:8010")]) == 0
