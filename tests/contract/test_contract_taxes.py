@@ -87,6 +87,35 @@ async def _stock(store: Store, product_id: int) -> int:
 SHIPPING = [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5.00"}]
 
 
+async def _ten_percent_off(
+    store: Store, label: str, code: str, used_as: str, *, include: bool = False, **fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A 10 % coupon `code`, and an order of 3 x 10.00 + 1 x 20.00 + shipping using it.
+
+    Prices entered with tax are removed at the base country's rate, so that
+    order is placed in the US; the other in NZ (other suites' orders stay untaxed).
+    """
+    ten = await _product(store, f"{label}1")
+    twenty = await _product(store, f"{label}2", "20.00")
+    coupon = await store.create(
+        "/coupons", {"code": code, "discount_type": "percent", "amount": "10"}
+    )
+    country = "US" if include else "NZ"
+    async with taxes_on(store, include=include, country=country):
+        order = await _order(
+            store,
+            country,
+            line_items=[
+                {"product_id": ten["id"], "quantity": 3},
+                {"product_id": twenty["id"], "quantity": 1},
+            ],
+            shipping_lines=SHIPPING,
+            coupon_lines=[{"code": used_as}],
+            **fields,
+        )
+    return coupon, order
+
+
 async def test_tax_settings_answer_their_value_and_refuse_invalid_ones(store: Store) -> None:
     before = await _setting(store, CALC_TAXES)
     try:
@@ -193,23 +222,9 @@ async def test_prices_with_tax_split_the_catalogue_price(store: Store) -> None:
 
 
 async def test_a_coupon_spreads_over_lines_and_its_tax_is_reported(store: Store) -> None:
-    ten, twenty = await _product(store, "C1"), await _product(store, "C2", "20.00")
     code = f"{store.prefix}-Tax10"
-    coupon = await store.create(
-        "/coupons", {"code": code, "discount_type": "percent", "amount": "10"}
-    )
+    coupon, order = await _ten_percent_off(store, "C", code, code.upper())
     assert coupon["code"] == code.lower()
-    async with taxes_on(store):
-        order = await _order(
-            store,
-            "NZ",
-            line_items=[
-                {"product_id": ten["id"], "quantity": 3},
-                {"product_id": twenty["id"], "quantity": 1},
-            ],
-            shipping_lines=SHIPPING,
-            coupon_lines=[{"code": code.upper()}],
-        )
     assert [line["total"] for line in order["line_items"]] == ["27.00", "18.00"]
     assert [line["total_tax"] for line in order["line_items"]] == ["2.70", "1.80"]
     assert (order["discount_total"], order["discount_tax"]) == ("5.00", "0.50")
@@ -375,21 +390,10 @@ async def test_a_state_rate_adds_to_the_country_rate_and_fees_carry_their_own_ta
 async def test_a_coupon_on_prices_with_tax_discounts_the_gross_and_rounds_per_line(
     store: Store,
 ) -> None:
-    ten, twenty = await _product(store, "G1"), await _product(store, "G2", "20.00")
     code = f"{store.prefix}-gross10"
-    await store.create("/coupons", {"code": code, "discount_type": "percent", "amount": "10"})
-    async with taxes_on(store, include=True, country="US"):
-        order = await _order(
-            store,
-            "US",
-            line_items=[
-                {"product_id": ten["id"], "quantity": 3},
-                {"product_id": twenty["id"], "quantity": 1},
-            ],
-            shipping_lines=SHIPPING,
-            fee_lines=[{"name": "Handling", "total": "3.00"}],
-            coupon_lines=[{"code": code}],
-        )
+    _, order = await _ten_percent_off(
+        store, "G", code, code, include=True, fee_lines=[{"name": "Handling", "total": "3.00"}]
+    )
     lines = [
         (line["subtotal"], line["subtotal_tax"], line["total"], line["total_tax"], line["price"])
         for line in order["line_items"]
