@@ -117,6 +117,7 @@ def tryton_settings(url: str, **overrides: object) -> TrytonSettings:
         "shipping_product": seed.SHIPPING_CODE,
         "fee_product": seed.FEE_CODE,
         "unknown_product": seed.UNKNOWN_CODE,
+        "taxes": {"10": seed.TAX_NAME},
         "timeout": 120,
     }
     values.update(overrides)

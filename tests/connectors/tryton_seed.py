@@ -61,6 +61,8 @@ NOT_SALABLE = "OLD-9"  # a goods product that is not salable: never read
 SALE_PRICES = {"BAG-7": Decimal("21.60")}  # the price list takes 10 % off the tote
 TILL = "Till"  # a sale.point selling from the shop floor (SHOP_WAREHOUSE)
 TILL_PAYMENT = "Card"  # its non-cash payment method (a cash one would need an open session)
+TAX_NAME = "VAT 10%"  # the sales tax WooCommerce's 10 % rate maps onto (connector `taxes`)
+TAX_RATE = Decimal("0.10")  # Tryton stores a percentage tax as a fraction
 
 
 def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in a subprocess
@@ -81,6 +83,7 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
     (company,) = Company.find()
     create_chart(company)
     accounts = get_accounts(company)
+    seed_taxes(accounts)
 
     Category = Model.get("product.category")
     category = Category(name="Sales", accounting=True)
@@ -217,6 +220,26 @@ def seed(config_file: str, database: str) -> None:  # pragma: no cover - runs in
     method = Model.get("sale.point.payment.method")(name=TILL_PAYMENT)
     method.account = accounts["cash"]
     method.save()
+
+
+def seed_taxes(accounts: dict[str, object]) -> None:  # pragma: no cover - runs in a subprocess
+    """A 10 % sales tax, and taxes rounded per line as WooCommerce rounds them.
+
+    Self-contained (needs only the chart's accounts) so it can move with the
+    rest of the seed. Tryton's default rounds tax once per document, which
+    differs from WooCommerce's per-line rounding by a cent on some orders.
+    """
+    from proteus import Model
+
+    tax = Model.get("account.tax")(
+        name=TAX_NAME, description=TAX_NAME, type="percentage", rate=TAX_RATE
+    )
+    tax.invoice_account = accounts["tax"]
+    tax.credit_note_account = accounts["tax"]
+    tax.save()
+    configuration = Model.get("account.configuration")(1)
+    configuration.tax_rounding = "line"
+    configuration.save()
 
 
 if __name__ == "__main__":  # pragma: no cover - the fixture runs it

@@ -135,7 +135,8 @@ consumer_secret = "$consumer_secret"
 # Other connectors: type = "file_feed" (CSV/JSON-lines drop folder), or a Tryton ERP:
 #   type = "tryton", url = "https://erp.example:8000", database = "shop",
 #   user = "storebridge", password_file = "/run/secrets/tryton", web_shop = "Web",
-#   warehouses = ["WH"], shipping_product = "SHIPPING", fee_product = "FEE"
+#   warehouses = ["WH"], shipping_product = "SHIPPING", fee_product = "FEE",
+#   taxes = { "10" = "VAT 10%" }   (WooCommerce rate in percent -> Tryton tax)
 #   (docs/operations.md, "Tryton", lists every key)
 type = "demo"
 path = "var/demo-pos.sqlite3"
