@@ -42,6 +42,7 @@ from storebridge.runner.server import (
     configure_logging,
     serve_together,
 )
+from storebridge.runner.triggers import JobTrigger, QueueTrigger
 from storebridge.settings.models import WebSettings
 from storebridge.web import create_web_app
 
@@ -90,6 +91,7 @@ def serve(
     app = create_web_app(
         services,
         scheduler=scheduler,
+        trigger=None if scheduler else queue_trigger(services),
         shutdown_grace_s=grace,
         https_only=web.behind_proxy,
         face="dashboard" if web.separate_webhooks else "all",
@@ -107,6 +109,15 @@ def serve(
             )
         )
     asyncio.run(serve_together(main, companions))
+
+
+def queue_trigger(services: Services) -> JobTrigger | None:
+    """Without a scheduler, "Sync now" queues for the workers (PostgreSQL storage only)."""
+    try:
+        connector = connector_for(services.settings.storage.sqlalchemy_url)
+    except ConfigError:
+        return None  # SQLite: no workers, so nothing to hand a job to
+    return QueueTrigger(DistributedRunner(services, connector))
 
 
 def listener_config(app: ASGIApp, web: WebSettings, *, host: str, port: int) -> uvicorn.Config:

@@ -29,7 +29,7 @@ from storebridge.persistence.tables import (
 )
 from storebridge.runner.api_usage import API_ERRORS, API_REQUESTS
 from storebridge.runner.jobs import DRAFTS, JOB_NAMES
-from storebridge.runner.schedule import JobKey, intervals
+from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
@@ -41,7 +41,7 @@ API_WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True, slots=True)
 class JobStatus:
-    """The last run of one job of a store."""
+    """The last run of one job of a store, and when the next one is due."""
 
     job: str
     interval: timedelta
@@ -50,6 +50,14 @@ class JobStatus:
     finished_at: datetime | None = None
     outcome: str | None = None
     error: str | None = None
+
+    def next_due(self, now: datetime) -> datetime:
+        """When the runner starts this job next (`schedule.due_at`, the scheduler's own rule).
+
+        A job that never ran is due at once.  Read from the run log, so it is
+        right whichever process runs the jobs.
+        """
+        return due_at(self.started_at, self.interval, now)
 
 
 @dataclass(frozen=True, slots=True)
