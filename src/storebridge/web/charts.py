@@ -170,7 +170,8 @@ def stock_chart(
     lines: dict[str, str] = {}
     for term in STOCK_TERMS:
         coordinates: list[str] = []
-        for point, following in zip(points, (*points[1:], None), strict=True):
+        for index, point in enumerate(points):
+            following = points[index + 1] if index + 1 < len(points) else None
             y = y_of(point.term(term))
             x_next = following.x if following is not None else x_of(end)
             coordinates.append(f"{point.x},{y} {x_next},{y}")
