@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_overview_shows_the_numbers_the_database_holds(
-    page: Page, server: WebServer, shop: Shop, tmp_path: Path
+    page: Page, server: WebServer, shop: Shop
 ) -> None:
     log_in(page, server)
     store = page.locator('section[data-store="main"]')
@@ -42,7 +42,6 @@ def test_the_overview_shows_the_numbers_the_database_holds(
     expect(store.get_by_test_id("health")).to_have_text("amber")
     expect(store.get_by_test_id("reasons")).to_contain_text("1 POS row(s) quarantined")
     expect(store.locator('tr[data-job="products"] .badge')).to_have_text("ok")
-    screenshot(page, tmp_path, "overview.png")
 
 
 def test_a_product_page_explains_why_its_stock_is_what_it_is(

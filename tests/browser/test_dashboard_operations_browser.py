@@ -238,7 +238,7 @@ def test_a_viewer_sees_no_sync_or_push_button_and_is_refused(
 
 
 def test_an_operator_syncs_a_store_and_pushes_a_product_through_the_runner(
-    page: Page, server: WebServer, shop: Shop
+    page: Page, server: WebServer, shop: Shop, tmp_path: Path
 ) -> None:
     before = len(_products_runs(shop))
     log_in(page, server)
@@ -246,6 +246,7 @@ def test_an_operator_syncs_a_store_and_pushes_a_product_through_the_runner(
         'section[data-store="main"] tr[data-job="products"] [data-testid="next-due"]'
     )
     expect(next_due).to_contain_text("in ")
+    screenshot(page, tmp_path, "overview.png")  # the operator's overview, with Sync now
 
     page.locator('section[data-store="main"]').get_by_role("button", name="Sync now").click()
 
