@@ -12,6 +12,7 @@ from procrastinate.testing import InMemoryConnector
 from tests.runner.runner_support import ManualClock, ScriptedJob, run_rows, runner_settings, settle
 
 from storebridge.bootstrap import Services, build_services
+from storebridge.cli.run import queue_trigger
 from storebridge.runner.distributed import DistributedRunner
 from storebridge.runner.scheduler import Scheduler
 from storebridge.runner.triggers import CannotTrigger, QueueTrigger, SchedulerTrigger
@@ -107,3 +108,13 @@ async def test_the_queue_takes_a_requested_job_once_with_its_store_lock(
     assert queued["args"] == {"store": "main", "job": "products"}
     assert queued["lock"] == "store:main"
     assert job.calls == []  # queued, not run by the caller
+
+
+def test_a_dashboard_without_scheduler_queues_for_the_workers_on_postgresql_only(
+    sqlite_services: Services, tmp_path: Path
+) -> None:
+    settings = runner_settings("postgresql+psycopg://sb@db.invalid/sb", tmp_path, ("main",))
+
+    with build_services(settings) as on_postgresql:  # nothing connects until a job is queued
+        assert isinstance(queue_trigger(on_postgresql), QueueTrigger)
+    assert queue_trigger(sqlite_services) is None

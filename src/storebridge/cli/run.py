@@ -12,7 +12,8 @@ status 0.  A second Ctrl-C interrupts the runs at once.
 
 `storebridge worker` runs the same jobs as a distributed procrastinate
 worker on PostgreSQL storage (`runner.distributed`); start as many as needed,
-and `storebridge run --no-scheduler` for the dashboard and webhooks.
+and `storebridge run --no-scheduler` for the dashboard and webhooks (whose
+"Sync now" and "Push now" then queue the job for the workers, `queue_trigger`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from storebridge.runner.triggers import JobTrigger, QueueTrigger
 from storebridge.settings.models import WebSettings
 from storebridge.web import create_web_app
 
-__all__ = ["ConfigOption", "open_services", "run", "serve", "worker"]
+__all__ = ["ConfigOption", "open_services", "queue_trigger", "run", "serve", "worker"]
 
 logger = logging.getLogger("storebridge.runner")
 
