@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from tests.web.web_support import WebWorld
 
 from storebridge.persistence.repositories import links, runs
 from storebridge.persistence.tables import StockHistory
 from storebridge.persistence.types import utcnow
 from storebridge.web.charts import bar_chart, nice_top, stock_chart
-from storebridge.web.views.charts import WINDOWS, buckets
+from storebridge.web.views.charts import WINDOWS, activity_charts, buckets
 
 _BAR = re.compile(r'<rect class="bar"[^>]*data-start="([^"]+)" data-value="(\d+)"')
 _POINT = re.compile(
@@ -169,3 +171,27 @@ def test_a_stock_chart_without_figures_draws_nothing() -> None:
     chart = stock_chart([], start=moment, end=moment)
 
     assert chart.points == () and set(chart.lines.values()) == {""} and chart.top == 1
+
+
+def test_the_run_figures_are_summed_alike_on_sqlite_and_postgresql(migrated_db_url: str) -> None:
+    engine = create_engine(migrated_db_url)
+    now = utcnow()
+    hour = buckets(WINDOWS["24h"], now)[-1]
+    with Session(engine) as session, session.begin():
+        for counts, requests in (
+            ({"api_requests": 5, "api_errors": 1}, {"GET /orders": 5}),  # idle: summed in SQL
+            ({"api_requests": 7}, {"GET /products": 4, "POST /products/batch": 3}),  # writes
+            ({}, {"GET /products": 2, "DELETE /webhooks/<id>": 1}),  # a CLI run: no runner counts
+        ):
+            row = runs.start_run(session, store="main", job="products", now=hour)
+            runs.finish_run(
+                session, run_id=row.id, outcome="ok", counts=counts, requests=requests, now=hour
+            )
+    try:
+        with Session(engine) as session:
+            charts = activity_charts(session, store="main", window=WINDOWS["24h"], now=now)
+    finally:
+        engine.dispose()
+
+    last = {metric: chart.bars[-1].value for metric, chart in charts.items()}
+    assert last == {"requests": 5 + 7 + 3, "errors": 1, "writes": 3 + 1, "pushes": 0}
