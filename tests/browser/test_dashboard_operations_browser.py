@@ -17,7 +17,8 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 from tests.browser.browser_support import VIEWER, Shop, WebServer, log_in, screenshot
 
-from storebridge.domain.model import sku_key
+from storebridge.domain.model import Quarantined, SourceRef, sku_key
+from storebridge.persistence.repositories import quarantine
 from storebridge.persistence.tables import ProductLink, QuarantineRow, Run, StockHistory
 from storebridge.runner.jobs import default_jobs
 from storebridge.runner.scheduler import Scheduler
@@ -85,7 +86,7 @@ def test_the_product_list_names_every_product_with_its_status_and_wp_admin_link(
 
 def test_the_filters_show_what_the_database_says(page: Page, server: WebServer, shop: Shop) -> None:
     with shop.services.sessions() as session:
-        [first, second] = session.scalars(
+        [first, second, third] = session.scalars(
             select(ProductLink.sku)
             .where(
                 ProductLink.store == "main",
@@ -93,9 +94,10 @@ def test_the_filters_show_what_the_database_says(page: Page, server: WebServer, 
                 ProductLink.sku != shop.allocated_sku,  # left whole for the Push now test
             )
             .order_by(ProductLink.sku_key)
-            .limit(2)
+            .limit(3)
         ).all()
-    # The merchant edits one SKU in WooCommerce (a broken link) and the POS sells out another.
+    # The merchant edits one SKU in WooCommerce (a broken link), the POS sells out another and
+    # sends a bad row for a third.
     with shop.services.sessions.begin() as session:
         session.execute(
             ProductLink.__table__.update()
@@ -104,6 +106,13 @@ def test_the_filters_show_what_the_database_says(page: Page, server: WebServer, 
         )
         session.execute(
             ProductLink.__table__.update().where(ProductLink.sku == second).values(pushed_stock=0)
+        )
+        quarantine.record(
+            session,
+            store="main",
+            row=Quarantined(
+                SourceRef("demo:items", 3, f"{third} price=abc"), third, "bad_price", "not a number"
+            ),
         )
     with shop.services.sessions() as session:
         zero = set(session.scalars(select(ProductLink.sku).where(ProductLink.pushed_stock == 0)))
@@ -143,7 +152,7 @@ def test_the_filters_show_what_the_database_says(page: Page, server: WebServer, 
     page.get_by_label("quarantined").check()
     page.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(len(quarantined))
-    assert _skus(rows) == quarantined
+    assert third in quarantined and _skus(rows) == quarantined
 
 
 def test_the_charts_carry_the_run_log_and_stock_history_figures(
