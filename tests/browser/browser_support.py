@@ -5,12 +5,14 @@ and the demo POS: a first products run (drafts created, a few existing
 products adopted), a quarantined POS row, web orders placed and completed,
 an allocation cycle, an export whose first attempt fails (the POS was down),
 a reconcile and a second products run.  `WebServer` serves the dashboard from
-a background thread on a free port.
+a background thread on a free port.  `log_in` and `screenshot` are the steps
+every browser test shares.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import threading
@@ -23,6 +25,7 @@ from types import TracebackType
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from tests.runner.runner_support import runner_settings
 
@@ -43,6 +46,8 @@ PASSWORD = "a long browser password"
 #: A second user, with the `viewer` role (same password).
 VIEWER = "vera"
 CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
+#: Where to save the README's screenshots (set STOREBRIDGE_SCREENSHOTS=docs/screenshots).
+SCREENSHOTS_ENV = "STOREBRIDGE_SCREENSHOTS"
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -172,3 +177,21 @@ class WebServer:
         self._server.should_exit = True
         self._thread.join(timeout=30)
         self._socket.close()
+
+
+def log_in(page: Page, server: WebServer, user: str = USER) -> None:
+    """Open the dashboard, get sent to the login page, log in as `user`."""
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login?next=/")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def screenshot(page: Page, tmp_path: Path, name: str) -> None:
+    """Save the whole page as `name` (in docs/screenshots when `SCREENSHOTS_ENV` says so)."""
+    target = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / name), full_page=True)
+    assert (target / name).stat().st_size > 10_000

@@ -29,19 +29,19 @@ from storebridge.persistence.tables import (
 )
 from storebridge.runner.api_usage import API_ERRORS, API_REQUESTS
 from storebridge.runner.jobs import DRAFTS, JOB_NAMES
-from storebridge.runner.schedule import JobKey, intervals
+from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
 
-__all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview"]
+__all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview", "usage_of"]
 
 API_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
 class JobStatus:
-    """The last run of one job of a store."""
+    """The last run of one job of a store, and when the next one is due."""
 
     job: str
     interval: timedelta
@@ -50,6 +50,14 @@ class JobStatus:
     finished_at: datetime | None = None
     outcome: str | None = None
     error: str | None = None
+
+    def next_due(self, now: datetime) -> datetime:
+        """When the runner starts this job next (`schedule.due_at`, the scheduler's own rule).
+
+        A job that never ran is due at once.  Read from the run log, so it is
+        right whichever process runs the jobs.
+        """
+        return due_at(self.started_at, self.interval, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +112,25 @@ def _by(
     return {str(key): int(count) for key, count in rows}
 
 
+def usage_of(counts: Mapping[str, int] | None, requests: Mapping[str, int] | None) -> ApiUsage:
+    """Requests and errors of one run, from its counts and requests by endpoint.
+
+    The runner's own figures when it counted them; else every request logged,
+    and no error (a CLI run does not count its failed attempts).
+    """
+    counts = counts or {}
+    if API_REQUESTS in counts:
+        return ApiUsage(int(counts[API_REQUESTS]), int(counts.get(API_ERRORS, 0)))
+    return ApiUsage(sum(int(v) for v in (requests or {}).values()), 0)
+
+
 def api_usage(runs: Iterable[Run]) -> ApiUsage:
     """Requests and errors of these runs (errors only where the runner counted them)."""
     requests = errors = 0
     for run in runs:
-        counts = run.counts or {}
-        if API_REQUESTS in counts:
-            requests += int(counts[API_REQUESTS])
-            errors += int(counts.get(API_ERRORS, 0))
-        else:
-            requests += sum(int(v) for v in (run.requests or {}).values())
+        usage = usage_of(run.counts, run.requests)
+        requests += usage.requests
+        errors += usage.errors
     return ApiUsage(requests, errors)
 
 
