@@ -23,6 +23,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from storebridge.errors import ConfigError
 from storebridge.runner.demo import (
     DEMO_STORE,
     DEMO_USER,
@@ -140,6 +141,10 @@ def demo(
         world = prepare_demo(
             folder, host=host, port=sock.getsockname()[1], fresh=fresh, pos=pos.value
         )
+    except ConfigError as error:  # e.g. --pos tryton without the tryton extra installed
+        sock.close()
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     except BaseException:
         sock.close()
         raise

@@ -29,6 +29,7 @@ from itertools import groupby
 from typing import Any, TypeVar
 
 from storebridge.connectors.demo.catalogue import CatalogueItem
+from storebridge.connectors.tryton.reader import attribute_rows
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.seed import ATTRIBUTE_SET
 from storebridge.errors import ConfigError
@@ -101,16 +102,9 @@ class _Loader:
         set_id = self._one(
             "product.attribute.set", [("name", "=", ATTRIBUTE_SET)], "attribute sets"
         )
-        rows = self.rpc.call(
-            "product.attribute",
-            "search_read",
-            [],
-            0,
-            None,
-            None,
-            ["name", "string", "selection"],
-        )
-        by_label = {str(row["string"] or row["name"]).lower(): row for row in rows}
+        by_label = {
+            str(row["string"] or row["name"]).lower(): row for row in attribute_rows(self.rpc)
+        }
         names: dict[str, str] = {}
         for label, values in wanted.items():
             row = by_label.get(label.lower())

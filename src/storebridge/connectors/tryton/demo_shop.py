@@ -25,6 +25,7 @@ from typing import Any
 
 from storebridge.connectors.demo import catalogue as demo_catalogue
 from storebridge.connectors.demo.catalogue import catalogue
+from storebridge.connectors.tryton import catalogue as tryton_catalogue
 from storebridge.connectors.tryton import seed
 from storebridge.connectors.tryton.catalogue import load_catalogue
 from storebridge.connectors.tryton.rpc import TrytonRpc
@@ -37,8 +38,10 @@ __all__ = ["DEMO_ITEMS", "DEMO_STYLES", "TrytonDemoShop", "demo_database", "demo
 DEMO_ITEMS = 60
 DEMO_STYLES = 4
 RANDOM_SEED = 42
-#: The demo catalogue's generator, by its source: a changed generator is a new build.
-_GENERATOR = hashlib.sha256(inspect.getsource(demo_catalogue).encode()).hexdigest()[:12]
+#: The catalogue's generator and loader, by their source: a change to either is a new build.
+_GENERATOR = hashlib.sha256(
+    (inspect.getsource(demo_catalogue) + inspect.getsource(tryton_catalogue)).encode()
+).hexdigest()[:12]
 #: The catalogue's stock locations: the shop floor, then the warehouse holding the bulk.
 LOCATIONS = (seed.SHOP_WAREHOUSE, seed.WAREHOUSE)
 

@@ -4,8 +4,9 @@
 the connector needs), seeds it (`seed.py`, in a subprocess) and, when given a
 `populate` step, serves it once to fill it over JSON-RPC (the demo loads its
 catalogue so).  The file is cached under the system temp folder, keyed by the
-installed Tryton versions, the seeding code and the caller's `key`, so only the
-first build of a machine pays (about a minute here); the next ones reuse it.
+installed Tryton versions, `seed.py` and the caller's `key` (which names what
+`populate` adds, its code included), so only the first build of a machine pays
+(one to three minutes here); the next ones reuse it.
 
 `TrytonServer` copies that file into a folder of its own and runs `trytond`
 on a free loopback port until stopped.  The tests, the benchmark and
@@ -47,7 +48,7 @@ BIN = Path(sys.executable).parent
 DATABASE = "storebridge"
 MODULES = ("sale_point", "web_shop", "sale_price_list", "product_attribute")
 #: The code that decides what a built database holds: a change to it is a new build.
-_SEEDING_SOURCES = (Path(__file__).with_name("seed.py"), Path(__file__).with_name("catalogue.py"))
+_SEED_SOURCE = Path(__file__).with_name("seed.py")
 #: Seconds trytond may take to load its modules and answer (it takes ~20 s on a busy machine).
 START_TIMEOUT_S = 90.0
 
@@ -69,8 +70,7 @@ def _tryton_versions() -> str:
 def _cache_key(profile: str, key: str) -> str:
     digest = hashlib.sha256()
     digest.update(_tryton_versions().encode())
-    for file in _SEEDING_SOURCES:
-        digest.update(file.read_bytes())
+    digest.update(_SEED_SOURCE.read_bytes())
     digest.update(f"{' '.join(MODULES)}|{profile}|{key}".encode())
     return digest.hexdigest()[:16]
 
@@ -134,12 +134,13 @@ def built_database(
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=cache.parent))
     try:
         _build(staging, admin_password, profile)
+        built = staging / f"{DATABASE}.sqlite"
+        _checkpoint(built)
         if populate is not None:
-            with TrytonServer(staging / f"{DATABASE}.sqlite", staging / "serve") as server:
+            with TrytonServer(built, staging / "serve") as server:
                 populate(server)
-            built = staging / "serve" / f"{DATABASE}.sqlite"
-        else:
-            built = staging / f"{DATABASE}.sqlite"
+            built = server.database_path
+            _checkpoint(built)
         cache.mkdir(exist_ok=True)
         # rename is atomic: a parallel session sees the whole file or none
         os.replace(built, database)
@@ -150,6 +151,19 @@ def built_database(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return database
+
+
+def _checkpoint(database: Path) -> None:
+    """Fold SQLite's write-ahead log into the file itself, so the file alone is the database.
+
+    trytond writes in WAL mode; a server stopped by a signal leaves its last
+    commits in ``-wal``, which a copy of the main file alone would lose.
+    """
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def free_port() -> int:
