@@ -7,17 +7,21 @@ itself then starts trytond on a copy of it in its folder.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import psutil
 from tests.runner.process_support import Process
 
+from storebridge.connectors.demo.catalogue import CatalogueItem, catalogue
+from storebridge.connectors.demo.settings import DEMO_ITEMS, DEMO_STYLES
 from storebridge.connectors.tryton import seed
-from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+from storebridge.connectors.tryton.demo_shop import LOCATIONS, RANDOM_SEED
 
 #: Seconds the first run may take to build and seed the demo database before the dashboard.
 BUILD_TIMEOUT_S = 900
@@ -31,20 +35,24 @@ def tryton_processes(parent: int) -> list[psutil.Process]:
     ]
 
 
-def woo_products(api_url: str) -> list[dict[str, object]]:
-    found: list[dict[str, object]] = []
-    for page in range(1, 10):
-        answer = httpx.get(
-            f"{api_url}/products",
-            params={"per_page": 100, "page": page},
-            auth=(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET),
-            timeout=30,
-        )
-        answer.raise_for_status()
-        found.extend(answer.json())
-        if len(answer.json()) < 100:
-            return found
-    return found
+def sandbox_products(folder: Path) -> list[sqlite3.Row]:
+    """The products and variations the demo's sandbox shop holds (read once it stopped)."""
+    connection = sqlite3.connect(folder / "sandbox.sqlite3")
+    connection.row_factory = sqlite3.Row
+    try:
+        return connection.execute("SELECT kind, type, status, sku FROM products").fetchall()
+    finally:
+        connection.close()
+
+
+def web_catalogue() -> list[CatalogueItem]:
+    """What the demo seeded into Tryton for the web (the build day's catalogue)."""
+    today = datetime.now(UTC).date()
+    return [
+        item
+        for item in catalogue(DEMO_ITEMS, DEMO_STYLES, RANDOM_SEED, LOCATIONS, today)
+        if item.web
+    ]
 
 
 def test_the_demo_runs_on_a_real_tryton_and_stops_it(tmp_path: Path) -> None:
@@ -55,12 +63,10 @@ def test_the_demo_runs_on_a_real_tryton_and_stops_it(tmp_path: Path) -> None:
     )
     try:
         url = process.wait_for(r"dashboard:\s+(http://\S+?)/?$", timeout=BUILD_TIMEOUT_S)[1]
-        api_url = process.wait_for(r"shop:\s+(http://\S+) \(WooCommerce")[1]
         (trytond,) = tryton_processes(process.popen.pid)
         process.wait_for(r"job products ok \(.*created \d+", timeout=120)
 
         assert httpx.get(f"{url}/login", timeout=10).status_code == 200
-        products = woo_products(api_url)
         process.wait_for(r"in store: till sale #\d+", timeout=60)
         status = process.popen.wait(timeout=120)  # --duration ends it
     finally:
@@ -75,11 +81,16 @@ def test_the_demo_runs_on_a_real_tryton_and_stops_it(tmp_path: Path) -> None:
     assert store["connector"]["type"] == "tryton"
     assert (store["selection"], store["webstore"]) == ("webstore", seed.WEB_SHOP)
     # the seeded catalogue reached the shop as drafts, a matrix style as a variable product
-    variable = [p for p in products if p["type"] == "variable"]
-    assert variable, products
-    assert all(str(p["sku"]).startswith("STY-") for p in variable)
-    assert {p["status"] for p in products} <= {"draft", "publish"}
-    assert sum(1 for p in products if p["status"] == "draft") > 20
+    products = sandbox_products(folder)
+    web = web_catalogue()
+    styles = {item.parent_code for item in web if item.parent_code}
+    assert styles
+    assert {p["sku"] for p in products if p["type"] == "variable"} == styles
+    variations = {p["sku"] for p in products if p["kind"] == "variation"}
+    assert variations == {item.sku for item in web if item.parent_code}
+    simple = {p["sku"] for p in products if p["kind"] == "product" and p["type"] == "simple"}
+    assert simple == {item.sku for item in web if not item.parent_code}
+    assert sum(1 for p in products if p["kind"] == "product" and p["status"] == "draft") > 20
 
 
 def test_make_demo_imports_nothing_of_tryton_beyond_the_connector() -> None:

@@ -38,6 +38,7 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine
 
 from storebridge.bootstrap import Services, build_services
+from storebridge.connectors.demo.settings import DEMO_ITEMS, DEMO_STYLES
 from storebridge.connectors.sql.sample import create_schema, mapping, seed
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.repositories import users
@@ -135,15 +136,20 @@ def _connector_table(
             engine = create_engine(url)
             try:
                 create_schema(engine)
-                seed(engine, n_items=60, n_styles=4, locations=("store-1", "store-2", "warehouse"))
+                seed(
+                    engine,
+                    n_items=DEMO_ITEMS,
+                    n_styles=DEMO_STYLES,
+                    locations=("store-1", "store-2", "warehouse"),
+                )
             finally:
                 engine.dispose()
         return {**mapping("sqlite"), "url": url}
     return {
         "type": "demo",
         "path": str(folder / "demo-pos.sqlite3"),
-        "seed_items": 60,
-        "seed_styles": 4,
+        "seed_items": DEMO_ITEMS,
+        "seed_styles": DEMO_STYLES,
     }
 
 

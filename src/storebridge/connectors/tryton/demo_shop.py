@@ -25,6 +25,7 @@ from typing import Any
 
 from storebridge.connectors.demo import catalogue as demo_catalogue
 from storebridge.connectors.demo.catalogue import catalogue
+from storebridge.connectors.demo.settings import DEMO_ITEMS, DEMO_STYLES, DemoPosSettings
 from storebridge.connectors.tryton import catalogue as tryton_catalogue
 from storebridge.connectors.tryton import seed
 from storebridge.connectors.tryton.catalogue import load_catalogue
@@ -33,11 +34,10 @@ from storebridge.connectors.tryton.server import DATABASE, TrytonServer, built_d
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.connectors.tryton.simulation import TrytonStoreLife, TrytonTill
 
-__all__ = ["DEMO_ITEMS", "DEMO_STYLES", "TrytonDemoShop", "demo_database", "demo_settings"]
+__all__ = ["TrytonDemoShop", "demo_database", "demo_settings"]
 
-DEMO_ITEMS = 60
-DEMO_STYLES = 4
-RANDOM_SEED = 42
+#: The demo POS's own seed: the same catalogue, item for item.
+RANDOM_SEED: int = DemoPosSettings.model_fields["random_seed"].default
 #: The catalogue's generator and loader, by their source: a change to either is a new build.
 _GENERATOR = hashlib.sha256(
     (inspect.getsource(demo_catalogue) + inspect.getsource(tryton_catalogue)).encode()
