@@ -61,21 +61,31 @@ def test_the_demo_runs_on_a_real_tryton_and_stops_it(tmp_path: Path) -> None:
         ["demo", "--dir", str(folder), "--port", "0", "--pos", "tryton", "--duration", "60"],
         cwd=tmp_path,
     )
+    servers: list[psutil.Process] = []
     try:
         url = process.wait_for(r"dashboard:\s+(http://\S+?)/?$", timeout=BUILD_TIMEOUT_S)[1]
-        (trytond,) = tryton_processes(process.popen.pid)
+        servers = tryton_processes(process.popen.pid)
+        (trytond,) = servers
         process.wait_for(r"job products ok \(.*created \d+", timeout=120)
 
         assert httpx.get(f"{url}/login", timeout=10).status_code == 200
         process.wait_for(r"in store: till sale #\d+", timeout=60)
         status = process.popen.wait(timeout=120)  # --duration ends it
+        still_running = [
+            server.pid
+            for server in servers
+            if server.is_running() and server.status() != psutil.STATUS_ZOMBIE
+        ]
     finally:
         process.kill()
+        for server in servers:  # a failed test must not leave a trytond behind
+            if server.is_running():
+                server.kill()
 
     assert status == 0, process.output
     assert "Traceback" not in process.output
     assert "demo stopped" in process.output
-    assert not trytond.is_running() or trytond.status() == psutil.STATUS_ZOMBIE
+    assert still_running == [], f"trytond {trytond.pid} outlived the demo"
     config = tomllib.loads((folder / "storebridge.toml").read_text(encoding="utf-8"))
     store = config["stores"]["main"]
     assert store["connector"]["type"] == "tryton"
