@@ -23,11 +23,9 @@ the runner answers (WooCommerce pings a webhook's URL when it is created).
 from __future__ import annotations
 
 import asyncio
-import random
 import secrets
 import shutil
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +41,7 @@ from storebridge.connectors.sql.sample import create_schema, mapping, seed
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.repositories import users
 from storebridge.ports import PosReader
+from storebridge.runner.demo_life import InStoreLife
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -69,8 +68,6 @@ __all__ = [
 #: Which POS the demo runs: the built-in demo POS, the SQL connector on the sample schema,
 #: or a real Tryton.
 DemoPosKind = Literal["demo", "sql", "tryton"]
-#: Store life in the POS: one round of events drawn from the generator, a line each.
-InStoreLife = Callable[[random.Random], list[str]]
 DEMO_STORE = "main"
 DEMO_USER = "demo"
 WEBHOOK_NAME = "StoreBridge demo"

@@ -33,7 +33,10 @@ from storebridge.connectors.demo.pos import DemoPos
 from storebridge.errors import ConnectorError
 from storebridge.persistence.tables import ProductLink
 
-__all__ = ["CUSTOMERS", "StoreLife", "live"]
+__all__ = ["CUSTOMERS", "InStoreLife", "StoreLife", "live"]
+
+#: Store life inside a POS: one round of events drawn from the generator, a line each.
+InStoreLife = Callable[[random.Random], list[str]]
 
 CUSTOMERS = (
     ("Ada", "Lovelace", "ada@example.com"),
@@ -55,7 +58,7 @@ class StoreLife:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     open_orders: list[int] = field(default_factory=list)
     #: Store life inside a POS other than the demo POS: a round of events, a line each.
-    in_store: Callable[[random.Random], list[str]] | None = None
+    in_store: InStoreLife | None = None
 
     async def step(self, client: httpx.AsyncClient) -> list[str]:
         """One round of events; returns what happened, one line each."""
