@@ -1,6 +1,6 @@
 """`storebridge demo --pos tryton`: the living demo over a real trytond it starts and seeds.
 
-The first run on a machine builds the demo database (about two minutes here;
+The first run on a machine builds the demo database (3-4 minutes on a busy machine;
 cached under the temp folder, see connectors/tryton/server.py); the demo
 itself then starts trytond on a copy of it in its folder.
 """

@@ -127,7 +127,7 @@ def demo(
         typer.Option(
             help="the POS: the built-in demo POS, the SQL connector on the sample POS schema "
             "(SQLite), or a real Tryton ERP started on loopback (needs the tryton extra; the "
-            "first start builds its database, about two minutes); store life in the POS is "
+            "first start builds its database, a few minutes); store life in the POS is "
             "simulated for the demo POS and Tryton"
         ),
     ] = PosChoice.demo,

@@ -6,7 +6,7 @@ the connector needs), seeds it (`seed.py`, in a subprocess) and, when given a
 catalogue so).  The file is cached under the system temp folder, keyed by the
 installed Tryton versions, `seed.py` and the caller's `key` (which names what
 `populate` adds, its code included), so only the first build of a machine pays
-(one to three minutes here); the next ones reuse it.
+(a few minutes on a busy machine); the next ones reuse it.
 
 `TrytonServer` copies that file into a folder of its own and runs `trytond`
 on a free loopback port until stopped.  The tests, the benchmark and
