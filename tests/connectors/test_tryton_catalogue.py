@@ -8,11 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from connector_samples import tryton_settings
+from connector_samples import customer, tryton_settings
 
 from storebridge.connectors.demo.catalogue import CatalogueItem, catalogue
 from storebridge.connectors.tryton import seed
-from storebridge.connectors.tryton.catalogue import BATCH, current_offer, load_catalogue
+from storebridge.connectors.tryton.catalogue import (
+    BATCH,
+    current_offer,
+    load_catalogue,
+    load_customers,
+)
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.server import TrytonServer
@@ -103,3 +108,15 @@ def test_an_offer_runs_only_between_its_dates() -> None:
 
 def _fields(item: CatalogueItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in CatalogueItem.__slots__}
+
+
+def test_seeded_customers_are_the_parties_web_orders_land_on(connector: TrytonConnector) -> None:
+    shoppers = [("Ada", "Lovelace", "ada@example.com"), ("Alan", "Turing", "alan@example.com")]
+
+    assert load_customers(connector.rpc, shoppers) == 2
+    assert load_customers(connector.rpc, shoppers) == 0  # known e-mails are not added twice
+
+    (party,) = connector.rpc.call(
+        "party.party", "search_read", [("name", "=", "Ada Lovelace")], 0, None, None, ["code"]
+    )
+    assert connector.upsert_customer(customer("ADA@example.com")) == party["code"]

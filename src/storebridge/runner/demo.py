@@ -41,7 +41,7 @@ from storebridge.connectors.sql.sample import create_schema, mapping, seed
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.repositories import users
 from storebridge.ports import PosReader
-from storebridge.runner.demo_life import InStoreLife
+from storebridge.runner.demo_life import CUSTOMERS, InStoreLife
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -240,7 +240,7 @@ def prepare_demo(
         if pos == "tryton":
             from storebridge.connectors.tryton.demo_shop import TrytonDemoShop
 
-            tryton = TrytonDemoShop(folder / "tryton")
+            tryton = TrytonDemoShop(folder / "tryton", customers=CUSTOMERS)
             tryton.start()
         config = _write_config(folder, sandbox.base_url, host, port, pos, tryton)
         settings = load_settings(config, environ={})

@@ -15,6 +15,9 @@ demo POS's own generator) into a Tryton database seeded by `seed.py`:
 - a promotion running on `today` becomes a line of the price list (Tryton
   price lists have no dates, so a later or ended one is left out).
 
+`load_customers` adds the shop's returning customers as parties with their
+e-mail, which the writer matches web orders to (it adds their addresses).
+
 Every create or write carries at most `BATCH` records: on SQLite, trytond
 fails a larger write of a model with a uniqueness rule (tryton.md §6).
 """
@@ -34,11 +37,13 @@ from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.seed import ATTRIBUTE_SET
 from storebridge.errors import ConfigError
 
-__all__ = ["BATCH", "Loaded", "current_offer", "load_catalogue"]
+__all__ = ["BATCH", "Customer", "Loaded", "current_offer", "load_catalogue", "load_customers"]
 
 #: Records per create or write call (tryton.md §6: ~85 break SQLite).
 BATCH = 50
 _T = TypeVar("_T")
+#: A customer as the demo's shoppers are listed: first name, last name, e-mail.
+Customer = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,3 +334,33 @@ def load_catalogue(
         offers=len(offers) if price_list is not None else 0,
         calls=loader.writes,
     )
+
+
+def load_customers(rpc: TrytonRpc, customers: Iterable[Customer]) -> int:
+    """Parties for `customers` whose e-mail Tryton does not know yet; returns how many."""
+    wanted = {email.strip().lower(): (first, last) for first, last, email in customers}
+    if not wanted:
+        return 0
+    known = rpc.call(
+        "party.contact_mechanism",
+        "search_read",
+        [("type", "=", "email"), ("value", "in", list(wanted))],
+        0,
+        None,
+        None,
+        ["value"],
+    )
+    for row in known:
+        wanted.pop(str(row["value"]).strip().lower(), None)
+    loader = _Loader(rpc)
+    loader.create(
+        "party.party",
+        [
+            {
+                "name": f"{first} {last}".strip(),
+                "contact_mechanisms": [["create", [{"type": "email", "value": email}]]],
+            }
+            for email, (first, last) in wanted.items()
+        ],
+    )
+    return len(wanted)

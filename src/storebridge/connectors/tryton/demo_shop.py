@@ -7,6 +7,9 @@ the same generator, seed and size as `make demo`'s POS, with the shop floor
 (`seed.SHOP_WAREHOUSE`) and the warehouse (`seed.WAREHOUSE`, holding the bulk)
 as its two stock locations.  Promotion dates are those of the build day.
 
+The demo's returning customers become parties with their e-mail, so their
+web orders land on them.
+
 `TrytonDemoShop` serves a copy of it from the demo folder (kept across
 restarts, like the sandbox shop: a second start costs only trytond's start-up),
 and writes the connector table of the demo config.  Importing this module
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ from storebridge.connectors.demo.catalogue import catalogue
 from storebridge.connectors.demo.settings import DEMO_ITEMS, DEMO_STYLES, DemoPosSettings
 from storebridge.connectors.tryton import catalogue as tryton_catalogue
 from storebridge.connectors.tryton import seed
-from storebridge.connectors.tryton.catalogue import load_catalogue
+from storebridge.connectors.tryton.catalogue import Customer, load_catalogue, load_customers
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.server import DATABASE, TrytonServer, built_database
 from storebridge.connectors.tryton.settings import TrytonSettings
@@ -62,43 +65,45 @@ def demo_settings(url: str) -> TrytonSettings:
     )
 
 
-def _populate(server: TrytonServer) -> None:
-    today = datetime.now(UTC).date()
-    rpc = TrytonRpc(demo_settings(server.url))
-    try:
-        load_catalogue(
-            rpc,
-            catalogue(DEMO_ITEMS, DEMO_STYLES, RANDOM_SEED, LOCATIONS, today),
-            web_shop=seed.WEB_SHOP,
-            price_list=seed.PRICE_LIST,
-            today=today,
-        )
-    finally:
-        rpc.close()
-
-
-def demo_database() -> Path:
+def demo_database(customers: Sequence[Customer] = ()) -> Path:
     """The seeded demo database file (built on first use, then taken from the cache)."""
+
+    def populate(server: TrytonServer) -> None:
+        today = datetime.now(UTC).date()
+        rpc = TrytonRpc(demo_settings(server.url))
+        try:
+            load_catalogue(
+                rpc,
+                catalogue(DEMO_ITEMS, DEMO_STYLES, RANDOM_SEED, LOCATIONS, today),
+                web_shop=seed.WEB_SHOP,
+                price_list=seed.PRICE_LIST,
+                today=today,
+            )
+            load_customers(rpc, customers)
+        finally:
+            rpc.close()
+
     return built_database(
         seed.ADMIN_PASSWORD,
         profile="demo",
-        populate=_populate,
+        populate=populate,
         key=f"catalogue {DEMO_ITEMS} items {DEMO_STYLES} styles seed {RANDOM_SEED} "
-        f"generator {_GENERATOR}",
+        f"generator {_GENERATOR} customers {sorted(customers)}",
     )
 
 
 class TrytonDemoShop:
     """A trytond serving the demo database from `folder` (see the module docstring)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, customers: Sequence[Customer] = ()) -> None:
         self.folder = folder
+        self.customers = customers
         self.server: TrytonServer | None = None
         self._sessions: list[TrytonRpc] = []
 
     def start(self) -> TrytonServer:
         """Build or reuse the database and serve it; the folder's copy is kept across starts."""
-        self.server = TrytonServer(demo_database(), self.folder, keep=True)
+        self.server = TrytonServer(demo_database(self.customers), self.folder, keep=True)
         try:
             self.server.start()
         except BaseException:
