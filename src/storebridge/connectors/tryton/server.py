@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
+import logging
 import os
 import shutil
 import socket
@@ -43,6 +44,8 @@ __all__ = [
     "built_database",
     "free_port",
 ]
+
+log = logging.getLogger(__name__)
 
 BIN = Path(sys.executable).parent
 DATABASE = "storebridge"
@@ -132,6 +135,8 @@ def built_database(
         return database
     cache.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=cache.parent))
+    started = time.monotonic()
+    log.info("building the Tryton %s database once for this machine (a few minutes)", profile)
     try:
         _build(staging, admin_password, profile)
         built = staging / f"{DATABASE}.sqlite"
@@ -144,6 +149,9 @@ def built_database(
         cache.mkdir(exist_ok=True)
         # rename is atomic: a parallel session sees the whole file or none
         os.replace(built, database)
+        log.info(
+            "Tryton %s database built in %.0f s: %s", profile, time.monotonic() - started, database
+        )
     except subprocess.CalledProcessError as exc:
         raise RuntimeError(
             f"building the Tryton database failed: {exc.stderr.decode()[-2000:]}"
