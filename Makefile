@@ -19,8 +19,10 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	touch $@
 
 ## demo: start the sandbox store, the demo POS, StoreBridge and its dashboard
+## (POS=sql: the SQL connector on a sample POS database; POS=tryton: a real Tryton it starts)
+POS ?= demo
 demo: $(VENV)/.synced
-	$(RUN) storebridge demo
+	$(RUN) storebridge demo --pos $(POS)
 
 ## test: ruff, mypy --strict on src/, then the whole pytest suite
 test: lint typecheck pytest

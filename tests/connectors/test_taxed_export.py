@@ -27,13 +27,13 @@ import pytest
 from connector_samples import settings_json, tryton_settings
 from sqlalchemy import text
 from tests.orders.orders_helpers import EARLY_GO_LIVE, STORE, Shop, make_shop
-from tryton_server import TrytonServer
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.settings import ConnectorSettings
 from storebridge.connectors.sql.connector import SqlConnector
 from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.server import TrytonServer
 from storebridge.ports import PosConnector
 from storebridge.sync.export.engine import export_orders
 

@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import tryton_seed as seed
 from connector_samples import WHEN, order, tryton_settings
-from tryton_server import TrytonServer
 
+from storebridge.connectors.tryton import seed
 from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.server import TrytonServer
 from storebridge.domain.model import ChargeLine, CreditDocument, DocLine, OrderDocument
 from storebridge.errors import ConfigError, PosRejected
 
