@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from storebridge.cli.sync import ConfigOption, StoreOption, console, open_services, run_engine
 from storebridge.cli.sync import store_names as selected_stores
@@ -40,11 +41,17 @@ _MARKS = {
 
 
 def show_verdicts(out: Console, verdicts: list[Verdict]) -> None:
-    """One line per verdict, and the fix indented below when there is one."""
+    """One row per verdict, the fix below what was found; long lines wrap in their column."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True, min_width=11)
+    grid.add_column(overflow="fold")
     for verdict in verdicts:
-        out.print(f"{_MARKS[verdict.level]} {verdict.check:<12} {escape(verdict.found)}")
+        text = escape(verdict.found)
         if verdict.fix and verdict.level in ("warn", "fail"):
-            out.print(f"{'':19}[dim]→ {escape(verdict.fix)}[/]")
+            text += f"\n[dim]→ {escape(verdict.fix)}[/]"
+        grid.add_row(_MARKS[verdict.level], verdict.check, text)
+    out.print(grid)
 
 
 def doctor(
