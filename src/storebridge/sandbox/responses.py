@@ -89,8 +89,8 @@ def filter_fields(
 ) -> dict[str, Any]:
     """Keep the requested keys; a single item keeps its `_links`.
 
-    A dotted field (``environment.version``) keeps that nested key only, as
-    WordPress' `rest_filter_response_fields` does.
+    A dotted field (``environment.version``) keeps that nested key of an
+    object only, as WordPress' `rest_filter_response_fields` does.
     """
     if fields is None:
         return body
@@ -106,8 +106,9 @@ def _pick(body: dict[str, Any], paths: list[list[str]]) -> dict[str, Any]:
         nested = [path[1:] for path in paths if path[0] == key]
         if not nested:
             continue
-        if any(not rest for rest in nested) or not isinstance(value, dict):
+        if any(not rest for rest in nested):
             kept[key] = value
-        else:
+        elif isinstance(value, dict):
             kept[key] = _pick(value, nested)
+        # A dotted field into a list (`categories.name`) keeps nothing (golden 043).
     return kept
