@@ -94,7 +94,10 @@ def test_a_short_or_typed_session_key_is_flagged(key: str, level: str) -> None:
 def test_a_weak_previous_session_key_is_flagged_too() -> None:
     good = "0123456789abcdefghijklmnopqrstuvwxyz"
     verdict = judge_secret_key(good, previous="short")
-    assert verdict.level == "warn" and "secret_key_previous" in verdict.found
+    assert verdict.level == "warn"
+    assert verdict.found.startswith("[web] secret_key_previous is 5 bytes long (at least 32")
+    typed = judge_secret_key("k" * 40)
+    assert "secret_key uses only 1 distinct characters" in typed.found
 
 
 def test_limits() -> None:
@@ -153,6 +156,12 @@ def test_webhooks_warn_but_never_block() -> None:
     assert "order.created: disabled by WooCommerce" in broken.found
     assert "order.updated: no webhook" in broken.found
     assert broken.fix == "run storebridge webhooks install --store main"
+    doubled = Subscription(
+        "order.created", "ok", ExistingWebhook(1, "n", "order.created", "active", "u"), (2,)
+    )
+    twice = judge_webhooks([doubled], secret_set=True, public_url="https://b.example", store="m")
+    assert twice.level == "warn" and "duplicates #2" in twice.found
+    assert twice.fix.startswith("delete the duplicates in WooCommerce")
     no_secret = judge_webhooks(
         [_sub("order.created")], secret_set=False, public_url=None, store="main"
     )

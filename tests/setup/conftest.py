@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.e2e.test_products_cli import server, shop  # noqa: F401 - a sandbox on a real port
 from tests.setup.setup_support import setup_world
 from tests.sync.sync_helpers import World
 

@@ -8,7 +8,6 @@ database copied from a migrated template.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,23 +20,10 @@ from storebridge.sandbox import (
     DEMO_CONSUMER_SECRET,
     DEMO_READONLY_KEY,
     DEMO_READONLY_SECRET,
-    SandboxConfig,
     SandboxServer,
 )
 
 PUBLIC_URL = "https://bridge.example"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(webhook_auto_deliver=False)) as running:
-        yield running
-
-
-@pytest.fixture
-def shop(server: SandboxServer) -> SandboxServer:
-    server.sandbox.reset()
-    return server
 
 
 def write_config(

@@ -14,12 +14,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from functools import partial
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from storebridge.bootstrap import Services
 from storebridge.cli.doctor import PublicUrlOption
 from storebridge.cli.sync import ConfigOption, StoreOption, console, open_services, run_engine
 from storebridge.cli.sync import store_names as selected_stores
@@ -32,12 +35,38 @@ app = typer.Typer(help="Install, check and repair the order webhooks of a store.
 
 
 def _show(out: Console, store: str, subscriptions: list[Subscription]) -> bool:
-    """Print each topic's state; whether all are fine."""
+    """Print each topic's state; whether every topic is delivered here.
+
+    Duplicates are shown as warnings but do not count: they deliver each event
+    twice (processed once), and only the merchant deletes them.
+    """
     out.print(f"[bold]store {escape(store)}[/]")
     for sub in subscriptions:
         mark = "[green]  ok  [/]" if sub.ok and not sub.duplicates else "[yellow] warn [/]"
         out.print(f"{mark} {escape(sub.describe())}")
-    return all(sub.ok and not sub.duplicates for sub in subscriptions)
+    return all(sub.ok for sub in subscriptions)
+
+
+#: What a subcommand does for one store: the changes it made (None: it changes nothing) and
+#: the state of the store's webhooks afterwards.
+StoreWork = Callable[
+    [Services, str], Coroutine[Any, Any, tuple[list[str] | None, list[Subscription]]]
+]
+
+
+def _each_store(store: str | None, config: ConfigOption, work: StoreWork) -> None:
+    """Run `work` for the selected stores; exit 1 unless every webhook ends up delivering."""
+    out = console()
+    healthy = True
+    with open_services(config) as services:
+        for name in selected_stores(services, store):
+            changes, subscriptions = run_engine(services, partial(work, services, name), store=name)
+            for line in [] if changes is None else changes or ["nothing to change"]:
+                out.print(f"  {escape(line)}")
+            healthy = _show(out, name, subscriptions) and healthy
+    if not healthy:
+        out.print("run [bold]storebridge webhooks install[/] to fix what is listed above")
+        raise typer.Exit(code=1)
 
 
 @app.command("status")
@@ -45,35 +74,21 @@ def status(
     store: StoreOption = None, public_url: PublicUrlOption = None, config: ConfigOption = None
 ) -> None:
     """Show whether each order webhook exists, is active and delivers here (changes nothing)."""
-    out = console()
-    healthy = True
-    with open_services(config) as services:
-        for name in selected_stores(services, store):
-            subs = run_engine(
-                services, partial(webhook_status, services, name, public_url), store=name
-            )
-            healthy = _show(out, name, subs) and healthy
-    if not healthy:
-        out.print("run [bold]storebridge webhooks install[/] to fix what is listed above")
-        raise typer.Exit(code=1)
+
+    async def work(services: Services, name: str) -> tuple[None, list[Subscription]]:
+        return None, await webhook_status(services, name, public_url)
+
+    _each_store(store, config, work)
 
 
 def _install(
     store: str | None, public_url: str | None, config: ConfigOption, *, resend_secret: bool
 ) -> None:
-    out = console()
-    healthy = True
-    with open_services(config) as services:
-        for name in selected_stores(services, store):
-            work = partial(
-                install_webhooks, services, name, public_url, resend_secret=resend_secret
-            )
-            changes = run_engine(services, work, store=name)
-            for line in changes.applied or ["nothing to change"]:
-                out.print(f"  {escape(line)}")
-            healthy = _show(out, name, changes.after) and healthy
-    if not healthy:
-        raise typer.Exit(code=1)
+    async def work(services: Services, name: str) -> tuple[list[str], list[Subscription]]:
+        changes = await install_webhooks(services, name, public_url, resend_secret=resend_secret)
+        return changes.applied, changes.after
+
+    _each_store(store, config, work)
 
 
 @app.command("install")

@@ -172,7 +172,8 @@ def judge_key(permission: KeyPermission, detail: str = "") -> Verdict:
         "fail",
         f"WooCommerce refused the key: {detail}" if detail else "WooCommerce refused the key",
         f"check consumer_key / consumer_secret against {_KEYS_PAGE} (revoked keys vanish "
-        "from that list); behind a proxy that drops the Authorization header, use "
+        "from that list); the key's user must be a Shop manager (else 'Sorry, you cannot "
+        "list resources'); behind a proxy that drops the Authorization header, use "
         'auth = "query"',
     )
 
@@ -201,20 +202,26 @@ def judge_key_scope(can_install_plugins: bool | None) -> Verdict:
     )
 
 
+def _key_weakness(key: str) -> str | None:
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"is {len(key.encode())} bytes long (at least {MIN_SECRET_KEY_BYTES} needed)"
+    if len(set(key)) < _MIN_DISTINCT:
+        return f"uses only {len(set(key))} distinct characters (typed, not generated)"
+    return None
+
+
 def judge_secret_key(secret_key: str, previous: str | None = None) -> Verdict:
     """The dashboard's session key is long and random enough."""
     weak = [
-        label
+        f"{label} {weakness}"
         for label, key in (("secret_key", secret_key), ("secret_key_previous", previous))
-        if key is not None
-        and (len(key.encode()) < MIN_SECRET_KEY_BYTES or len(set(key)) < _MIN_DISTINCT)
+        if key is not None and (weakness := _key_weakness(key)) is not None
     ]
     if weak:
         return Verdict(
             "session key",
             "warn",
-            f"[web] {' and '.join(weak)} is shorter than {MIN_SECRET_KEY_BYTES} bytes or "
-            "barely varied: session cookies could be forged by guessing it",
+            f"[web] {'; '.join(weak)}: session cookies could be forged by guessing it",
             "generate one with python -c 'import secrets; print(secrets.token_urlsafe(32))' "
             "(rotate with secret_key_previous so sessions survive)",
         )
@@ -326,12 +333,18 @@ def judge_webhooks(
         )
     wrong = [s for s in subscriptions if not s.ok or s.duplicates]
     if wrong:
-        return Verdict(
-            "webhooks",
-            "warn",
-            "; ".join(s.describe() for s in wrong),
-            f"run {install}" + ("" if public_url else " --public-url https://<this StoreBridge>"),
-        )
+        fixes = []
+        if any(not s.ok for s in wrong):
+            fixes.append(
+                f"run {install}"
+                + ("" if public_url else " --public-url https://<this StoreBridge>")
+            )
+        if any(s.duplicates for s in wrong):
+            fixes.append(
+                "delete the duplicates in WooCommerce → Settings → Advanced → Webhooks "
+                "(StoreBridge deletes nothing there)"
+            )
+        return Verdict("webhooks", "warn", "; ".join(s.describe() for s in wrong), "; ".join(fixes))
     topics = ", ".join(s.topic for s in subscriptions)
     if public_url is None:
         return Verdict(
