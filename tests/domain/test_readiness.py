@@ -57,6 +57,19 @@ def test_transport_names_tls_and_the_auth_scheme(
     assert verdict.level == level and words in verdict.found
 
 
+def test_an_untrusted_certificate_fails_the_transport_not_the_url() -> None:
+    refused = (
+        "GET /system_status: no response transport_error: ConnectError: "
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+    )
+    transport = judge_transport(
+        https=True, auth="basic", verify_tls=True, site_says_https=None, problem=refused
+    )
+    assert transport.level == "fail" and "SSL_CERT_FILE" in transport.fix
+    site = judge_site(URL, version=None, problem=refused)
+    assert site.level == "fail" and site.fix == "see the transport line"
+
+
 def test_a_read_only_key_is_named_and_blocks() -> None:
     verdict = judge_key("read")
     assert (verdict.level, verdict.found) == (

@@ -102,3 +102,18 @@ async def test_webhooks_install_on_a_real_store_is_idempotent(services_for: Serv
             for hook in await woo.list_webhooks(status="all"):
                 if hook.name == f"StoreBridge {store}":
                     await woo.delete_webhook(hook.id)
+
+
+async def test_an_untrusted_certificate_is_named(
+    services_for: ServicesFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not URL.startswith("https://") or not os.environ.get("SSL_CERT_FILE"):
+        pytest.skip("needs an https WOO_URL whose CA only SSL_CERT_FILE trusts")
+    monkeypatch.delenv("SSL_CERT_FILE")
+    services = services_for(KEY, SECRET)
+    [store] = services.store_names()
+
+    verdicts = {v.check: v for v in await diagnose_store(services, store)}
+
+    assert verdicts["transport"].level == "fail"
+    assert "certificate is not trusted" in verdicts["transport"].found

@@ -34,6 +34,7 @@ __all__ = [
     "Level",
     "Verdict",
     "blocks_sync",
+    "certificate_problem",
     "judge_connector",
     "judge_database",
     "judge_key",
@@ -112,6 +113,8 @@ def judge_site(url: str, *, version: str | None, problem: str | None) -> Verdict
         return Verdict(
             "site", "warn", f"{url} answers wc/v3 but did not say which WooCommerce version"
         )
+    if certificate_problem(problem):
+        return Verdict("site", "fail", f"{url} did not answer: {problem}", "see the transport line")
     return Verdict(
         "site",
         "fail",
@@ -122,12 +125,35 @@ def judge_site(url: str, *, version: str | None, problem: str | None) -> Verdict
     )
 
 
+def certificate_problem(problem: str | None) -> bool:
+    """Whether a connection failed because the store's TLS certificate is not trusted."""
+    text = (problem or "").lower()
+    return "certificate_verify_failed" in text or "certificate verify failed" in text
+
+
 def judge_transport(
-    *, https: bool, auth: str, verify_tls: bool, site_says_https: bool | None
+    *,
+    https: bool,
+    auth: str,
+    verify_tls: bool,
+    site_says_https: bool | None,
+    problem: str | None = None,
 ) -> Verdict:
-    """TLS, and the authentication scheme StoreBridge will use."""
+    """TLS, and the authentication scheme StoreBridge will use.
+
+    Args:
+        problem: why the first request failed, if it did (a certificate refusal is judged here).
+    """
     scheme = {"basic": "HTTP Basic", "query": "keys in the query string", "oauth1": "OAuth 1.0a"}
     used = scheme.get(auth, auth)
+    if https and certificate_problem(problem):
+        return Verdict(
+            "transport",
+            "fail",
+            f"HTTPS, {used}, but the store's certificate is not trusted",
+            "give the shop a certificate a public authority signed (e.g. Let's Encrypt), or "
+            "point SSL_CERT_FILE at the CA that signed it",
+        )
     if not https:
         return Verdict(
             "transport",

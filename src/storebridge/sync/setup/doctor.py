@@ -216,6 +216,7 @@ async def diagnose_store(
                 auth=connection.effective_auth,
                 verify_tls=connection.verify_tls,
                 site_says_https=secure if isinstance(secure, bool) else None,
+                problem=problem,
             )
         )
         if problem is not None:
