@@ -279,3 +279,21 @@ async def test_a_migrated_database_passes(world: World) -> None:
     database, _ = diagnose_installation(world.services)
 
     assert database.level == "ok"
+
+
+async def test_a_store_failing_half_way_is_reported_and_the_rest_still_checked(
+    world: World,
+) -> None:
+    def broken_batches(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/products/batch"):
+            body = {"code": "internal_server_error", "message": "Fatal error", "data": None}
+            return httpx.Response(500, json=body)
+        return None
+
+    intercept(world, broken_batches)
+    verdicts = await diagnose(world)
+
+    assert verdicts["site"].level == "ok"
+    assert verdicts["woocommerce"].level == "fail"
+    assert "POST /products/batch: HTTP 500" in verdicts["woocommerce"].found
+    assert verdicts["connector"].level == "ok"

@@ -224,7 +224,18 @@ async def diagnose_store(
             names = ("key", "key scope", "limits", "prices", "stock", "webhooks")
             verdicts += [skipped(name, reason) for name in names]
         else:
-            verdicts += await _woo_verdicts(woo, store, status, services, public_url)
+            try:
+                verdicts += await _woo_verdicts(woo, store, status, services, public_url)
+            except WooError as error:  # a 5xx or a dropped connection half-way: say so, go on
+                verdicts.append(
+                    Verdict(
+                        "woocommerce",
+                        "fail",
+                        f"WooCommerce failed during the checks: {error}",
+                        "run the doctor again; if it keeps failing, read the shop's PHP error "
+                        "log (WooCommerce → Status → Logs)",
+                    )
+                )
     verdicts.append(
         judge_connector(settings.connector.type, await _connector_problem(services, store))
     )
