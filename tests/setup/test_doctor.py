@@ -297,3 +297,29 @@ async def test_a_store_failing_half_way_is_reported_and_the_rest_still_checked(
     assert verdicts["woocommerce"].level == "fail"
     assert "POST /products/batch: HTTP 500" in verdicts["woocommerce"].found
     assert verdicts["connector"].level == "ok"
+
+
+async def test_an_old_woocommerce_fails(world: World) -> None:
+    def old_status(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/system_status"):
+            return httpx.Response(200, json={"environment": {"version": "3.4.7"}})
+        return None
+
+    intercept(world, old_status)
+    verdicts = await diagnose(world)
+
+    assert verdicts["site"].level == "fail"
+    assert "WooCommerce 3.4.7, which has no wc/v3 API" in verdicts["site"].found
+
+
+async def test_a_url_serving_a_web_page_fails(world: World) -> None:
+    def html(request: httpx.Request) -> httpx.Response | None:
+        return httpx.Response(
+            200, text="<html>Welcome</html>", headers={"content-type": "text/html"}
+        )
+
+    intercept(world, html)
+    verdicts = await diagnose(world)
+
+    assert verdicts["site"].level == "fail"
+    assert "expected JSON, got text/html" in verdicts["site"].found
