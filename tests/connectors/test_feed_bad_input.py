@@ -112,4 +112,69 @@ def test_a_field_over_the_csv_limit_quarantines_its_row_and_spares_the_others(
     result = validate_feed(feed.read_items())
 
     assert [item.sku for item in result.items] == ["A-1", "A-3"]
-    assert [(row.ref.line, row.reason) for row in result.quarantined] == [(3, "missing_sku")]
+    assert [(row.ref.line, row.reason) for row in result.quarantined] == [(3, "unreadable_record")]
+    assert "cannot be split into cells" in result.quarantined[0].detail
+
+
+def _read(tmp_path: Path, text: str) -> tuple[list[str], list[tuple[int | None, str, str]]]:
+    path = tmp_path / "feed.csv"
+    path.write_text(text)
+    feed = FileFeed(FileFeedSettings.model_validate({"path": path, "outbox": tmp_path / "out"}))
+    result = validate_feed(feed.read_items())
+    held = [(row.ref.line, row.reason, row.ref.raw) for row in result.quarantined]
+    return [item.sku for item in result.items], held
+
+
+def test_an_unclosed_quote_holds_its_row_and_the_lines_it_swallowed_are_read_as_rows(
+    tmp_path: Path,
+) -> None:
+    # Standard CSV reading puts A-3 and A-4 inside A-2's name; a complete feed would then
+    # delist them.  Held: the broken row only.
+    skus, held = _read(
+        tmp_path,
+        'sku,name,price,quantity\nA-1,Mug,9.99,4\nA-2,"Bowl,1.00,1\nA-3,Plate,2.00,2\n'
+        "A-4,Cup,3.00,3\n",
+    )
+
+    assert skus == ["A-1", "A-3", "A-4"]
+    assert held == [(3, "unreadable_record", 'A-2,"Bowl,1.00,1')]
+
+
+def test_a_stray_quote_closed_lines_later_still_gives_back_the_rows_between(
+    tmp_path: Path,
+) -> None:
+    skus, held = _read(
+        tmp_path,
+        'sku,name,price,quantity\nA-1,"Mug,9.99,4\nA-2,Bowl,1.00,1\nA-3,Plate",2.00,2\n'
+        "A-4,Cup,3.00,3\n",
+    )
+
+    # A-3's name keeps the stray quote, as the line says; A-4 after it was never at risk.
+    assert skus == ["A-2", "A-3", "A-4"]
+    assert [line for line, _, _ in held] == [2]
+
+
+def test_a_real_multi_line_cell_is_one_row(tmp_path: Path) -> None:
+    skus, held = _read(
+        tmp_path,
+        'sku,name,price,quantity\nA-1,"Mug\nwith a handle",9.99,4\nA-2,Bowl,1.00,1\n',
+    )
+
+    assert skus == ["A-1", "A-2"]
+    assert held == []
+
+
+def test_a_json_line_that_is_not_an_object_is_held_with_why(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"sku": "A-1", "name": "Mug", "price": "9.99", "quantity": 4}\n[1, 2]\n')
+    feed = FileFeed(
+        FileFeedSettings.model_validate(
+            {"path": path, "outbox": tmp_path / "out", "format": "jsonl"}
+        )
+    )
+
+    result = validate_feed(feed.read_items())
+
+    assert [item.sku for item in result.items] == ["A-1"]
+    assert [(row.ref.line, row.reason) for row in result.quarantined] == [(2, "unreadable_record")]
+    assert "not a JSON object" in result.quarantined[0].detail

@@ -293,3 +293,12 @@ def test_webstore_mode_validates_the_web_store_price_instead_of_the_regular_pric
     )
     assert "web store 'Online' price" in outcome.detail
     assert not accepted(row(webstore_prices={"Shop": "10"}), selection=web).selected
+
+
+def test_a_record_the_connector_could_not_read_is_held_with_the_connectors_sentence() -> None:
+    # Even with a SKU and valid-looking fields: what the connector could not read is not
+    # guessed at.
+    outcome = rejected(row(unreadable="the line is not a JSON object"), Rule.UNREADABLE_RECORD)
+
+    assert outcome.detail == "the line is not a JSON object"
+    assert outcome.sku == "ABC-1"

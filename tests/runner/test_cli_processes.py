@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 
@@ -49,6 +50,27 @@ def _config(tmp_path: Path, port: int, **web: object) -> Path:
     }
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
+
+
+def test_run_with_json_logs_writes_one_object_a_line_with_store_and_job(tmp_path: Path) -> None:
+    port = free_port()
+    config = _config(tmp_path, port)
+    upgrade(f"sqlite:///{tmp_path / 'sb.sqlite3'}")
+    process = Process(["--log-format", "json", "run", "--config", str(config)], cwd=tmp_path)
+    try:
+        process.wait_healthy(f"http://127.0.0.1:{port}")
+        process.wait_for(r'"message": "store main: job \w+ failed')
+        status = process.stop(signal.SIGTERM)
+    finally:
+        process.kill()
+
+    assert status == 0, process.output
+    lines = [json.loads(line) for line in process.lines if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    failed = [line for line in lines if line["message"].startswith("store main: job ")]
+    assert failed and all(line["store"] == "main" and line["job"] for line in failed)
+    assert any(line["logger"].startswith("uvicorn") for line in lines)  # uvicorn's own lines too
+    assert SECRET_KEY not in process.output and DEMO_CONSUMER_SECRET not in process.output
 
 
 def test_run_serves_the_dashboard_runs_jobs_and_exits_0_on_sigterm(tmp_path: Path) -> None:

@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 
 from storebridge.errors import ConfigError
-from storebridge.settings import InvalidSettings, load_settings, render_example_config
+from storebridge.settings import InvalidSettings, load_settings
 
 SECRET = "cs_from_env_SUPERSECRET_42"
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "storebridge.toml"
-    path.write_text(render_example_config(), encoding="utf-8")
-    return path
 
 
 def test_a_missing_file_tells_to_run_storebridge_init(tmp_path: Path) -> None:

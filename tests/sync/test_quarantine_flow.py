@@ -30,6 +30,11 @@ def style(sku: str, code: str, size: str, line: int) -> RawItem:
 
 
 CASES: dict[Rule, Case] = {
+    Rule.UNREADABLE_RECORD: Case(
+        (raw(None, line=5, unreadable="the row cannot be split into cells"),),
+        (raw("Q-READ", line=5),),
+        ("Q-READ",),
+    ),
     Rule.MISSING_SKU: Case((raw(None, line=5),), (raw("Q-FIXED", line=5),), ("Q-FIXED",)),
     Rule.BLANK_SKU: Case((raw("  ", line=5),), (raw("Q-BLANK", line=5),), ("Q-BLANK",)),
     Rule.SKU_TOO_LONG: Case((raw("L" * 101, line=5),), (raw("L" * 20, line=5),), ("L" * 20,)),

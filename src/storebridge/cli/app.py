@@ -6,9 +6,12 @@ file stays a table of contents of the CLI.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from storebridge import __version__
+from storebridge.runner.logs import LogFormat, select_format
 
 app = typer.Typer(
     name="storebridge",
@@ -19,8 +22,19 @@ app = typer.Typer(
 
 
 @app.callback()
-def root() -> None:
+def root(
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar="STOREBRIDGE_LOG_FORMAT",
+            case_sensitive=False,
+            help="log lines of run, worker and demo: text, or json (one object a line)",
+        ),
+    ] = LogFormat.text,
+) -> None:
     """Keep a POS/ERP and a WooCommerce store in step."""
+    select_format(log_format)
 
 
 @app.command()

@@ -30,6 +30,7 @@ from storebridge.runner.demo import (
     register_webhooks,
 )
 from storebridge.runner.demo_life import StoreLife, live
+from storebridge.runner.logs import uvicorn_log_config
 from storebridge.runner.scheduler import Scheduler
 from storebridge.runner.server import GracefulServer, configure_logging
 from storebridge.web import create_web_app
@@ -86,7 +87,13 @@ async def _run(
 ) -> None:
     scheduler = Scheduler(world.services)
     app = create_web_app(world.services, scheduler=scheduler, shutdown_grace_s=SHUTDOWN_GRACE_S)
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        lifespan="on",
+        log_level="warning",
+        log_config=uvicorn_log_config(),
+        access_log=False,
+    )
     server = GracefulServer(config, on_force=scheduler.interrupt)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     if not await server.wait_ready(serving):

@@ -34,6 +34,7 @@ from storebridge.cli.options import ConfigOption, load_or_exit
 from storebridge.errors import ConfigError
 from storebridge.persistence.db import current_revision, head_revision
 from storebridge.runner.distributed import DistributedRunner, connector_for, ensure_schema
+from storebridge.runner.logs import uvicorn_log_config
 from storebridge.runner.scheduler import Scheduler
 from storebridge.runner.server import (
     HANDLED_SIGNALS,
@@ -117,6 +118,7 @@ def listener_config(app: ASGIApp, web: WebSettings, *, host: str, port: int) -> 
         port=port,
         lifespan="on",
         log_level="info",
+        log_config=uvicorn_log_config(),
         access_log=False,
         proxy_headers=web.behind_proxy,
         forwarded_allow_ips=list(web.forwarded_allow_ips) or None,

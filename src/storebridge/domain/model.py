@@ -81,6 +81,10 @@ class RawItem:
     parent_code: Scalar = None
     parent_name: Scalar = None
     attributes: Mapping[str, Scalar] = field(default_factory=dict)  # e.g. {"Size": "M"}
+    #: Why the connector could not read this record (a CSV row it cannot split,
+    #: a JSON line that is not an object); set, validation quarantines the row
+    #: with this sentence instead of guessing at the fields it could not read.
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

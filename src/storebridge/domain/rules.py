@@ -15,6 +15,7 @@ __all__ = ["Reject", "Rule"]
 class Rule(StrEnum):
     """Every quarantine reason, one per rule."""
 
+    UNREADABLE_RECORD = "unreadable_record"
     MISSING_SKU = "missing_sku"
     BLANK_SKU = "blank_sku"
     SKU_TOO_LONG = "sku_too_long"

@@ -150,6 +150,8 @@ def validate_feed(
 def _validate_row(raw: RawItem, options: _Options) -> tuple[PosItem | Quarantined, str | None]:
     """The outcome, and the SKU key when the SKU itself is usable (for duplicate checks)."""
     shown_sku = text(raw.sku)
+    if raw.unreadable is not None:
+        return Quarantined(raw.ref, shown_sku, Rule.UNREADABLE_RECORD.value, raw.unreadable), None
     try:
         sku = _check_sku(raw.sku)
     except Reject as reject:

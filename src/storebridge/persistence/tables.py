@@ -41,6 +41,7 @@ from storebridge.persistence.types import BigId, UTCDateTime, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Alert",
     "AuditEvent",
     "Base",
     "Credit",
@@ -401,3 +402,39 @@ class JobLock(Base):
     holder: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """One episode of an alert condition of a store, and what people were told about it.
+
+    A row opens when the condition is first seen and is resolved when it is no
+    longer seen; the next time it appears is a new row.  `notice` says which
+    message is still owed (``problem``, ``recovery`` or ``none``), so the same
+    condition is announced once until it recovers, across restarts
+    (`storebridge.alerts`).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(None, "store", "kind", "key", "resolved_at"),
+        Index(None, "store", "notice"),
+    )
+
+    id: Mapped[int] = _id()
+    store: Mapped[str] = _store()
+    kind: Mapped[str] = mapped_column(String(32))  # store_red | export_parked | ...
+    key: Mapped[str] = mapped_column(String(255))  # what within the kind: an order id, a SKU
+    message: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = _count()  # a size that may grow (quarantined rows)
+    opened_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    notice: Mapped[str] = _state("problem")  # problem | recovery | none
+    announced_at: Mapped[datetime | None]
+    announced_level: Mapped[int | None]
+    recovery_sent_at: Mapped[datetime | None]
+    #: Digests of the alert targets that already got the notice owed (never the URLs).
+    delivered_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attempts: Mapped[int] = _count()
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -37,6 +37,7 @@ from storebridge.persistence.tables import Run
 from storebridge.runner.api_usage import API_REQUESTS, ApiUsage, collecting
 from storebridge.runner.clock import Clock
 from storebridge.runner.jobs import Job, JobResult
+from storebridge.runner.logs import job_context
 from storebridge.runner.schedule import due_at
 
 __all__ = [
@@ -136,7 +137,8 @@ async def execute(
             due = due_at(last, interval, clock.now())
             if due > clock.now():
                 return NotDue(due)
-        return await _run(services, job, store, clock)
+        with job_context(store=store, job=job.name):
+            return await _run(services, job, store, clock)
 
 
 async def _run(services: Services, job: Job, store: str, clock: Clock) -> Ran:

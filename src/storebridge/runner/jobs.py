@@ -12,7 +12,8 @@ orders, reconcile) share the ``catalog`` lock of a store, so a stock push
 never interleaves with a products run computing the same figures; the export
 writes only to the POS and runs under its own lock.
 
-`default_jobs()` wires the sync engines.  Products, export and reconcile
+`default_jobs()` wires the sync engines and the alerts job
+(`storebridge.alerts.job`: observe the store, send what people are owed).  Products, export and reconcile
 record their own run (`sync.runs.run_job`); the runner adds the API usage to
 that row.  The orders job (one allocation cycle,
 `sync.orders.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
@@ -45,6 +46,7 @@ from storebridge.sync.runs import describe_error
 from storebridge.sync.setup.webhooks import check_webhooks
 
 __all__ = [
+    "ALERTS_JOB",
     "DRAFTS",
     "JOB_NAMES",
     "Job",
@@ -56,6 +58,9 @@ __all__ = [
 
 #: The periodic jobs, in the order the overview lists them.
 JOB_NAMES: tuple[str, ...] = ("products", "orders", "export", "reconcile")
+#: The job that tells people about problems (not in JOB_NAMES: the store's health
+#: verdict does not depend on it).
+ALERTS_JOB = "alerts"
 #: Count added to reconcile runs: drafts StoreBridge created that are still unpublished.
 DRAFTS = "drafts"
 
@@ -182,6 +187,13 @@ async def count_drafts(services: Services, store: str) -> int:
     return drafts
 
 
+async def _alerts(services: Services, store: str) -> JobResult:
+    # Imported here: the alerts read the dashboard's overview, which imports this catalogue.
+    from storebridge.alerts.job import run_alerts
+
+    return await run_alerts(services, store)
+
+
 def default_jobs() -> dict[str, Job]:
     """The engines StoreBridge ships, keyed by job name."""
     jobs = [
@@ -189,5 +201,7 @@ def default_jobs() -> dict[str, Job]:
         Job("orders", _orders, lock=CATALOG_LOCK),
         Job("export", _export, records_runs=True),
         Job("reconcile", _reconcile, lock=CATALOG_LOCK, records_runs=True),
+        # Its own lock: alerts only read the store's state, and must not wait for a long sync.
+        Job(ALERTS_JOB, _alerts),
     ]
     return {job.name: job for job in jobs}

@@ -25,6 +25,8 @@ from types import FrameType
 
 import uvicorn
 
+from storebridge.runner.logs import configure_logging
+
 __all__ = [
     "HANDLED_SIGNALS",
     "CompanionServer",
@@ -117,10 +119,3 @@ async def serve_together(main: GracefulServer, companions: list[CompanionServer]
         for companion in companions:
             companion.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """One readable log line per event; per-request HTTP chatter only on warnings."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for chatty in ("httpx", "alembic"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)

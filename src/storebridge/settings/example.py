@@ -71,6 +71,19 @@ products = 300     # read the POS, create drafts, push prices and stock
 orders = 60        # refresh the order ledger (allocation)
 export = 60        # export completed orders to the POS
 reconcile = 3600   # read WooCommerce back to find and fix drift
+alerts = 60        # check for problems to tell people about, send the alerts
+
+# Alerts (docs/operations.md, "Alerts"): who is told when a store turns red, an
+# order export is parked, a product link breaks, a webhook is disabled or the
+# quarantine grows; each problem once, and again when it recovers. Apprise URLs:
+# e-mail, Slack, Microsoft Teams, generic webhooks (json://)... They hold
+# credentials: prefer urls_file (one URL per line). A store may have its own
+# alert_urls in its [stores.<name>] table.
+[alerts]
+#   urls = ["mailtos://user:password@smtp.example.com?to=ops@example.com",
+#           "slack://TokenA/TokenB/TokenC/#storebridge"]
+#   urls_file = "/run/secrets/storebridge_alert_urls"
+quarantine_min_rows = 1   # alert from this many quarantined POS rows, again as it grows
 
 # One [stores.<name>] table per WooCommerce store. The name (lower-case letters,
 # digits, underscores) keys everything StoreBridge stores about that shop.

@@ -14,14 +14,17 @@ overrides, secret files, readable errors) lives in `settings.loader`.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -41,6 +44,7 @@ from storebridge.woocommerce.connection import WooConnection
 __all__ = [
     "DEFAULT_STORAGE_URL",
     "FIRST_RUN",
+    "AlertSettings",
     "JobIntervals",
     "RunnerSettings",
     "Settings",
@@ -185,6 +189,71 @@ class JobIntervals(_Model):
     orders: int = Field(default=60, ge=1)
     export: int = Field(default=60, ge=1)
     reconcile: int = Field(default=3600, ge=1)
+    alerts: int = Field(default=60, ge=1)
+
+
+def _alert_urls(value: Any) -> Any:
+    """Accept a list, or text holding the URLs (a secret file, an environment variable).
+
+    Text is a JSON list or URLs separated by white space (one per line in a
+    file): Apprise URLs never contain white space.
+    """
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError(
+                    "looks like a JSON list but is not valid JSON; write "
+                    '["mailto://...", "json://..."] or one URL per line'
+                ) from None
+        else:
+            value = text.split()
+    return value
+
+
+def _checked_alert_urls(urls: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+    """Every URL must be one Apprise can send to; the error never shows the URL (a secret)."""
+    if not urls:
+        return urls
+    import apprise  # loads Apprise's plugins: only when alerts are configured
+
+    for number, url in enumerate(urls, start=1):
+        text = url.get_secret_value().strip()
+        scheme = text.split("://", 1)[0] if "://" in text else ""
+        if not scheme or apprise.Apprise.instantiate(text) is None:
+            raise ValueError(
+                f"URL number {number} (scheme {scheme or 'missing'!r}) is not one Apprise can "
+                "send to; write it as the Apprise documentation shows, e.g. "
+                "mailto://user:password@smtp.example.com?to=ops@example.com, "
+                "slack://TokenA/TokenB/TokenC or json://hooks.example.com/path"
+            )
+    return urls
+
+
+#: Apprise URLs: a list, or text with one URL per line or word (a secret file, a variable).
+AlertUrls = Annotated[
+    tuple[SecretStr, ...], BeforeValidator(_alert_urls), AfterValidator(_checked_alert_urls)
+]
+
+
+class AlertSettings(_Model):
+    """Where alerts go (docs/operations.md, "Alerts"): Apprise URLs, one list for every store."""
+
+    urls: AlertUrls = Field(
+        default=(),
+        description="Apprise URLs (e-mail, Slack, Teams, generic webhooks...); secrets: "
+        "use urls_file (one URL per line) to keep them out of the file",
+    )
+    quarantine_min_rows: int = Field(
+        default=1,
+        ge=1,
+        description="alert when at least this many POS rows are quarantined, and again "
+        "each time the number grows",
+    )
 
 
 class RunnerSettings(_Model):
@@ -240,6 +309,11 @@ class StoreSettings(_Model):
     )
     intervals: JobIntervals = Field(default_factory=JobIntervals)
     create_categories: bool = True
+    alert_urls: AlertUrls | None = Field(
+        default=None,
+        description="Apprise URLs for this store's alerts, instead of [alerts].urls "
+        "(alert_urls_file: one URL per line)",
+    )
     pos_prices: Literal["gross", "net"] | None = Field(
         default=None,
         description='whether the POS\'s prices include tax ("gross") or not ("net"); '
@@ -327,6 +401,7 @@ class Settings(_Model):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     web: WebSettings
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     stores: dict[str, StoreSettings] = Field(min_length=1)
 
     @model_validator(mode="before")
@@ -371,6 +446,11 @@ class Settings(_Model):
                     f"[stores.{name}]"
                 )
         return value
+
+    def alert_urls(self, name: str) -> AlertUrls:
+        """Where store `name`'s alerts go: its own `alert_urls`, else `[alerts].urls`."""
+        own = self.store(name).alert_urls
+        return self.alerts.urls if own is None else own
 
     def store(self, name: str) -> StoreSettings:
         """The settings of store `name`; ConfigError naming the known stores otherwise."""

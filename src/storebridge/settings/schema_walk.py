@@ -89,12 +89,16 @@ def walk(root: type[BaseModel], path: Sequence[str | int]) -> Location:
 
 
 def is_secret(annotations: Sequence[Any]) -> bool:
-    """Whether any alternative at this place is a `SecretStr`."""
-    return any(
-        isinstance(member, type) and issubclass(member, SecretStr)
-        for annotation in annotations
-        for member in flatten(annotation)
-    )
+    """Whether any alternative at this place is a `SecretStr`, or a list of them."""
+    for annotation in annotations:
+        for member in flatten(annotation):
+            if isinstance(member, type) and issubclass(member, SecretStr):
+                return True
+            if get_origin(member) in (list, tuple) and is_secret(
+                [arg for arg in get_args(member) if arg is not Ellipsis]
+            ):
+                return True
+    return False
 
 
 def is_structured(annotations: Sequence[Any]) -> bool:

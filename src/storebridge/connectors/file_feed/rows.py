@@ -13,7 +13,10 @@ which takes both as parameters (a bare date there means the whole day, a
 nuance a conversion here would lose).
 
 A record that cannot be split (csv.Error) or parsed (bad JSON, not an object)
-is yielded with ``sku=None`` and its raw text, so validation quarantines it.
+is yielded with ``sku=None``, its raw text and an `unreadable` sentence, so
+validation quarantines it.  A cell whose opening quote is never closed would
+swallow the lines after it; when those lines split on their own into rows of
+the header's width they are read as rows (`_swallowed_rows`).
 A file that cannot be read at all -- unreadable, not text, empty, or missing a
 mapped column -- raises `FileRejected` before any row is yielded.
 """
@@ -59,9 +62,41 @@ class _LineTap:
         return line
 
     def take(self) -> str:
-        raw = "".join(self.taken).rstrip("\r\n")
-        self.taken.clear()
-        return raw
+        return "".join(self.take_lines()).rstrip("\r\n")
+
+    def take_lines(self) -> list[str]:
+        lines, self.taken = self.taken, []
+        return lines
+
+
+def _swallowed_rows(
+    record: list[str], lines: list[str], width: int, delimiter: str
+) -> list[list[str]] | None:
+    """The rows an unclosed quote swallowed, when a multi-line record looks like one.
+
+    A quote that opens a cell and is never closed makes the csv module read
+    every following line into that cell, up to the next quote or the end of
+    the file; the SKUs on those lines would vanish from the read (and a feed
+    marked complete would delist them).  A legitimate multi-line cell cannot
+    be told from it for certain, so this is a heuristic.  The record is taken
+    as swallowed rows when every non-blank line after its first splits, on
+    its own, into as many cells as the header has, and either the record as
+    read does not (the quote ran to the end of the file) or one of those
+    lines holds no quote at all (a whole row inside a cell).  A real cell's
+    continuation lines almost never do both.
+    """
+    following = [line.rstrip("\r\n") for line in lines[1:]]
+    rows = [next(csv.reader([line], delimiter=delimiter)) for line in following]
+    written = [(row, line) for row, line in zip(rows, following, strict=True) if line.strip()]
+    if not written or any(len(row) != width for row, _ in written):
+        return None
+    if len(record) == width and all('"' in line for _, line in written):
+        return None
+    return rows
+
+
+def _raw(lines: list[str]) -> str:
+    return "".join(lines).rstrip("\r\n")
 
 
 def _blank_to_none(value: object) -> Scalar:
@@ -218,21 +253,48 @@ class FeedReader:
                     row = next(reader)
                 except StopIteration:
                     return
-                except csv.Error:
+                except csv.Error as exc:
                     # A row the csv module cannot split is passed on, not dropped.
                     line = reader.line_num
-                    yield RawItem(ref=SourceRef(path.name, start, tap.take()), sku=None)
+                    yield RawItem(
+                        ref=SourceRef(path.name, start, tap.take()),
+                        sku=None,
+                        unreadable=f"the row cannot be split into cells ({exc}); fix its quoting",
+                    )
                     continue
                 line = reader.line_num
-                ref = SourceRef(path.name, start, tap.take())
-                if not any(cell.strip() for cell in row):
-                    continue  # a blank line or a row of empty cells (";;;" from a spreadsheet)
+                lines = tap.take_lines()
+                swallowed = (
+                    _swallowed_rows(row, lines, len(header), self.settings.delimiter)
+                    if len(lines) > 1
+                    else None
+                )
+                if swallowed is None:
+                    yield from self._csv_item(row, index, SourceRef(path.name, start, _raw(lines)))
+                    continue
+                yield RawItem(
+                    ref=SourceRef(path.name, start, _raw(lines[:1])),
+                    sku=None,
+                    unreadable=(
+                        f"a quote opens a cell on this line and is never closed, so the next "
+                        f"{len(lines) - 1} line(s) were read into that cell; they are read as "
+                        "rows of their own, and this row is held until its quote is closed"
+                    ),
+                )
+                for offset, (cells, text) in enumerate(zip(swallowed, lines[1:], strict=True), 1):
+                    ref = SourceRef(path.name, start + offset, _raw([text]))
+                    yield from self._csv_item(cells, index, ref)
 
-                def get(column: str, row: list[str] = row) -> object:
-                    i = index[column.strip().casefold()]
-                    return row[i] if i < len(row) else None
+    def _csv_item(self, row: list[str], index: dict[str, int], ref: SourceRef) -> Iterator[RawItem]:
+        """The item of one split CSV row; nothing for a blank row."""
+        if not any(cell.strip() for cell in row):
+            return  # a blank line or a row of empty cells (";;;" from a spreadsheet)
 
-                yield self._mapper.build(get, ref)
+        def get(column: str) -> object:
+            i = index[column.strip().casefold()]
+            return row[i] if i < len(row) else None
+
+        yield self._mapper.build(get, ref)
 
     def _jsonl_rows(self, path: Path) -> Iterator[RawItem]:
         with self._open(path) as handle:
@@ -245,7 +307,12 @@ class FeedReader:
                 except ValueError:
                     record = None
                 if not isinstance(record, dict):
-                    yield RawItem(ref=ref, sku=None)  # quarantined by validation, never dropped
+                    # Quarantined by validation, never dropped.
+                    yield RawItem(
+                        ref=ref,
+                        sku=None,
+                        unreadable="the line is not a JSON object; each line must be one {...}",
+                    )
                     continue
                 keyed = {str(k).strip().casefold(): v for k, v in record.items()}
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from storebridge.bootstrap import Services
 from storebridge.persistence.types import utcnow
-from storebridge.runner.jobs import JOB_NAMES
+from storebridge.runner.jobs import ALERTS_JOB, JOB_NAMES
 from storebridge.web.deps import ServicesDep, UserDep, render
 from storebridge.web.views.catalog import (
     PAGE_SIZE,
@@ -193,6 +193,6 @@ async def runs(
         store=store,
         job=job,
         outcome=outcome,
-        jobs=JOB_NAMES,
+        jobs=(*JOB_NAMES, ALERTS_JOB),
         stores=services.store_names(),
     )
