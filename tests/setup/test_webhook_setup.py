@@ -8,10 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from tests.setup.setup_support import PUBLIC_URL, RECEIVER, WEBHOOK_SECRET, keys, setup_world
 from tests.sync.sync_helpers import STORE, World
 
+from storebridge.alerts import WEBHOOK_DISABLED
 from storebridge.errors import ConfigError
+from storebridge.persistence.tables import Alert
 from storebridge.runner.jobs import default_jobs
 from storebridge.sandbox import SandboxConfig
 from storebridge.sandbox.db import loads
@@ -187,6 +190,21 @@ async def test_the_runner_check_counts_states_and_warns_of_a_disabled_webhook(
     assert "store main: webhook order.created: disabled by WooCommerce" in caplog.text
     assert "storebridge webhooks repair --store main" in caplog.text
     assert WEBHOOK_SECRET not in caplog.text
+    assert _webhook_alerts(world) == [(str(hook["id"]), None)]
+
+    await install_webhooks(world.services, STORE, PUBLIC_URL)
+    assert await check_webhooks(world.services, STORE) == {"webhooks_ok": 4}
+    [(key, resolved)] = _webhook_alerts(world)
+    assert key == str(hook["id"]) and resolved is not None  # the recovery message is owed
+
+
+def _webhook_alerts(world: World) -> list[tuple[str, object]]:
+    """The webhook_disabled alerts of the store: (webhook id, resolved_at)."""
+    with world.services.sessions() as session:
+        rows = session.scalars(
+            select(Alert).where(Alert.store == STORE, Alert.kind == WEBHOOK_DISABLED)
+        )
+        return [(row.key, row.resolved_at) for row in rows]
 
 
 async def test_the_reconcile_job_records_the_webhook_counts(world: World) -> None:

@@ -6,7 +6,9 @@ repairs that judgement implies and reads the result back. Installing twice
 changes nothing the second time. The runner calls `check_webhooks` after each
 reconcile: it logs a warning for every topic that is not delivered (a webhook
 WooCommerce disabled after failed deliveries, most often) and records the
-counts per state on the reconcile's run row, which the overview shows.
+counts per state on the reconcile's run row, which the overview shows; a webhook
+WooCommerce disabled also raises a ``webhook_disabled`` alert (`storebridge.alerts`),
+cleared once it delivers again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from storebridge.alerts import WEBHOOK_DISABLED, clear_alert, open_alerts, raise_alert
 from storebridge.bootstrap import Services
 from storebridge.domain.webhook_subscriptions import (
     CreateWebhook,
@@ -71,7 +74,8 @@ async def webhook_status(
 
 
 async def check_webhooks(services: Services, store: str) -> dict[str, int]:
-    """The runner's periodic check: topics per state, and a warning for each one not delivered.
+    """The runner's periodic check: topics per state, a warning for each one not delivered,
+    and the ``webhook_disabled`` alerts raised or cleared.
 
     A store without ``webhook_secret`` does not use webhooks: nothing is checked.
     A WooCommerce failure is logged and gives no counts; it never fails the job.
@@ -94,7 +98,34 @@ async def check_webhooks(services: Services, store: str) -> dict[str, int]:
                 sub.describe(),
                 store,
             )
+    _record_alerts(services, store, subscriptions)
     return counts
+
+
+def _record_alerts(services: Services, store: str, subscriptions: list[Subscription]) -> None:
+    """Raise a `webhook_disabled` alert per webhook WooCommerce disabled; clear the revived ones.
+
+    Only WooCommerce's own action is alerted: a missing or paused webhook is a
+    person's doing, shown by `webhooks status` and the overview.
+    """
+    disabled = {
+        str(sub.webhook.id): sub
+        for sub in subscriptions
+        if sub.problem == "disabled" and sub.webhook is not None
+    }
+    with services.sessions.begin() as session:
+        for key, sub in disabled.items():
+            raise_alert(
+                session,
+                kind=WEBHOOK_DISABLED,
+                store=store,
+                key=key,
+                message=f"webhook #{key} ({sub.topic}) was disabled by WooCommerce after failed "
+                f"deliveries; run storebridge webhooks repair --store {store}",
+            )
+        for alert in open_alerts(session, store=store):
+            if alert.kind == WEBHOOK_DISABLED and alert.key not in disabled:
+                clear_alert(session, kind=WEBHOOK_DISABLED, store=store, key=alert.key)
 
 
 @dataclass
