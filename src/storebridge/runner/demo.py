@@ -17,7 +17,8 @@ folder (``.demo/`` by default):
   fresh random password each start.
 
 `register_webhooks` subscribes the runner to the shop's order webhooks once
-the runner answers (WooCommerce pings a webhook's URL when it is created).
+the runner answers (WooCommerce pings a webhook's URL when it is created), as
+`storebridge webhooks install` does: a restarted demo re-points them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import tomli_w
-from pydantic import SecretStr
 from sqlalchemy import create_engine
 
 from storebridge.bootstrap import Services, build_services
@@ -49,6 +49,7 @@ from storebridge.sandbox import (
     SandboxServer,
 )
 from storebridge.settings import Settings, load_settings
+from storebridge.sync.setup.webhooks import install_webhooks
 from storebridge.web.security import hash_password
 
 if TYPE_CHECKING:  # the Tryton shop is imported only when the demo runs on Tryton
@@ -57,8 +58,6 @@ if TYPE_CHECKING:  # the Tryton shop is imported only when the demo runs on Tryt
 __all__ = [
     "DEMO_STORE",
     "DEMO_USER",
-    "WEBHOOK_NAME",
-    "WEBHOOK_TOPICS",
     "DemoPosKind",
     "DemoWorld",
     "prepare_demo",
@@ -70,8 +69,6 @@ __all__ = [
 DemoPosKind = Literal["demo", "sql", "tryton"]
 DEMO_STORE = "main"
 DEMO_USER = "demo"
-WEBHOOK_NAME = "StoreBridge demo"
-WEBHOOK_TOPICS = ("order.created", "order.updated", "order.deleted")
 #: Job intervals of the demo, in seconds: short, so the dashboard moves.
 DEMO_INTERVALS = {"products": 15, "orders": 10, "export": 10, "reconcile": 60}
 #: Items of the POS a fresh sandbox already sells (adopted by the first run).
@@ -170,7 +167,12 @@ def _write_config(
     secret_key, webhook_secret = _secrets(path)
     config: dict[str, Any] = {
         "storage": {"url": f"sqlite:///{folder / 'storebridge.sqlite3'}"},
-        "web": {"host": host, "port": port, "secret_key": secret_key},
+        "web": {
+            "host": host,
+            "port": port,
+            "secret_key": secret_key,
+            "public_url": f"http://{host}:{port}",
+        },
         "runner": {"intervals": DEMO_INTERVALS},
         "stores": {
             DEMO_STORE: {
@@ -263,16 +265,6 @@ def prepare_demo(
 
 
 async def register_webhooks(world: DemoWorld, receiver_url: str) -> int:
-    """Point the shop's order webhooks at `receiver_url` (replacing earlier demo ones)."""
-    store = world.services.store(DEMO_STORE)
-    secret = store.settings.webhook_secret or SecretStr("")
-    url = f"{receiver_url.rstrip('/')}/webhooks/woocommerce/{DEMO_STORE}"
-    async with store.woo() as woo:
-        for hook in await woo.list_webhooks():
-            if hook.name == WEBHOOK_NAME:
-                await woo.delete_webhook(hook.id)
-        for topic in WEBHOOK_TOPICS:
-            await woo.create_webhook(
-                name=WEBHOOK_NAME, topic=topic, delivery_url=url, secret=secret
-            )
-    return len(WEBHOOK_TOPICS)
+    """Point the shop's order webhooks at `receiver_url` (`storebridge webhooks install`)."""
+    changes = await install_webhooks(world.services, DEMO_STORE, receiver_url)
+    return sum(1 for sub in changes.after if sub.ok)

@@ -60,6 +60,9 @@ secret_key = "$secret_key"
 #   webhook_port = 8081
 # Behind a TLS-terminating proxy, trust its forwarded headers (cookie then Secure):
 #   forwarded_allow_ips = ["127.0.0.1"]
+# The address WooCommerce reaches StoreBridge at: `storebridge webhooks install`
+# delivers there, `storebridge doctor` and the runner check the webhooks point there.
+#   public_url = "https://bridge.example"
 
 [runner.intervals]
 # Seconds between runs of each job; a store may override any of them in

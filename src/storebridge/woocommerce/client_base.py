@@ -107,10 +107,11 @@ class ClientBase:
         params: Params | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        retry: bool = True,
     ) -> httpx.Response:
-        """Send one request with retries; see `WooSession.request`."""
+        """Send one request with retries (`retry=False`: one attempt); see `WooSession.request`."""
         return await self._session.request(
-            method, path, params=params, json=json, idempotent=idempotent
+            method, path, params=params, json=json, idempotent=idempotent, retry=retry
         )
 
     async def request_json(

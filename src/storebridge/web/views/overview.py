@@ -32,6 +32,7 @@ from storebridge.runner.jobs import DRAFTS, JOB_NAMES
 from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.setup.webhooks import WEBHOOK_COUNT_PREFIX
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
 
 __all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview", "usage_of"]
@@ -84,6 +85,8 @@ class StoreOverview:
     link_problems: Mapping[str, int]
     created_by_us: int
     drafts_waiting: int | None
+    #: Order webhooks per state ("ok", "disabled", "missing"...); None until a reconcile checked.
+    webhooks: Mapping[str, int] | None
     quarantined: int
     stock_pushes_today: int
     orders_outstanding: int
@@ -99,6 +102,11 @@ class StoreOverview:
     @property
     def failed(self) -> int:
         return self.exports.get("failed", 0)
+
+    @property
+    def webhook_problems(self) -> dict[str, int]:
+        """The webhook states other than "ok" that some topic is in."""
+        return {k: v for k, v in (self.webhooks or {}).items() if k != "ok" and v}
 
 
 def _count(session: Session, *criteria: ColumnElement[bool]) -> int:
@@ -134,8 +142,8 @@ def api_usage(runs: Iterable[Run]) -> ApiUsage:
     return ApiUsage(requests, errors)
 
 
-def _drafts(session: Session, store: str) -> int | None:
-    """Drafts waiting, as counted by the newest reconcile that counted them."""
+def _reconcile_counts(session: Session, store: str, prefix: str) -> dict[str, int] | None:
+    """The counts named `prefix`... of the newest reconcile that recorded any."""
     counts = session.scalars(
         select(Run.counts)
         .where(Run.store == store, Run.job == "reconcile", Run.outcome != "running")
@@ -143,9 +151,23 @@ def _drafts(session: Session, store: str) -> int | None:
         .limit(5)
     )
     for entry in counts:
-        if entry and DRAFTS in entry:
-            return int(entry[DRAFTS])
+        found = {k: int(v) for k, v in (entry or {}).items() if k.startswith(prefix)}
+        if found:
+            return found
     return None
+
+
+def _drafts(session: Session, store: str) -> int | None:
+    """Drafts waiting, as counted by the newest reconcile that counted them."""
+    return (_reconcile_counts(session, store, DRAFTS) or {}).get(DRAFTS)
+
+
+def _webhooks(session: Session, store: str) -> dict[str, int] | None:
+    """Order webhooks per state (ok, disabled...), as the newest reconcile found them."""
+    counts = _reconcile_counts(session, store, WEBHOOK_COUNT_PREFIX)
+    if counts is None:
+        return None
+    return {key.removeprefix(WEBHOOK_COUNT_PREFIX): value for key, value in counts.items()}
 
 
 def store_overview(
@@ -214,6 +236,7 @@ def store_overview(
             ProductLink.woo_parent_id.is_(None),
         ),
         drafts_waiting=_drafts(session, store),
+        webhooks=_webhooks(session, store),
         quarantined=quarantined,
         stock_pushes_today=pushes,
         orders_outstanding=outstanding,
