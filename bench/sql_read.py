@@ -38,13 +38,15 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine, text
 
+from bench.sections import Section
 from bench.table import fmt_int, markdown_table
 
 __all__ = ["END", "START", "keep_section", "main"]
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START = "<!-- sql-read:start -->"
-END = "<!-- sql-read:end -->"
+SECTION = Section("sql-read")
+START = SECTION.start
+END = SECTION.end
 LOCATIONS = ("shop", "back", "warehouse")
 
 
@@ -176,21 +178,12 @@ def _table(items: int, runs: list[tuple[str, dict[str, Any]]], load: str) -> str
 
 def keep_section(report: str, previous: Path) -> str:
     """`report` with the SQL section of the `previous` page carried over (if it had one)."""
-    try:
-        old = previous.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return report
-    if START not in old or END not in old:
-        return report
-    section = old[old.index(START) : old.index(END) + len(END)]
-    return splice(report, section)
+    return SECTION.keep(report, previous)
 
 
 def splice(page: str, section: str) -> str:
     """`page` with `section` replacing its SQL section, or appended."""
-    if START in page and END in page:
-        return page[: page.index(START)] + section + page[page.index(END) + len(END) :]
-    return page.rstrip("\n") + "\n\n" + section + "\n"
+    return SECTION.splice(page, section)
 
 
 def _log(message: str) -> None:
