@@ -374,6 +374,7 @@ def measure_real_store(
         max_concurrency=MAX_CONCURRENCY,
         keys_from_env=True,
         create_categories=False,
+        timeout_s=_TIMEOUT_S,
     )
     run = RealStoreRun(access.url, items, datetime.now(UTC), load_before=os.getloadavg(), note=note)
     env = {"WOO_KEY": access.key, "WOO_SECRET": access.secret}
@@ -614,7 +615,8 @@ def real_section(run: RealStoreRun) -> str:
         "(the same share of prices) and a bare read of the items back, 100 a page.",
         "- **StoreBridge**: each step in a fresh process (`bench.worker`), demo POS, SQLite, "
         f"`max_concurrency = {MAX_CONCURRENCY}` with the adaptive batch concurrency, "
-        "`create_categories = false` (a shared store keeps no categories of ours).",
+        f"`timeout_s = {_TIMEOUT_S:g}` (as the bare loop; a loaded store takes long over a "
+        "batch), `create_categories = false` (a shared store keeps no categories of ours).",
         f"- Every product carries a unique SKU and name prefix; {run.cleaned:,} left at the end "
         "were deleted with batch deletes (permanent).",
         "",

@@ -101,6 +101,9 @@ class Workspace:
     #: the worker processes inherit), never from the JSON handed to them on the command line.
     keys_from_env: bool = False
     create_categories: bool = True
+    #: Seconds StoreBridge waits for one answer (None: its default); a real store under
+    #: load takes far longer than the sandbox over a batch.
+    timeout_s: float | None = None
 
     @property
     def db_url(self) -> str:
@@ -127,6 +130,7 @@ class Workspace:
                 "consumer_key": key,
                 "consumer_secret": secret,
                 "max_concurrency": self.max_concurrency,
+                **({"timeout_s": self.timeout_s} if self.timeout_s else {}),
             },
             "connector": self.connector_settings(),
             # Every item of the catalogue goes to the web: the first sync creates all of them.
