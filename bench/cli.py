@@ -28,6 +28,7 @@ from bench.profiling import profile_first_sync
 from bench.real_store import ITEMS as REAL_ITEMS
 from bench.real_store import SECTION as REAL_SECTION
 from bench.real_store import RealFigures, StoreAccess, measure_real_store, real_section
+from bench.real_store import place as place_real_section
 from bench.real_store import skipped_section as real_store_skipped
 from bench.report import RunInfo, machine, render
 from bench.runs import BigCatalogue, Lab
@@ -180,9 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
         # The real store: this run's figures, else the last run's, else a line saying why not.
         if real is None:
-            text = REAL_SECTION.keep(text, output)
-        if REAL_SECTION.find(text) is None:
-            text = REAL_SECTION.splice(text, real or real_store_skipped())
+            previous = output.read_text(encoding="utf-8") if output.exists() else ""
+            real = REAL_SECTION.find(previous) or real_store_skipped()
+        text = place_real_section(text, real)
         output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")
     return 0

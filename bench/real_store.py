@@ -44,9 +44,11 @@ import httpx
 from pydantic import SecretStr
 
 from bench.sections import Section
+from bench.sql_read import SECTION as SQL_SECTION
 from bench.steps import StepResult, run_step
 from bench.store_events import change_prices
 from bench.table import Target, fmt_int, fmt_s, markdown_table
+from bench.tryton_section import SECTION_HEADING as TRYTON_HEADING
 from bench.worker import run_isolated
 from bench.workspace import Workspace
 from storebridge.connectors.demo.pos import DemoPos
@@ -66,6 +68,7 @@ __all__ = [
     "ids_named",
     "main",
     "measure_real_store",
+    "place",
     "real_section",
     "skipped_section",
 ]
@@ -551,35 +554,23 @@ def _steps_table(run: RealStoreRun) -> str:
     return markdown_table(header, rows)
 
 
+def _bare_row(bare: BareRun, speed_up: str) -> list[str]:
+    return [
+        f"{bare.action}, concurrency {bare.concurrency}",
+        fmt_int(bare.items),
+        fmt_int(bare.requests),
+        fmt_s(bare.wall_s),
+        fmt_int(bare.items / bare.wall_s) if bare.wall_s else "-",
+        f"{bare.per_item_s * 1000:.1f}",
+        speed_up,
+        fmt_int(bare.failed),
+    ]
+
+
 def _bare_table(run: RealStoreRun) -> str:
     first = run.bare[0].wall_s if run.bare else 0.0
-    rows = [
-        [
-            f"create, concurrency {b.concurrency}",
-            fmt_int(b.items),
-            fmt_int(b.requests),
-            fmt_s(b.wall_s),
-            fmt_int(b.items / b.wall_s) if b.wall_s else "-",
-            f"{b.per_item_s * 1000:.1f}",
-            f"{first / b.wall_s:.2f}x" if b.wall_s else "-",
-            fmt_int(b.failed),
-        ]
-        for b in run.bare
-    ]
-    for extra in (run.bare_update, run.bare_read):
-        if extra is not None:
-            rows.append(
-                [
-                    f"{extra.action}, concurrency {extra.concurrency}",
-                    fmt_int(extra.items),
-                    fmt_int(extra.requests),
-                    fmt_s(extra.wall_s),
-                    fmt_int(extra.items / extra.wall_s) if extra.wall_s else "-",
-                    f"{extra.per_item_s * 1000:.1f}",
-                    "-",
-                    fmt_int(extra.failed),
-                ]
-            )
+    rows = [_bare_row(b, f"{first / b.wall_s:.2f}x" if b.wall_s else "-") for b in run.bare]
+    rows += [_bare_row(extra, "-") for extra in (run.bare_update, run.bare_read) if extra]
     header = [
         "bare loop",
         "items",
@@ -656,10 +647,16 @@ def skipped_section() -> str:
     )
 
 
+def place(page: str, section: str) -> str:
+    """`page` with the real-store section in place: after the sandbox's scenarios, in front of
+    the SQL and Tryton sections (the Tryton one runs to the next heading)."""
+    return SECTION.splice(page, section, before=(SQL_SECTION.start, TRYTON_HEADING))
+
+
 def write_section(page_path: Path, section: str) -> None:
     """Put `section` into the page at `page_path` (created when missing)."""
     page = page_path.read_text(encoding="utf-8") if page_path.exists() else "# Benchmarks\n"
-    page_path.write_text(SECTION.splice(page, section), encoding="utf-8")
+    page_path.write_text(place(page, section), encoding="utf-8")
 
 
 def _log(message: str) -> None:

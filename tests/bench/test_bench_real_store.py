@@ -20,12 +20,15 @@ from bench.real_store import (
     ids_named,
     main,
     measure_real_store,
+    place,
     real_section,
     real_targets,
     skipped_section,
     write_section,
 )
 from bench.sandbox_process import SandboxProcess
+from bench.tryton_section import SECTION_HEADING as TRYTON_HEADING
+from bench.tryton_section import keep_section as keep_tryton_section
 
 from bench import cli
 from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
@@ -103,6 +106,7 @@ def test_the_section_round_trips_its_figures_and_replaces_only_itself(
     text = page.read_text()
     assert text.count(SECTION.start) == 1 and "Skipped" not in text
     assert "sandbox figures" in text and "<!-- sql-read:end -->" in text
+    assert text.index(SECTION.end) < text.index("<!-- sql-read:start -->")
     figures = RealFigures.from_page(text)
     assert figures == run.figures()
     assert figures.create_ms == pytest.approx(min(b.wall_s for b in run.bare) / ITEMS * 1000, 0.01)
@@ -142,3 +146,15 @@ def test_a_refused_batch_item_is_counted_not_raised(access: StoreAccess) -> None
     result = asyncio.run(bare_batches(access.connection(), "update", [{"id": 999_999_999}], 1))
 
     assert result.failed == 1 and result.ids == ()
+
+
+def test_the_section_goes_in_front_of_the_tryton_section_which_runs_to_the_next_heading(
+    run: RealStoreRun,
+) -> None:
+    page = f"# Benchmarks\n\n## Scenarios\n\nsandbox\n\n{TRYTON_HEADING}\n\n| Tryton | 65 |\n"
+
+    placed = place(page, real_section(run))
+
+    assert placed.index(SECTION.end) < placed.index(TRYTON_HEADING)
+    assert keep_tryton_section(placed, "# new\n").endswith("| Tryton | 65 |\n")
+    assert SECTION.start not in keep_tryton_section(placed, "# new\n")
