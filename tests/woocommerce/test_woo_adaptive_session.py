@@ -146,3 +146,26 @@ def test_only_batch_writes_have_a_shape() -> None:
     assert batch_shape("POST", "/products", {"create": [{}]}) is None
     assert batch_shape("GET", "/products/batch", None) is None
     assert batch_shape("POST", "/products/batch", {"update": []}) is None
+
+
+async def test_a_cancelled_batch_frees_its_place() -> None:
+    hang, sent = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            sent.set()
+            await hang.wait()  # never set: this one is cancelled
+        return httpx.Response(200, json={"update": json.loads(request.content)["update"]})
+
+    async with WooClient(_connection(1), transport=httpx.MockTransport(handler)) as woo:
+        stuck = asyncio.create_task(woo.batch_products(update=[{"id": 1}]))
+        await sent.wait()
+        stuck.cancel()
+        await asyncio.gather(stuck, return_exceptions=True)
+
+        outcome = await asyncio.wait_for(woo.batch_products(update=[{"id": 2}]), timeout=5)
+
+    assert [item.id for item in outcome.updated] == [2]

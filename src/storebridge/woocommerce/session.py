@@ -244,13 +244,19 @@ class WooSession:
         except httpx.TransportError as exc:
             self._observe(verb, path, query, None, self._monotonic() - started)
             outcome = self._transport_error(exc, verb, path)
+        except BaseException:
+            # Cancelled (or a bug): the place must not stay taken for the client's lifetime.
+            if ticket is not None:
+                self.concurrency.release(ticket)
+                self._gate.finished()
+            raise
         else:
             self._observe(verb, path, query, response.status_code, self._monotonic() - started)
             outcome = response if response.is_success else self._http_error(response, verb, path)
-        await self._feed_back(outcome, started, ticket, shape)
+        self._feed_back(outcome, started, ticket, shape)
         return outcome
 
-    async def _feed_back(
+    def _feed_back(
         self,
         outcome: httpx.Response | WooError,
         started: float,
@@ -270,7 +276,7 @@ class WooSession:
             self.concurrency.succeeded(ticket, items=items, kind=kind)
         else:
             self.concurrency.release(ticket)
-        await self._gate.finished()
+        self._gate.finished()
 
     def _observe(
         self, verb: str, path: str, query: list[tuple[str, str]], status: int | None, elapsed: float

@@ -29,7 +29,8 @@ class BatchGate:
     ) -> None:
         self.controller = controller
         self._sleep = sleep
-        self._freed = asyncio.Condition()
+        # Set (and replaced) whenever a batch ends: the waiters look at the limit again.
+        self._freed = asyncio.Event()
 
     async def admit(self, *, batch: bool, waited_until: float | None = None) -> Ticket | None:
         """Wait until the request may start; a batch request gets its ticket.
@@ -53,14 +54,16 @@ class BatchGate:
                     continue
             if not batch:
                 return None
-            async with self._freed:
-                ticket = self.controller.try_start()
-                if ticket is not None:
-                    return ticket
-                await self._freed.wait()
+            ticket = self.controller.try_start()
+            if ticket is not None:
+                return ticket
+            await self._freed.wait()
             # Woken by a finished request: a pause it reported is waited out first.
 
-    async def finished(self) -> None:
-        """Wake the requests waiting for a place (call after reporting a batch's outcome)."""
-        async with self._freed:
-            self._freed.notify_all()
+    def finished(self) -> None:
+        """Wake the requests waiting for a place (call once a batch's outcome is reported).
+
+        Synchronous, so that a cancelled request can still free its place on the way out.
+        """
+        freed, self._freed = self._freed, asyncio.Event()
+        freed.set()
