@@ -135,8 +135,9 @@ def render(
         "through the engines' public functions, so its CPU time (`getrusage`: user + system, all "
         "threads) and peak RSS are StoreBridge's own; wall and CPU cover the step, not the "
         "interpreter start.",
-        f"- StoreBridge uses its default WooCommerce client settings ({info.concurrency} "
-        "concurrent requests), SQLite storage, and the demo POS (selection mode `all`).",
+        f"- StoreBridge uses its default WooCommerce client settings (`max_concurrency` "
+        f"{info.concurrency}, batch writes finding their own level up to it), SQLite storage, "
+        "and the demo POS (selection mode `all`).",
         "- Requests are counted twice: by StoreBridge's client (`RequestStats`) and by the "
         "sandbox's own counters; the `sandbox counted the same` column compares them.",
         "- Both processes share the machine's cores, so the sandbox's CPU (shown per step) and "

@@ -104,7 +104,10 @@ def _row(table: Table, m: Measured, outcome: str) -> None:
 
 def _counts(m: Measured, *keys: str) -> str:
     counts = m.result.counts
-    return ", ".join(f"{key.replace('_', ' ')} {counts.get(key, 0):,}" for key in keys)
+    text = ", ".join(f"{key.replace('_', ' ')} {counts.get(key, 0):,}" for key in keys)
+    if "concurrency" in counts:  # the adaptive batch concurrency the run settled on
+        text += f"; batches at once {counts['concurrency']} (peak {counts['concurrency_peak']})"
+    return text
 
 
 def _table(title: str, notes: list[str] | None = None) -> Table:
