@@ -339,20 +339,31 @@ class RealStoreRun:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     note: str = ""
+    #: False while the run goes on, and for good if it stopped half-way.
+    finished: bool = False
 
     @property
     def best_bare(self) -> BareRun:
         """The fastest bare create loop."""
         return min(self.bare, key=lambda run: run.wall_s)
 
-    def figures(self) -> RealFigures:
-        """WooCommerce's own time per created, updated and read item."""
-        update = self.bare_update.per_item_s if self.bare_update else 0.0
-        read = self.bare_read.per_item_s if self.bare_read else 0.0
+    def woo_ms(self, action: str) -> float:
+        """WooCommerce's own ms per created, updated or read item (0 until measured)."""
+        bare = {
+            "create": self.best_bare if self.bare else None,
+            "update": self.bare_update,
+            "read": self.bare_read,
+        }[action]
+        return bare.per_item_s * 1000 if bare else 0.0
+
+    def figures(self) -> RealFigures | None:
+        """WooCommerce's own time per created, updated and read item (once all are measured)."""
+        if not self.bare or self.bare_update is None or self.bare_read is None:
+            return None
         return RealFigures(
-            create_ms=round(self.best_bare.per_item_s * 1000, 2),
-            update_ms=round(update * 1000, 2),
-            read_ms=round(read * 1000, 3),
+            create_ms=round(self.woo_ms("create"), 2),
+            update_ms=round(self.woo_ms("update"), 2),
+            read_ms=round(self.woo_ms("read"), 3),
             measured=f"{self.started:%Y-%m-%d %H:%M UTC}",
         )
 
@@ -366,8 +377,13 @@ def measure_real_store(
     log: Callable[[str], None],
     isolate: bool = True,
     note: str = "",
+    progress: Callable[[RealStoreRun], None] = lambda _run: None,
 ) -> RealStoreRun:
-    """Run the bare loops and StoreBridge's steps against the store; clean up after."""
+    """Run the bare loops and StoreBridge's steps against the store; clean up after.
+
+    `progress` sees the run after each phase, so that a run stopped half-way (a store
+    slower than planned) still leaves what it measured.
+    """
     prefix = f"SBB{int(time.time()) % 1_000_000:06d}-"
     connection = access.connection()
     workspace = Workspace(
@@ -387,15 +403,18 @@ def measure_real_store(
         workspace.prepare()
         prefix_catalogue(workspace.pos_path, prefix)
         log(f"real store {access.url}: prefix {prefix}, {items:,} items")
-        _bare_levels(run, connection, workspace, prefix, levels, log)
+        _bare_levels(run, connection, workspace, levels, log, progress)
         step = run_isolated if isolate else run_step
         log("StoreBridge: first sync")
         run.first_sync = _checked(step(workspace, "sync"), "first sync")
+        progress(run)
         run.changed = len(change_prices(workspace.pos_path, max(1, round(items * PRICE_SHARE))))
         log(f"StoreBridge: {run.changed} prices changed")
         run.price_change = _checked(step(workspace, "sync"), "price change")
+        progress(run)
         log("StoreBridge: idle cycle")
         run.idle = _checked(step(workspace, "sync"), "idle cycle")
+        run.finished = True
     finally:
         for name, value in saved.items():
             if value is None:
@@ -412,9 +431,9 @@ def _bare_levels(
     run: RealStoreRun,
     connection: WooConnection,
     workspace: Workspace,
-    prefix: str,
     levels: Sequence[int],
     log: Callable[[str], None],
+    progress: Callable[[RealStoreRun], None],
 ) -> None:
     for level in levels:
         payloads = create_payloads(workspace, f"B{level}-")
@@ -427,8 +446,15 @@ def _bare_levels(
             updates = [{"id": i, "regular_price": "12.34"} for i in created.ids[::step][:changed]]
             log(f"bare loop: {len(updates)} price updates, then reading {len(created.ids):,} back")
             run.bare_update = asyncio.run(bare_batches(connection, "update", updates, level))
+            prefix = created_prefix(payloads)
             run.bare_read = asyncio.run(bare_read(connection, prefix, level))
+        progress(run)
         asyncio.run(delete_products(connection, created.ids))
+
+
+def created_prefix(payloads: Sequence[Mapping[str, Any]]) -> str:
+    """The run's name prefix (every name starts with it, then a space)."""
+    return str(payloads[0]["name"]).split(" ", 1)[0] if payloads else ""
 
 
 def _checked(result: StepResult, label: str) -> StepResult:
@@ -459,7 +485,6 @@ def _cpu_target(label: str, step: StepResult, items: int, woo_ms: float) -> Targ
 
 def real_targets(run: RealStoreRun) -> list[Target]:
     """The real-store targets, judged on this run."""
-    figures = run.figures()
     out: list[Target] = []
     if run.first_sync is not None and run.bare:
         ratio = run.first_sync.wall_s / run.best_bare.wall_s
@@ -480,7 +505,7 @@ def real_targets(run: RealStoreRun) -> list[Target]:
                 why,
             )
         )
-        out.append(_cpu_target("first sync", run.first_sync, run.items, figures.create_ms))
+        out.append(_cpu_target("first sync", run.first_sync, run.items, run.woo_ms("create")))
     if run.price_change is not None and run.bare_update is not None:
         ratio = run.price_change.wall_s / run.bare_update.wall_s
         why = (
@@ -498,7 +523,7 @@ def real_targets(run: RealStoreRun) -> list[Target]:
                 why,
             )
         )
-        out.append(_cpu_target("price change", run.price_change, run.changed, figures.update_ms))
+        out.append(_cpu_target("price change", run.price_change, run.changed, run.woo_ms("update")))
     if run.idle is not None:
         writes = run.idle.requests.writes
         out.append(Target("idle cycle: 0 writes", f"{writes} writes", writes == 0))
@@ -506,12 +531,11 @@ def real_targets(run: RealStoreRun) -> list[Target]:
 
 
 def _steps_table(run: RealStoreRun) -> str:
-    figures = run.figures()
     rows = []
     for label, step, items, woo_ms, bare in (
-        (f"first sync of {run.items:,} items", run.first_sync, run.items, figures.create_ms,
+        (f"first sync of {run.items:,} items", run.first_sync, run.items, run.woo_ms("create"),
          run.best_bare if run.bare else None),
-        (f"{run.changed} prices changed (5%)", run.price_change, run.changed, figures.update_ms,
+        (f"{run.changed} prices changed (5%)", run.price_change, run.changed, run.woo_ms("update"),
          run.bare_update),
         ("idle cycle", run.idle, run.items, 0.0, None),
     ):  # fmt: skip
@@ -588,8 +612,20 @@ def real_section(run: RealStoreRun) -> str:
     """The real-store section of docs/benchmarks.md, markers included."""
     found = real_targets(run)
     met = sum(1 for t in found if t.met)
-    best = run.best_bare
     levels = run.first_sync.counts if run.first_sync else {}
+    figures = run.figures()
+    best = (
+        f"- Best: concurrency {run.best_bare.concurrency}, {run.best_bare.wall_s:.1f} s for "
+        f"{run.best_bare.items:,} creates ({run.woo_ms('create'):.1f} ms per item)."
+        if run.bare
+        else "- No bare loop finished."
+    )
+    stopped = (
+        ""
+        if run.finished
+        else "\n\n**Incomplete**: the run stopped before all its steps ran; the tables hold "
+        "what it measured."
+    )
     lines = [
         HEADING,
         "",
@@ -597,7 +633,7 @@ def real_section(run: RealStoreRun) -> str:
         f"WOO_URL is set) on {run.started:%Y-%m-%d %H:%M UTC} against {run.url}. The store "
         "serves PHP on this same machine, so StoreBridge, the bare loop and WooCommerce share "
         f"its cores with other work (load average before -> after: {_load(run.load_before)} "
-        f"-> {_load(run.load_after)}).{' ' + run.note if run.note else ''}",
+        f"-> {_load(run.load_after)}).{' ' + run.note if run.note else ''}{stopped}",
         "",
         "- **Bare loop**: StoreBridge's own create payloads for the catalogue, "
         f"{BATCH} per `POST /products/batch`, sent by plain httpx at a fixed concurrency "
@@ -615,8 +651,7 @@ def real_section(run: RealStoreRun) -> str:
         "",
         _bare_table(run),
         "",
-        f"- Best: concurrency {best.concurrency}, {best.wall_s:.1f} s for {best.items:,} creates "
-        f"({best.per_item_s * 1000:.1f} ms per item).",
+        best,
         "",
         "### StoreBridge on the same store",
         "",
@@ -633,7 +668,7 @@ def real_section(run: RealStoreRun) -> str:
             [[t.name, t.figure, f"**{t.verdict}**", t.why] for t in found],
         ),
         "",
-        run.figures().comment(),
+        figures.comment() if figures else "",
     ]
     return SECTION.wrap("\n".join(lines))
 
@@ -678,7 +713,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="storebridge-real-") as scratch:
         run = measure_real_store(
-            access, Path(scratch) / "ws", items=args.items, log=_log, note=args.note
+            access,
+            Path(scratch) / "ws",
+            items=args.items,
+            log=_log,
+            note=args.note,
+            progress=lambda partial: write_section(args.output, real_section(partial)),
         )
     write_section(args.output, real_section(run))
     _log(f"wrote the real-store section of {args.output}")

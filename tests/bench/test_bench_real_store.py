@@ -158,3 +158,13 @@ def test_the_section_goes_in_front_of_the_tryton_section_which_runs_to_the_next_
     assert placed.index(SECTION.end) < placed.index(TRYTON_HEADING)
     assert keep_tryton_section(placed, "# new\n").endswith("| Tryton | 65 |\n")
     assert SECTION.start not in keep_tryton_section(placed, "# new\n")
+
+
+def test_a_run_stopped_half_way_leaves_what_it_measured(run: RealStoreRun) -> None:
+    partial = RealStoreRun(run.url, ITEMS, run.started, bare=run.bare[:1])
+
+    section = real_section(partial)
+
+    assert "**Incomplete**" in section
+    assert "create, concurrency 1" in section
+    assert RealFigures.from_page(section) is None  # no per-item figures for the targets
