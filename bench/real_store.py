@@ -223,12 +223,11 @@ async def ids_named(
             response = await http.get("/products", params={**params, "page": page})
             response.raise_for_status()
             rows = response.json()
-            # `search` matches words anywhere: keep only what this run made.
+            # `search` matches any product whose text holds the prefix: keep only this run's.
             found += [
                 int(r["id"])
                 for r in rows
-                if str(r.get("sku", "")).startswith(prefix)
-                or str(r.get("name", "")).startswith(prefix)
+                if prefix in str(r.get("sku", "")) or prefix in str(r.get("name", ""))
             ]
             if page >= int(response.headers.get("X-WP-TotalPages", "1")):
                 return found
@@ -282,8 +281,8 @@ def prefix_catalogue(pos_path: Path, prefix: str) -> None:
 def create_payloads(workspace: Workspace, sku_tag: str = "") -> list[dict[str, Any]]:
     """The create payloads StoreBridge's first sync sends for this catalogue (built untimed).
 
-    `sku_tag` is inserted after the prefix so a bare level never collides with StoreBridge's
-    own products.
+    `sku_tag` goes in front of the SKU and the name, so a bare level never collides with
+    StoreBridge's own products and can be found apart from them.
     """
     pos = DemoPos(DemoPosSettings(path=workspace.pos_path, seed_items=0, seed_styles=0))
     feed = validate_feed(pos.read_items())
@@ -291,6 +290,7 @@ def create_payloads(workspace: Workspace, sku_tag: str = "") -> list[dict[str, A
     for item in feed.items:
         payload = dict(create_payload(item, sum(item.on_hand.values())))
         payload["sku"] = sku_tag + item.sku
+        payload["name"] = sku_tag + item.name
         payloads.append(payload)
     return payloads
 
@@ -403,7 +403,8 @@ def measure_real_store(
         workspace.prepare()
         prefix_catalogue(workspace.pos_path, prefix)
         log(f"real store {access.url}: prefix {prefix}, {items:,} items")
-        _bare_levels(run, connection, workspace, levels, log, progress)
+        # The bare payloads are built before StoreBridge's price change moves the POS.
+        bare_payloads = {level: create_payloads(workspace, f"B{level}-") for level in levels}
         step = run_isolated if isolate else run_step
         log("StoreBridge: first sync")
         run.first_sync = _checked(step(workspace, "sync"), "first sync")
@@ -414,6 +415,8 @@ def measure_real_store(
         progress(run)
         log("StoreBridge: idle cycle")
         run.idle = _checked(step(workspace, "sync"), "idle cycle")
+        progress(run)
+        _bare_levels(run, connection, bare_payloads, log, progress)
         run.finished = True
     finally:
         for name, value in saved.items():
@@ -430,13 +433,13 @@ def measure_real_store(
 def _bare_levels(
     run: RealStoreRun,
     connection: WooConnection,
-    workspace: Workspace,
-    levels: Sequence[int],
+    bare_payloads: Mapping[int, Sequence[Mapping[str, Any]]],
     log: Callable[[str], None],
     progress: Callable[[RealStoreRun], None],
 ) -> None:
+    levels = list(bare_payloads)
     for level in levels:
-        payloads = create_payloads(workspace, f"B{level}-")
+        payloads = bare_payloads[level]
         log(f"bare loop: {len(payloads):,} creates at concurrency {level}")
         created = asyncio.run(bare_batches(connection, "create", payloads, level))
         run.bare.append(created)
@@ -446,14 +449,14 @@ def _bare_levels(
             updates = [{"id": i, "regular_price": "12.34"} for i in created.ids[::step][:changed]]
             log(f"bare loop: {len(updates)} price updates, then reading {len(created.ids):,} back")
             run.bare_update = asyncio.run(bare_batches(connection, "update", updates, level))
-            prefix = created_prefix(payloads)
-            run.bare_read = asyncio.run(bare_read(connection, prefix, level))
+            # Named apart from StoreBridge's products (which exist by now), read back alone.
+            run.bare_read = asyncio.run(bare_read(connection, created_prefix(payloads), level))
         progress(run)
         asyncio.run(delete_products(connection, created.ids))
 
 
 def created_prefix(payloads: Sequence[Mapping[str, Any]]) -> str:
-    """The run's name prefix (every name starts with it, then a space)."""
+    """The name prefix of these payloads (every name starts with it, then a space)."""
     return str(payloads[0]["name"]).split(" ", 1)[0] if payloads else ""
 
 
