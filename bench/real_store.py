@@ -496,8 +496,11 @@ def real_targets(run: RealStoreRun) -> list[Target]:
             ""
             if ratio <= RATIO_TARGET
             else f"StoreBridge {run.first_sync.wall_s:.1f} s against the bare loop's "
-            f"{best.wall_s:.1f} s at concurrency {best.concurrency}; StoreBridge reached "
-            f"{run.first_sync.counts.get('concurrency_peak', '?')} batches at once and spent "
+            f"{best.wall_s:.1f} s at concurrency {best.concurrency}: StoreBridge starts at 2 "
+            "batches at once and climbed to "
+            f"{run.first_sync.counts.get('concurrency_peak', '?')} within its "
+            f"{run.first_sync.requests.count('POST /products/batch')} batches, after "
+            f"{run.first_sync.requests.reads} reads (link check, SKU probe, order ledger); "
             f"{run.first_sync.cpu_s:.1f} s of CPU"
         )
         out.append(
