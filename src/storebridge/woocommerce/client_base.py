@@ -18,6 +18,7 @@ import httpx
 from storebridge.retry import RetryPolicy
 from storebridge.woocommerce import pagination
 from storebridge.woocommerce.batch import DEFAULT_BATCH_LIMIT, BatchOutcome, run_batch
+from storebridge.woocommerce.concurrency import AimdPolicy, ConcurrencyLevel
 from storebridge.woocommerce.connection import WooConnection
 from storebridge.woocommerce.order_payloads import Order
 from storebridge.woocommerce.params import Params
@@ -45,6 +46,7 @@ class ClientBase:
         rng: random.Random | None = None,
         on_request: RequestHook | None = None,
         batch_limit: int = DEFAULT_BATCH_LIMIT,
+        concurrency_policy: AimdPolicy | None = None,
     ) -> None:
         """Build the client (no I/O happens until the first request).
 
@@ -57,6 +59,7 @@ class ClientBase:
             rng: random source for the retry jitter.
             on_request: called after each attempt with (method, path, status, elapsed).
             batch_limit: objects per batch request (the server accepts at most 100).
+            concurrency_policy: the constants of the adaptive batch concurrency.
         """
         options: dict[str, Any] = {}
         if sleep is not None:
@@ -68,6 +71,7 @@ class ClientBase:
             retry_policy=retry_policy,
             rng=rng,
             on_request=on_request,
+            concurrency_policy=concurrency_policy,
             **options,
         )
         self.batch_limit = batch_limit
@@ -91,6 +95,11 @@ class ClientBase:
     def stats(self) -> RequestStats:
         """Request counters (snapshot() / reset())."""
         return self._session.stats
+
+    @property
+    def concurrency(self) -> ConcurrencyLevel:
+        """The batch concurrency the client chose, and the highest it reached."""
+        return self._session.concurrency.level()
 
     @property
     def connection(self) -> WooConnection:
