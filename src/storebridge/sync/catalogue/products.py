@@ -201,7 +201,9 @@ class _ProductSync:
                     complete=feed.complete,
                 )
                 report.counts["quarantine_resolved"] += update.resolved
-            table = load_links(session, store=self.name)
+            # A delta needs only its own items' links (and their styles'): an idle
+            # cycle of an incremental connector must not load 100,000 links.
+            table = load_links(session, store=self.name, keys=_link_keys(feed))
             _mark_lost(table, check.lost)  # a dry run stored nothing: its plan must skip them too
             allocated = allocated_for_store(
                 session,
@@ -335,6 +337,15 @@ class _ProductSync:
                         items=len(feed.items),
                     )
                 )
+
+
+def _link_keys(feed: Feed) -> set[str] | None:
+    """The links a run plans with: all for a complete read, else the delta's items and styles."""
+    if feed.complete:
+        return None
+    keys = {item.key for item in feed.items}
+    keys.update(sku_key(item.parent_code) for item in feed.items if item.parent_code)
+    return keys
 
 
 def _new_category_names(
