@@ -185,6 +185,15 @@ def test_a_linked_sku_missing_from_a_complete_snapshot_is_delisted_unless_quaran
     assert run([], [gone], complete=False).is_empty
 
 
+def test_an_unchanged_row_is_in_the_snapshot_counted_unchanged_and_planned_once() -> None:
+    kept = linked(item("KEPT"), 1, 3)
+    result = run([], [kept], unchanged={"kept"})
+    assert result.is_empty
+    assert result.unchanged == 1
+    with pytest.raises(ValueError, match="planned twice"):
+        run([item("KEPT")], [kept], unchanged={"kept"})
+
+
 def test_a_link_without_a_pushed_record_is_zeroed_with_stock_keys_only() -> None:
     link = LinkView("a", "A", 7)
     (zero,) = run([], [link]).updates
