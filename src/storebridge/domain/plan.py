@@ -104,6 +104,7 @@ def plan(
     quarantined: Collection[str] = frozenset(),
     complete: bool = True,
     unchanged: Collection[str] = frozenset(),
+    planned_apart: Collection[str] = frozenset(),
 ) -> Plan:
     """Plan the writes that bring WooCommerce in line with the POS.
 
@@ -123,6 +124,8 @@ def plan(
         unchanged: SKU keys of feed rows that are as they were at their
             link's last confirmed sync (`FeedResult.unchanged`): in the feed,
             so not delisted, and nothing to write for them.
+        planned_apart: SKU keys of feed items planned by another call (another
+            slice, `plan_slices`): in the feed, so not delisted, and not counted.
 
     Raises:
         ValueError: two items share a SKU key.
@@ -150,6 +153,7 @@ def plan(
                 key not in seen
                 and key not in quarantined
                 and key not in unchanged
+                and key not in planned_apart
                 and link.kind != "variable"
             ):
                 planner.linked_but_gone(link)

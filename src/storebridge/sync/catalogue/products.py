@@ -36,13 +36,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from storebridge.bootstrap import Services, StoreServices
 from storebridge.domain.allocation import StockExplanation, explain
-from storebridge.domain.links import LinkView
-from storebridge.domain.model import PosItem, sku_key
+from storebridge.domain.links import LinkView, WooView
+from storebridge.domain.model import DelistPolicy, PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
+from storebridge.domain.plan_slices import plan_slices
 from storebridge.domain.price_basis import PriceBasis, price_basis_warning
 from storebridge.persistence.repositories.cursors import advance_cursor, get_cursor
 from storebridge.persistence.tables import InventorySnapshot
@@ -69,6 +71,7 @@ from storebridge.sync.catalogue.link_table import (
     unpark,
 )
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
+from storebridge.sync.catalogue.plan_buffer import PlanBuffer
 from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.orders.applied import note_applied
@@ -81,6 +84,26 @@ __all__ = ["POS_READ_STREAM", "LedgerRefresh", "ProductRun", "plan_products", "s
 
 #: The cursor stream holding an incremental connector's read position.
 POS_READ_STREAM = "pos_items"
+#: Items planned at a time (`domain.plan_slices`).
+PLAN_SLICE = 2_000
+
+
+class _PlanInputs(TypedDict):
+    """`plan`'s arguments besides the items."""
+
+    links: Mapping[str, LinkView]
+    available: Mapping[str, int]
+    existing: Mapping[str, WooView]
+    delist: DelistPolicy
+    category_ids: Mapping[str, int] | None
+    quarantined: Collection[str]
+    complete: bool
+    unchanged: Collection[str]
+
+
+def _slices_of(unit: int) -> int:
+    """Writes that may wait for a full batch: whole executor slices, at least `PLAN_SLICE`."""
+    return -(-PLAN_SLICE // unit) * unit
 
 
 @dataclass
@@ -88,6 +111,8 @@ class ProductRun:
     """A products run's result: its report and the plan it made."""
 
     report: RunReport
+    #: The plan of a dry run; a run that writes plans and applies a slice at a time,
+    #: keeping only the counts (`report.planned`).
     plan: Plan | None = None
     #: Advice for the operator that is not an item problem (price basis vs. tax setting).
     warnings: list[str] = field(default_factory=list)
@@ -194,7 +219,8 @@ class _ProductSync:
             state = get_cursor(session, store=self.name, stream=POS_READ_STREAM)
         return None if state is None else state.value
 
-    async def run(self, woo: WooClient, report: RunReport) -> Plan:
+    async def run(self, woo: WooClient, report: RunReport) -> Plan | None:
+        """Run the steps; returns the plan of a dry run (a real run keeps only its counts)."""
         if not self.dry_run:
             # Before the read: an export the ERP has imported by now is in this read's on-hand.
             await note_applied(self.services, self.name)
@@ -239,26 +265,37 @@ class _ProductSync:
         if revived and not self.dry_run:
             with self.sessions.begin() as session:
                 unpark(session, store=self.name, keys=revived)
-        the_plan = await self._plan(woo, feed, links, availability)
-        report.planned = the_plan.summary()
-        _report_waiting(the_plan, table, report, reported=check.keys)
+        inputs = await self._plan_inputs(woo, feed, links, availability)
         if self.dry_run:
+            the_plan = plan(feed.items, **inputs)
+            report.planned = the_plan.summary()
+            _report_waiting(the_plan, table, report, reported=check.keys)
             return the_plan
-        failed = await self._execute(woo, the_plan, table, availability, items_by_key, report)
+        executor, recorder = self._executor(woo, table, availability, items_by_key, report)
+        # Planned and applied a slice at a time: a 100,000-item plan is never held whole.
+        pending = PlanBuffer(executor.slice_size, _slices_of(executor.slice_size))
+        for part in plan_slices(feed.items, slice_size=PLAN_SLICE, **inputs):
+            for ready in pending.add(part):
+                await executor.apply(ready)
+            report.planned = dict(pending.summary)
+        await executor.apply(pending.drain())
+        waiting = pending.plan_of_reports()
+        _report_waiting(waiting, table, report, reported=check.keys)
         self._record_read(feed, table, availability, keep_position=report.failed_items == 0)
-        self._record_digests(feed, the_plan, failed)
+        self._record_digests(feed, waiting, recorder.failed_keys)
         if isinstance(self.store.connector, Acknowledging) and report.failed_items == 0:
             # Only now are the results durable; a failed item keeps its file for the next run.
             self.store.connector.acknowledge()
-        return the_plan
+        return None
 
-    async def _plan(
+    async def _plan_inputs(
         self,
         woo: WooClient,
         feed: Feed,
         links: dict[str, LinkView],
         availability: Availability,
-    ) -> Plan:
+    ) -> _PlanInputs:
+        """Everything `plan` needs besides the items, WooCommerce's look-ups included."""
         keys = unlinked_keys(feed.items, links)
         spelled: dict[str, str] = {}
         for item in feed.items:
@@ -272,9 +309,8 @@ class _ProductSync:
         if names:
             create = self.settings.create_categories and not self.dry_run
             category_ids = await resolve_categories(woo, names, create=create)
-        return plan(
-            feed.items,
-            links,
+        return _PlanInputs(
+            links=links,
             available=availability.available,
             existing=existing,
             delist=self.settings.delist,
@@ -284,16 +320,15 @@ class _ProductSync:
             unchanged=feed.result.unchanged.keys(),
         )
 
-    async def _execute(
+    def _executor(
         self,
         woo: WooClient,
-        the_plan: Plan,
         table: LinkTable,
         availability: Availability,
         items_by_key: dict[str, PosItem],
         report: RunReport,
-    ) -> set[str]:
-        """Apply the plan; returns the SKU keys whose writes failed."""
+    ) -> tuple[Executor, DbRecorder]:
+        """The executor of this run, and the recorder it reports to (failed keys)."""
 
         def digest(key: str) -> str | None:
             item = items_by_key.get(key)
@@ -329,8 +364,7 @@ class _ProductSync:
             digest=digest,
         )
         executor = Executor(woo, recorder, report, sku_of=sku_of, progress=self.progress)
-        await executor.apply(the_plan)
-        return recorder.failed_keys
+        return executor, recorder
 
     def _record_digests(self, feed: Feed, the_plan: Plan, failed: Collection[str]) -> None:
         """Remember the rows validated by this run that are now in sync with WooCommerce.
