@@ -88,6 +88,8 @@ def run_scenarios(
                 found.first_syncs.append(big.first_sync())
             if "idle" in chosen:
                 found.idle = big.idle()
+                found.idle_full = big.idle_full()
+                found.sale = big.till_sale()
             if chosen & {"changes", "baseline"}:
                 found.prices = big.price_change()
             if "changes" in chosen:
