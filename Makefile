@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-sql bench-tryton soak sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-scale bench-million bench-sql bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,14 @@ pytest: $(VENV)/.synced
 ## bench: run the benchmarks and rewrite docs/benchmarks.md
 bench: $(VENV)/.synced
 	$(RUN) python -m bench
+
+## bench-scale: 100,000 items: peak RSS of the first sync, idle CPU, a till sale (its section of docs/benchmarks.md)
+bench-scale: $(VENV)/.synced
+	$(RUN) python -m bench.scale
+
+## bench-million: the same at 1,000,000 items (about an hour on two cores)
+bench-million: $(VENV)/.synced
+	$(RUN) python -m bench.scale --items 1000000
 
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced

@@ -24,6 +24,7 @@ from bench.profiling import profile_first_sync
 from bench.report import RunInfo, machine, render
 from bench.runs import BigCatalogue, Lab
 from bench.sandbox_process import SandboxProcess
+from bench.scale import keep_sections as keep_scale_sections
 from bench.scenarios import SCENARIOS, Findings, tables, targets
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sql_read import keep_section as keep_sql_section
@@ -87,6 +88,7 @@ def run_scenarios(
                 log(f"first sync of {big.size:,} items")
                 found.first_syncs.append(big.first_sync())
             if "idle" in chosen:
+                found.read_back = big.read_back()
                 found.idle = big.idle()
                 found.idle_full = big.idle_full()
                 found.sale = big.till_sale()
@@ -154,9 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        # The SQL and Tryton sections are measured by their own commands
-        # (`python -m bench.sql_read`, `python -m bench.tryton`): carry them over.
+        # The SQL, scale and Tryton sections are measured by their own commands
+        # (`python -m bench.sql_read`, `bench.scale`, `bench.tryton`): carry them over.
         text = keep_sql_section(text, output)
+        text = keep_scale_sections(text, output)
         if output.exists():
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
         output.write_text(text, encoding="utf-8")

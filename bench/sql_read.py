@@ -38,6 +38,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine, text
 
+from bench import sections
 from bench.table import fmt_int, markdown_table
 
 __all__ = ["END", "START", "keep_section", "main"]
@@ -176,21 +177,12 @@ def _table(items: int, runs: list[tuple[str, dict[str, Any]]], load: str) -> str
 
 def keep_section(report: str, previous: Path) -> str:
     """`report` with the SQL section of the `previous` page carried over (if it had one)."""
-    try:
-        old = previous.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return report
-    if START not in old or END not in old:
-        return report
-    section = old[old.index(START) : old.index(END) + len(END)]
-    return splice(report, section)
+    return sections.keep(report, previous, START, END)
 
 
 def splice(page: str, section: str) -> str:
     """`page` with `section` replacing its SQL section, or appended."""
-    if START in page and END in page:
-        return page[: page.index(START)] + section + page[page.index(END) + len(END) :]
-    return page.rstrip("\n") + "\n\n" + section + "\n"
+    return sections.splice(page, section, START, END)
 
 
 def _log(message: str) -> None:
