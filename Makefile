@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-scale bench-million bench-sql bench-tryton soak sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-scale bench-million bench-stores bench-sql bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,10 @@ bench-scale: $(VENV)/.synced
 ## bench-million: the same at 1,000,000 items (about an hour on two cores)
 bench-million: $(VENV)/.synced
 	$(RUN) python -m bench.scale --items 1000000
+
+## bench-stores: 50 stores x 2,000 items, two workers on PostgreSQL (about 15 min); its section of docs/benchmarks.md
+bench-stores: $(VENV)/.synced
+	$(RUN) python -m bench.stores
 
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced

@@ -28,6 +28,7 @@ from bench.scale import keep_sections as keep_scale_sections
 from bench.scenarios import SCENARIOS, Findings, tables, targets
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sql_read import keep_section as keep_sql_section
+from bench.stores import keep_section as keep_stores_section
 from bench.tryton_section import keep_section as keep_tryton_section
 
 __all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
@@ -156,10 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        # The SQL, scale and Tryton sections are measured by their own commands
-        # (`python -m bench.sql_read`, `bench.scale`, `bench.tryton`): carry them over.
+        # The SQL, scale, many-stores and Tryton sections are measured by their own
+        # commands (`python -m bench.sql_read`, `bench.scale`, `bench.stores`,
+        # `bench.tryton`): carry them over.
         text = keep_sql_section(text, output)
         text = keep_scale_sections(text, output)
+        text = keep_stores_section(text, output)
         if output.exists():
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
         output.write_text(text, encoding="utf-8")
