@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connector_samples import demo_settings, line, order
+from connector_samples import demo_settings, line, order, replay_incremental
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,25 +76,7 @@ def test_incremental_reads_accumulated_equal_a_full_read(tmp_path: Path) -> None
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(operation, min_size=1, max_size=12))
     def incremental_reads_miss_nothing(operations: list[tuple[Any, ...]]) -> None:
-        view = {str(item.sku): seen(item) for item in pos.read_items_since(None)}
-        assert pos.last_read is not None and pos.last_read.complete
-        position = pos.last_read.position
-
-        def read_changes() -> None:
-            nonlocal position
-            for item in pos.read_items_since(position):
-                view[str(item.sku)] = seen(item)
-            outcome = pos.last_read
-            assert outcome is not None and not outcome.complete
-            position = outcome.position
-
-        for op in operations:
-            if op[0] == "read":
-                read_changes()
-            else:
-                apply(pos, op, invoices)
-        read_changes()
-
+        view = replay_incremental(pos, operations, lambda op: apply(pos, op, invoices), seen)
         assert view == full_view(pos)
 
     incremental_reads_miss_nothing()

@@ -20,6 +20,7 @@ their counts add up to its counts.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from functools import partial
 
 from storebridge.domain.links import LinkView, WooView
 from storebridge.domain.model import DelistPolicy, PosItem, sku_key
@@ -66,37 +67,23 @@ def plan_slices(
         else:
             simple.append(item)
 
-    def part(chunk: list[PosItem]) -> Plan:
-        return plan(
-            chunk,
-            links,
-            available=available,
-            existing=existing,
-            delist=delist,
-            category_ids=category_ids,
-            quarantined=quarantined,
-            complete=False,
-        )
-
-    for start in range(0, len(simple), slice_size):
-        yield part(simple[start : start + slice_size])
-    chunk: list[PosItem] = []
-    for variants in styles.values():
-        chunk.extend(variants)
-        if len(chunk) >= slice_size:
-            yield part(chunk)
-            chunk = []
-    if chunk:
-        yield part(chunk)
-    yield plan(
-        (),
-        links,
+    part = partial(
+        plan,
+        links=links,
         available=available,
         existing=existing,
         delist=delist,
         category_ids=category_ids,
         quarantined=quarantined,
-        complete=complete,
-        unchanged=unchanged,
-        planned_apart=seen,
     )
+    for start in range(0, len(simple), slice_size):
+        yield part(simple[start : start + slice_size], complete=False)
+    chunk: list[PosItem] = []
+    for variants in styles.values():
+        chunk.extend(variants)
+        if len(chunk) >= slice_size:
+            yield part(chunk, complete=False)
+            chunk = []
+    if chunk:
+        yield part(chunk, complete=False)
+    yield part((), complete=complete, unchanged=unchanged, planned_apart=seen)

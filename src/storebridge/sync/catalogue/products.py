@@ -416,7 +416,7 @@ class _ProductSync:
                         store=self.name,
                         read_started_at=feed.started_at,
                         applied_at=now,
-                        items=len(feed.items),
+                        items=len(feed.items) + len(feed.result.unchanged),
                     )
                 )
 
