@@ -137,6 +137,9 @@ class ProductLink(Base):
     pushed_at: Mapped[datetime | None]
     on_hand: Mapped[int | None]  # POS on-hand summed over the store's locations
     on_hand_at: Mapped[datetime | None]
+    # The POS row (and store settings) as at the last confirmed sync; cleared by any push
+    # from elsewhere, so a products run validates and plans the row again.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
     failures: Mapped[int] = _count()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()

@@ -6,6 +6,13 @@ matrix styles), on-hand per location, customers, documents (invoices and
 credits, each under a UNIQUE idempotency key) with their lines, and stock
 moves that say *why* an on-hand figure changed.
 
+Every write to an item, its stock or its web-store prices stamps the item
+with the next number of one change sequence (``item_changes``, kept by
+triggers, so no writer can forget it): writers are serialised, so a later
+commit always carries a higher number, and a reader that remembers the
+highest number it saw reads exactly the items changed since (`DemoPos`'s
+incremental reads).
+
 Money is stored as TEXT holding a two-decimal string (``"19.99"``) so that it
 round-trips through `Decimal` without float error; quantities are INTEGER.
 
@@ -115,7 +122,22 @@ CREATE TABLE IF NOT EXISTS stock_moves (
     at           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_stock_moves_sku ON stock_moves (sku);
+CREATE TABLE IF NOT EXISTS item_changes (
+    sku TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_item_changes_seq ON item_changes (seq);
+""" + "".join(
+    f"""CREATE TRIGGER IF NOT EXISTS tr_{table}_{event.lower()}_changes AFTER {event} ON {table}
+BEGIN
+    INSERT INTO item_changes (sku, seq)
+    VALUES ({row}.sku, (SELECT COALESCE(MAX(seq), 0) + 1 FROM item_changes))
+    ON CONFLICT (sku) DO UPDATE SET seq = excluded.seq;
+END;
 """
+    for table in ("items", "stock", "webstore_prices")
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -130,7 +130,7 @@ def forget_pushed_stock(session: Session, *, store: str, sku_keys: Collection[st
                 ProductLink.sku_key.in_(keys[start : start + 500]),
                 ProductLink.pushed_stock.is_not(None),
             )
-            .values(pushed_stock=None)
+            .values(pushed_stock=None, source_digest=None)
         )
         touched += int(getattr(result, "rowcount", 0) or 0)
     return touched
