@@ -117,6 +117,44 @@ class PosWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReserveReceipt:
+    """What the POS/ERP answered to a reservation."""
+
+    pos_ref: str  # the POS document holding the units (the sale the export later finishes)
+    applied: bool  # True: the POS counts the units as taken now; False: once it imports them
+    already_existed: bool = False  # the idempotency key was found: nothing new written
+
+
+@runtime_checkable
+class PosReserver(Protocol):
+    """Optional capability: hold a web order's units in the POS/ERP before it is exported.
+
+    Every call is keyed by the order's idempotency key (the one `write_order`
+    later gets) and looks it up before writing, so repeating a call after a
+    crash finds its own work.  The reservation and the exported order are
+    one POS document: `write_order` with the same key finishes the reserved
+    document instead of writing a second one.  While a reservation holds,
+    the on-hand `read_items` reports excludes its units.
+    """
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        """Hold the order's units once per idempotency key; returns the holding document."""
+        ...
+
+    def release(self, idempotency_key: str) -> bool:
+        """Give the units of an unexported reservation back; False when none was held.
+
+        Raises `PosRejected` when the reservation cannot be released any more
+        (the POS already shipped it).
+        """
+        ...
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """When the POS/ERP started holding each of these reservations (unknown keys left out)."""
+        ...
+
+
 @runtime_checkable
 class PosConnector(PosReader, PosWriter, Protocol):
     """A full connector: both sides, plus cleanup."""

@@ -1,0 +1,171 @@
+"""Reservations in Tryton: a web order's units held by a confirmed sale of the web shop.
+
+`reserve` writes the order's sale exactly as the export would (same values,
+`web_id` = the idempotency key) and takes it as far as confirmed: Tryton
+processes a confirmed sale at once, so its customer shipment is *waiting*
+and its planned moves take the units out of what the reader reports with
+``on_hand = "available"`` (the till's own sales post done moves, so they
+are counted as well).  On completion the export's `write_order` finds the
+sale under the same key and finishes its shipment: the reservation *becomes*
+the exported sale.
+
+`release` gives the units back before export.  A processing sale cannot be
+cancelled in Tryton, so the release walks what a Tryton user would do:
+cancel the waiting shipment (the units are free at once) and the draft
+invoice, answer both exception wizards with "ignore" (the sale ends done,
+nothing shipped, nothing invoiced), and finally rename the sale's web id to
+``<key>:released:<sale id>`` so that the key is free if the order comes back.
+Every step is skipped once done, and the rename comes last, so a release
+killed at any point is finished by the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from storebridge.connectors.tryton.writer import TrytonWriter, _check_balance
+from storebridge.domain.model import OrderDocument
+from storebridge.errors import PosRejected
+from storebridge.ports import ReserveReceipt
+
+__all__ = ["TrytonReservations", "released_web_id"]
+
+_PAGE = 50  # web ids per look-up call (one OR clause each on SQLite)
+
+
+def released_web_id(key: str, sale_id: int) -> str:
+    """The web id a released reservation keeps: unique, and never the order's key."""
+    return f"{key}:released:{sale_id}"
+
+
+class TrytonReservations:
+    """Reserve and release through the writer's session and look-ups."""
+
+    def __init__(self, writer: TrytonWriter) -> None:
+        self.writer = writer
+        self.rpc = writer.rpc
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        _check_balance(document)
+        key = document.idempotency_key
+        existing = self.writer._find_sale(key)
+        already = existing is not None
+        if existing is None:
+            sale_id = self.writer._create_sale(key, self.writer._sale_values(document))
+            if sale_id is None:  # a concurrent run created it: Tryton's web id rule held
+                existing = self.writer._find_sale(key)
+                assert existing is not None
+                already = True
+        if existing is not None:
+            sale_id = int(existing["id"])
+        assert sale_id is not None
+        sale = self._confirm(sale_id)
+        return ReserveReceipt(str(sale["number"]), applied=True, already_existed=already)
+
+    def _confirm(self, sale_id: int) -> dict[str, Any]:
+        """Quote and confirm (Tryton then processes: shipment waiting); each step once."""
+        sale = self.writer._read_sale(sale_id)
+        if sale["state"] == "draft":
+            self.rpc.call("sale.sale", "quote", [sale_id])
+            sale = self.writer._read_sale(sale_id)
+        if sale["state"] == "quotation":
+            self.rpc.call("sale.sale", "confirm", [sale_id])
+            sale = self.writer._read_sale(sale_id)
+        if sale["state"] == "confirmed":  # processing deferred to a worker: do it now
+            self.rpc.call("sale.sale", "process", [sale_id])
+            sale = self.writer._read_sale(sale_id)
+        if sale["state"] not in ("processing", "done"):
+            raise PosRejected(
+                f"sale {sale['number']} ({sale['web_id']}) is {sale['state']} in Tryton; "
+                "it cannot hold the order's units, look at it in Tryton"
+            )
+        return sale
+
+    def release(self, idempotency_key: str) -> bool:
+        sale = self.writer._find_sale(idempotency_key)
+        if sale is None:
+            return False  # never reserved, or released before (the web id was renamed)
+        sale_id = int(sale["id"])
+        if sale["state"] in ("draft", "quotation"):  # killed before confirm: nothing held yet
+            self.rpc.call("sale.sale", "cancel", [sale_id])
+        elif sale["state"] != "cancelled":
+            self._undo_processing(sale_id, idempotency_key)
+        self.rpc.call(
+            "sale.sale", "write", [sale_id], {"web_id": released_web_id(idempotency_key, sale_id)}
+        )
+        return True
+
+    def _undo_processing(self, sale_id: int, key: str) -> None:
+        (sale,) = self.rpc.call(
+            "sale.sale",
+            "read",
+            [sale_id],
+            ["number", "shipments", "invoices", "shipment_state", "invoice_state"],
+        )
+        shipments = self.rpc.call("stock.shipment.out", "read", sale["shipments"], ["state"])
+        if any(row["state"] == "done" for row in shipments):
+            raise PosRejected(
+                f"sale {sale['number']} ({key}) has shipped in Tryton: its reservation cannot "
+                "be released; credit the order instead"
+            )
+        to_cancel = [int(row["id"]) for row in shipments if row["state"] != "cancelled"]
+        if to_cancel:
+            self.rpc.call("stock.shipment.out", "cancel", to_cancel)
+        invoices = self.rpc.call("account.invoice", "read", sale["invoices"], ["state"])
+        drafts = [int(row["id"]) for row in invoices if row["state"] == "draft"]
+        if drafts:
+            self.rpc.call("account.invoice", "cancel", drafts)
+        (states,) = self.rpc.call(
+            "sale.sale", "read", [sale_id], ["shipment_state", "invoice_state"]
+        )
+        if states["shipment_state"] == "exception":
+            self.rpc.run_wizard(
+                "sale.handle.shipment.exception",
+                "sale.sale",
+                sale_id,
+                "handle",
+                lambda shown: {"ask": _ignore_all(shown, "moves")},
+            )
+        if states["invoice_state"] == "exception":
+            self.rpc.run_wizard(
+                "sale.handle.invoice.exception",
+                "sale.sale",
+                sale_id,
+                "handle",
+                lambda shown: {"ask": _ignore_all(shown, "invoices")},
+            )
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """Keys whose sale holds the units (processing or further): Tryton books at confirm.
+
+        As with `TrytonWriter.applied`, the answer is the time StoreBridge
+        found out, later than the truth, which only delays a release.
+        """
+        keys = sorted(set(idempotency_keys))
+        found: dict[str, datetime] = {}
+        now = datetime.now(UTC)
+        for start in range(0, len(keys), _PAGE):
+            rows = self.rpc.call(
+                "sale.sale",
+                "search_read",
+                [
+                    ("web_shop", "=", self.writer.shop().id),
+                    ("web_id", "in", keys[start : start + _PAGE]),
+                ],
+                0,
+                None,
+                None,
+                ["web_id", "state"],
+            )
+            found.update(
+                {str(r["web_id"]): now for r in rows if r["state"] in ("processing", "done")}
+            )
+        return found
+
+
+def _ignore_all(shown: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The exception wizard's form: every cancelled record it proposes is ignored."""
+    proposed = list(shown.get(f"domain_{kind}", []))
+    return {f"recreate_{kind}": [], f"ignore_{kind}": proposed, f"domain_{kind}": proposed}

@@ -1,0 +1,176 @@
+"""The POS reservation of one WooCommerce order, as pure decisions (design.md §4).
+
+Without reservations the POS/ERP learns of a web order only when it is
+exported at completion, and until then its till may sell the units the web
+order took.  With reservations (a connector capability, optional per store)
+StoreBridge places a reservation in the POS as soon as the order allocates,
+so the POS itself stops offering the units:
+
+    (none) ──order allocates──> reserved(pos_ref)
+    reserved ──order completes, export writes the same document──> converted
+    reserved ──order cancelled/refunded/failed before export──> released
+    released ──order allocates again (a cancelled order restored)──> reserved
+
+Each connector call carries the order's idempotency key and looks it up
+before writing, so a crash between the POS call and the local record only
+repeats a call that then finds its own work.  `converted` is final: the
+reservation *is* the exported sale, one document, never two.
+
+`next_step` says what the reservation engine must do for an order now;
+`reserved`, `released`, `converted` and `failed` are the transitions and
+raise `ValueError` naming the state when a move is not allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "ReservationRecord",
+    "ReservationState",
+    "Step",
+    "converted",
+    "failed",
+    "known_to_pos_at",
+    "next_step",
+    "released",
+    "reserved",
+]
+
+
+class ReservationState(StrEnum):
+    RESERVED = "reserved"
+    RELEASED = "released"
+    CONVERTED = "converted"
+
+
+class Step(StrEnum):
+    """What the reservation engine does for one order in this cycle."""
+
+    NOTHING = "nothing"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    NOTE_CONVERTED = "note_converted"  # the exporter wrote the sale: only the record changes
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationRecord:
+    """What StoreBridge knows of an order's reservation.
+
+    `state` is None while no reservation was ever placed (a failed first
+    attempt keeps its error and count here).  `applied_at` is when the POS
+    held the units (for Tryton and the demo POS the moment of the write; for
+    a file feed when the ERP imported the reservation document).
+    """
+
+    state: ReservationState | None = None
+    pos_ref: str | None = None
+    reserved_at: datetime | None = None
+    applied_at: datetime | None = None
+    released_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+    @property
+    def holding(self) -> bool:
+        """Whether the POS holds (or, once converted, has sold) the order's units."""
+        return self.state in (ReservationState.RESERVED, ReservationState.CONVERTED)
+
+
+def next_step(
+    record: ReservationRecord | None,
+    order_status: str,
+    *,
+    allocating_statuses: Collection[str],
+    export_statuses: Collection[str],
+    exported: bool,
+    parked_after: int,
+) -> Step:
+    """The engine's next move for an order (pure).
+
+    Args:
+        record: the order's reservation record, None if never attempted.
+        order_status: the WooCommerce status the ledger holds.
+        allocating_statuses: statuses that hold units (pending, processing, on-hold).
+        export_statuses: statuses that trigger export (the exporter converts then).
+        exported: the order's export record is exported (or under review).
+        parked_after: failed attempts after which a human must look first.
+    """
+    state = None if record is None else record.state
+    if state is ReservationState.CONVERTED:
+        return Step.NOTHING
+    if exported:
+        # The exporter's write_order found the reservation under the same key and finished it.
+        return Step.NOTE_CONVERTED if state is ReservationState.RESERVED else Step.NOTHING
+    if record is not None and record.attempts >= parked_after:
+        return Step.NOTHING  # parked: shown on the dashboard, retried by a human
+    if order_status in export_statuses:
+        return Step.NOTHING  # the export converts a reservation, or writes the sale as today
+    if order_status in allocating_statuses:
+        return Step.RESERVE if state is not ReservationState.RESERVED else Step.NOTHING
+    # Cancelled, refunded, failed, trash...: the units are free again before export.
+    return Step.RELEASE if state is ReservationState.RESERVED else Step.NOTHING
+
+
+def _illegal(record: ReservationRecord, transition: str) -> ValueError:
+    state = "none" if record.state is None else record.state.value
+    return ValueError(f"cannot {transition} a reservation in state {state!r}")
+
+
+def reserved(
+    record: ReservationRecord | None, pos_ref: str, at: datetime, applied_at: datetime | None
+) -> ReservationRecord:
+    """The POS holds the units under `pos_ref` (or already did: a replay is harmless)."""
+    current = record or ReservationRecord()
+    if current.state is ReservationState.RESERVED and current.pos_ref == pos_ref:
+        return current
+    if current.state not in (None, ReservationState.RELEASED):
+        raise _illegal(current, "reserve")
+    if not pos_ref:
+        raise ValueError("a reservation needs the POS document reference")
+    return ReservationRecord(ReservationState.RESERVED, pos_ref, at, applied_at)
+
+
+def released(record: ReservationRecord, at: datetime) -> ReservationRecord:
+    """The POS gave the units back (the reservation was cancelled there)."""
+    if record.state is ReservationState.RELEASED:
+        return record
+    if record.state is not ReservationState.RESERVED:
+        raise _illegal(record, "release")
+    return replace(
+        record, state=ReservationState.RELEASED, released_at=at, attempts=0, last_error=None
+    )
+
+
+def converted(record: ReservationRecord) -> ReservationRecord:
+    """The reservation became the exported sale (the same POS document)."""
+    if record.state is ReservationState.CONVERTED:
+        return record
+    if record.state is not ReservationState.RESERVED:
+        raise _illegal(record, "convert")
+    return replace(record, state=ReservationState.CONVERTED, attempts=0, last_error=None)
+
+
+def failed(record: ReservationRecord | None, error: str) -> ReservationRecord:
+    """A reserve or release attempt failed: count it; the state is what the POS had before."""
+    current = record or ReservationRecord()
+    return replace(current, attempts=current.attempts + 1, last_error=error)
+
+
+def known_to_pos_at(
+    export_applied_at: datetime | None, reservation: ReservationRecord | None
+) -> datetime | None:
+    """Since when the POS on-hand it reports excludes the order's units, if it does.
+
+    The earlier of the exported document's application and the reservation's:
+    either way the POS counts the order, so StoreBridge must stop holding it
+    once a POS read that started later has been applied (`allocation.release_due`).
+    A released reservation no longer counts: the POS gave the units back.
+    """
+    times = [export_applied_at] if export_applied_at is not None else []
+    if reservation is not None and reservation.holding and reservation.applied_at is not None:
+        times.append(reservation.applied_at)
+    return min(times) if times else None
