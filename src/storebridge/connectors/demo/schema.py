@@ -4,7 +4,8 @@ The demo POS stands in for a real till system, so its schema has what one
 has: an item master (with web flag, web-store prices, promotion dates and
 matrix styles), on-hand per location, customers, documents (invoices and
 credits, each under a UNIQUE idempotency key) with their lines, and stock
-moves that say *why* an on-hand figure changed.
+moves that say *why* an on-hand figure changed, and reservations holding web
+orders' units (`demo.reservations`).
 
 Money is stored as TEXT holding a two-decimal string (``"19.99"``) so that it
 round-trips through `Decimal` without float error; quantities are INTEGER.
@@ -115,6 +116,21 @@ CREATE TABLE IF NOT EXISTS stock_moves (
     at           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_stock_moves_sku ON stock_moves (sku);
+CREATE TABLE IF NOT EXISTS reservations (
+    idempotency_key TEXT PRIMARY KEY,
+    ref             TEXT NOT NULL UNIQUE,
+    state           TEXT NOT NULL CHECK (state IN ('held', 'converted', 'released')),
+    invoice_ref     TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reservation_lines (
+    idempotency_key TEXT NOT NULL REFERENCES reservations (idempotency_key),
+    sku             TEXT NOT NULL,
+    location        TEXT NOT NULL,
+    quantity        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_reservation_lines_sku ON reservation_lines (sku, location);
 """
 
 
