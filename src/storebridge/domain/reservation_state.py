@@ -8,13 +8,21 @@ so the POS itself stops offering the units:
 
     (none) ──order allocates──> reserved(pos_ref)
     reserved ──order completes, export writes the same document──> converted
-    reserved ──order cancelled/refunded/failed before export──> released
-    released ──order allocates again (a cancelled order restored)──> reserved
+    reserved ──order cancelled/refunded/failed before export──> releasing ──> released
+    released | releasing ──order allocates again (a cancelled order restored)──> reserved
 
 Each connector call carries the order's idempotency key and looks it up
 before writing, so a crash between the POS call and the local record only
 repeats a call that then finds its own work.  `converted` is final: the
 reservation *is* the exported sale, one document, never two.
+
+A release is recorded as ``releasing`` *before* the POS is asked: from then
+on StoreBridge no longer counts on the POS holding the units.  Otherwise a
+kill after the POS gave the units back but before the record, followed by
+the order being restored, would leave nobody holding them (the property
+test of `tests/domain/test_reservation_state.py` found exactly that).  A
+crash after the reserve call errs the other way: the POS holds units
+StoreBridge still holds too, until the record or the export catches up.
 
 `next_step` says what the reservation engine must do for an order now;
 `reserved`, `released`, `converted` and `failed` are the transitions and
@@ -29,22 +37,28 @@ from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
+    "HOLDING",
     "ReservationRecord",
     "ReservationState",
     "Step",
     "converted",
     "failed",
-    "known_to_pos_at",
     "next_step",
     "released",
+    "releasing",
     "reserved",
 ]
 
 
 class ReservationState(StrEnum):
     RESERVED = "reserved"
+    RELEASING = "releasing"  # the POS is being asked to give the units back
     RELEASED = "released"
     CONVERTED = "converted"
+
+
+#: States in which the POS counts the order's units as taken (held, or sold as the export).
+HOLDING = frozenset({ReservationState.RESERVED.value, ReservationState.CONVERTED.value})
 
 
 class Step(StrEnum):
@@ -77,7 +91,7 @@ class ReservationRecord:
     @property
     def holding(self) -> bool:
         """Whether the POS holds (or, once converted, has sold) the order's units."""
-        return self.state in (ReservationState.RESERVED, ReservationState.CONVERTED)
+        return self.state is not None and self.state.value in HOLDING
 
 
 def next_step(
@@ -87,6 +101,7 @@ def next_step(
     allocating_statuses: Collection[str],
     export_statuses: Collection[str],
     exported: bool,
+    never_exported: bool,
     parked_after: int,
 ) -> Step:
     """The engine's next move for an order (pure).
@@ -97,22 +112,31 @@ def next_step(
         allocating_statuses: statuses that hold units (pending, processing, on-hold).
         export_statuses: statuses that trigger export (the exporter converts then).
         exported: the order's export record is exported (or under review).
+        never_exported: StoreBridge will not export the order (its export was
+            skipped, or it was created before the store's go-live): it is the
+            retailer's to book in the POS, so StoreBridge holds nothing there.
         parked_after: failed attempts after which a human must look first.
     """
     state = None if record is None else record.state
     if state is ReservationState.CONVERTED:
         return Step.NOTHING
     if exported:
-        # The exporter's write_order found the reservation under the same key and finished it.
+        # The exporter's write_order found the reservation under the same key and finished it
+        # (a reservation being released may or may not have been there: the export's own
+        # application time governs the allocation then).
         return Step.NOTE_CONVERTED if state is ReservationState.RESERVED else Step.NOTHING
     if record is not None and record.attempts >= parked_after:
         return Step.NOTHING  # parked: shown on the dashboard, retried by a human
+    live = state in (ReservationState.RESERVED, ReservationState.RELEASING)
+    if never_exported:
+        return Step.RELEASE if live else Step.NOTHING
     if order_status in export_statuses:
-        return Step.NOTHING  # the export converts a reservation, or writes the sale as today
+        # The export converts a held reservation; one half released is finished first.
+        return Step.RELEASE if state is ReservationState.RELEASING else Step.NOTHING
     if order_status in allocating_statuses:
-        return Step.RESERVE if state is not ReservationState.RESERVED else Step.NOTHING
+        return Step.NOTHING if state is ReservationState.RESERVED else Step.RESERVE
     # Cancelled, refunded, failed, trash...: the units are free again before export.
-    return Step.RELEASE if state is ReservationState.RESERVED else Step.NOTHING
+    return Step.RELEASE if live else Step.NOTHING
 
 
 def _illegal(record: ReservationRecord, transition: str) -> ValueError:
@@ -127,18 +151,27 @@ def reserved(
     current = record or ReservationRecord()
     if current.state is ReservationState.RESERVED and current.pos_ref == pos_ref:
         return current
-    if current.state not in (None, ReservationState.RELEASED):
+    if current.state not in (None, ReservationState.RELEASED, ReservationState.RELEASING):
         raise _illegal(current, "reserve")
     if not pos_ref:
         raise ValueError("a reservation needs the POS document reference")
     return ReservationRecord(ReservationState.RESERVED, pos_ref, at, applied_at)
 
 
+def releasing(record: ReservationRecord) -> ReservationRecord:
+    """About to ask the POS to give the units back: stop counting on its hold first."""
+    if record.state is ReservationState.RELEASING:
+        return record
+    if record.state is not ReservationState.RESERVED:
+        raise _illegal(record, "release")
+    return replace(record, state=ReservationState.RELEASING)
+
+
 def released(record: ReservationRecord, at: datetime) -> ReservationRecord:
     """The POS gave the units back (the reservation was cancelled there)."""
     if record.state is ReservationState.RELEASED:
         return record
-    if record.state is not ReservationState.RESERVED:
+    if record.state not in (ReservationState.RESERVED, ReservationState.RELEASING):
         raise _illegal(record, "release")
     return replace(
         record, state=ReservationState.RELEASED, released_at=at, attempts=0, last_error=None
@@ -158,19 +191,3 @@ def failed(record: ReservationRecord | None, error: str) -> ReservationRecord:
     """A reserve or release attempt failed: count it; the state is what the POS had before."""
     current = record or ReservationRecord()
     return replace(current, attempts=current.attempts + 1, last_error=error)
-
-
-def known_to_pos_at(
-    export_applied_at: datetime | None, reservation: ReservationRecord | None
-) -> datetime | None:
-    """Since when the POS on-hand it reports excludes the order's units, if it does.
-
-    The earlier of the exported document's application and the reservation's:
-    either way the POS counts the order, so StoreBridge must stop holding it
-    once a POS read that started later has been applied (`allocation.release_due`).
-    A released reservation no longer counts: the POS gave the units back.
-    """
-    times = [export_applied_at] if export_applied_at is not None else []
-    if reservation is not None and reservation.holding and reservation.applied_at is not None:
-        times.append(reservation.applied_at)
-    return min(times) if times else None
