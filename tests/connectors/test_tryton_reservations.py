@@ -2,17 +2,22 @@
 
 Reserve → the till's available drops, on-hand does not; completion → the same
 sale is finished (one sale, stock moved once); cancellation → the units come
-back and the key is free for a later reservation.  Crash safety (kill -9 at
-each RPC step) is in test_crash.py.
+back and the key is free for a later reservation.  The last tests run the
+real engines (sandbox WooCommerce, StoreBridge database) against the same
+Tryton.  Crash safety (kill -9 at each RPC step) is in test_crash.py.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import tryton_seed
-from connector_samples import line, order, tryton_settings
+from connector_samples import line, order, settings_json, tryton_settings
+from tests.orders.orders_helpers import STORE, Shop, make_shop
 
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.reservations import released_web_id
@@ -105,3 +110,81 @@ def test_a_released_reservation_gives_the_units_back_and_frees_the_key(tryton: A
     assert renewed.pos_ref != receipt.pos_ref
     assert warehouse_figure(connector, "MUG-01") == before - 1
     connector.close()
+
+
+@pytest.fixture
+def shop(tmp_path: Path, _sqlite_template: Path, tryton: Any) -> Iterator[Shop]:
+    connector = json.loads(settings_json(tryton_settings(tryton.url, on_hand="available")))
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        connector=connector,
+        selection="webstore",
+        webstore=tryton_seed.WEB_SHOP,
+        reservations=True,
+        export_orders_since="2000-01-01T00:00:00Z",
+    ) as built:
+        yield built
+
+
+def tryton_of(shop: Shop) -> TrytonConnector:
+    connector = shop.services.store(STORE).connector
+    assert isinstance(connector, TrytonConnector)
+    return connector
+
+
+def total(connector: TrytonConnector, sku: str) -> int:
+    item = next(i for i in connector.read_items() if i.sku == sku)
+    return sum(int(str(v)) for v in item.on_hand.values())
+
+
+async def test_the_engines_reserve_in_tryton_and_the_export_finishes_that_sale(shop: Shop) -> None:
+    tryton = tryton_of(shop)
+    await shop.sync_products()
+    start = total(tryton, "MUG-01")
+    assert shop.woo_stock("MUG-01") == start
+    order_doc = shop.place([("MUG-01", 3)], status="processing")
+    key = f"{STORE}:{order_doc['id']}"
+
+    cycle = await shop.refresh()
+
+    assert cycle.reservations.reserved == {order_doc["id"]}
+    (sale,) = tryton.rpc.call(
+        "sale.sale", "search_read", [("web_id", "=", key)], 0, None, None, ["state", "number"]
+    )
+    assert sale["state"] == "processing"
+    assert total(tryton, "MUG-01") == start - 3  # Tryton holds the units
+    assert shop.woo_stock("MUG-01") == start - 3
+    await shop.sync_products()
+    assert shop.woo_stock("MUG-01") == start - 3  # read back: held once, not twice
+
+    shop.set_status(order_doc["id"], "completed")
+    await shop.refresh()
+    report = await shop.export()
+
+    assert report.counts["exported"] == 1
+    assert sales_under(tryton, key) == 1
+    assert tryton.find_document(key) == sale["number"]
+    assert (await shop.refresh()).reservations.converted == {order_doc["id"]}
+    await shop.sync_products()
+    assert shop.woo_stock("MUG-01") == start - 3
+
+
+async def test_the_engines_release_a_cancelled_orders_sale_in_tryton(shop: Shop) -> None:
+    tryton = tryton_of(shop)
+    await shop.sync_products()
+    start = total(tryton, "MUG-01")
+    order_doc = shop.place([("MUG-01", 2)], status="processing")
+    await shop.refresh()
+    await shop.sync_products()
+    assert total(tryton, "MUG-01") == start - 2
+
+    shop.set_status(order_doc["id"], "cancelled")
+    cycle = await shop.refresh()
+
+    assert cycle.reservations.released == {order_doc["id"]}
+    assert sales_under(tryton, f"{STORE}:{order_doc['id']}") == 0
+    assert total(tryton, "MUG-01") == start
+    await shop.sync_products()
+    assert shop.woo_stock("MUG-01") == start
+    assert (await shop.export()).counts["exported"] == 0
