@@ -23,6 +23,8 @@ from storebridge.settings import parse_settings
 from storebridge.settings.problems import InvalidSettings
 from storebridge.sync.orders import reservations as engine
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.web.views.catalog import product_detail
+from storebridge.web.views.orders import list_exports
 
 
 @pytest.fixture
@@ -179,3 +181,35 @@ def test_reservations_need_a_connector_that_can_hold_them(tmp_path: Path) -> Non
     }
     with pytest.raises(InvalidSettings, match="cannot: set reservations = false"):
         parse_settings({"web": {"secret_key": "s" * 40}, "stores": {"main": table}})
+
+
+async def test_the_dashboard_says_where_each_order_stands_in_the_pos(shop: Shop) -> None:
+    await shop.sync_products()
+    held = shop.place([("MUG-1", 2)], status="processing")
+    ended = shop.place([("MUG-1", 1)], status="processing")
+    sold = shop.place([("CAP-2", 1)], status="processing")
+    await shop.refresh()
+    settings = shop.services.store(STORE).settings
+    with shop.services.sessions() as session:
+        detail = product_detail(session, store=STORE, settings=settings, sku="MUG-1")
+    assert detail is not None
+    assert {o.reason for o in detail.orders} == {
+        "reserved in the POS/ERP, waiting for the next POS stock read"
+    }
+    shop.set_status(ended["id"], "cancelled")
+    shop.set_status(sold["id"], "completed")
+    await shop.refresh()
+    await shop.export()
+    await shop.refresh()
+
+    with shop.services.sessions() as session:
+        lines = {line.woo_order_id: line.in_pos for line in list_exports(session, stores=[STORE])}
+        detail = product_detail(session, store=STORE, settings=settings, sku="MUG-1")
+    assert lines[held["id"]].startswith("reserved as RES-")
+    assert lines[ended["id"]] == "reservation released"
+    assert lines[sold["id"]] == "exported (was reserved)"
+    await shop.sync_products()
+    with shop.services.sessions() as session:
+        detail = product_detail(session, store=STORE, settings=settings, sku="MUG-1")
+    assert detail is not None
+    assert [o.reason for o in detail.orders] == ["released: the POS on-hand includes it"]
