@@ -1,11 +1,12 @@
 """kill -9 at the worst moments: the POS must never end up with a second document.
 
 Each test runs a child Python process that builds the connector from the same
-settings, writes an order and is killed with SIGKILL at a chosen point (after
-the write returned and before StoreBridge could record it; inside the SQLite
+settings, writes an order (or reserves, converts or releases one) and is
+killed with SIGKILL at a chosen point (after the write returned and before
+StoreBridge could record it; after each Tryton RPC step; inside the SQLite
 transaction; between the temp file and its rename).  The parent then does
-what StoreBridge does after a restart, writes the same order again, and
-counts documents.
+what StoreBridge does after a restart, makes the same call again, and counts
+documents and units.
 """
 
 from __future__ import annotations
@@ -303,10 +304,15 @@ TRYTON_RELEASE_STEPS = [
 
 
 def run_reservation_child(settings_text: str, action: str, step: str | None) -> str:
-    sabotage = "" if step is None else DIE_AFTER_TRYTON_CALL.format(method=step)
+    return run_sabotaged(
+        settings_text, action, "" if step is None else DIE_AFTER_TRYTON_CALL.format(method=step)
+    )
+
+
+def run_sabotaged(settings_text: str, action: str, sabotage: str, sku: str = "MUG-01") -> str:
     code = RESERVATION_CHILD.format(here=str(HERE), sabotage=sabotage)
     result = subprocess.run(
-        [sys.executable, "-c", code, settings_text, "1001", action, "MUG-01"],
+        [sys.executable, "-c", code, settings_text, "1001", action, sku],
         capture_output=True,
         text=True,
         timeout=120,
@@ -395,3 +401,59 @@ def test_a_kill_at_any_tryton_release_step_still_gives_the_units_back_once(
         "none",
     )
     connector.close()
+
+
+@pytest.mark.parametrize("dies_at", ["main__1001.json", "main__1001.release.json"])
+def test_a_kill_before_a_reservation_file_is_renamed_shows_nothing_and_the_retry_writes_once(
+    dies_at: str, tmp_path: Path
+) -> None:
+    settings = file_feed_settings(tmp_path)
+    feed = FileFeed(settings)
+    folder = settings.outbox / "reservations"
+    releasing = dies_at.endswith(".release.json")
+    if releasing:
+        feed.reserve(order(1001, (line("MUG-01", 2),)))
+
+    run_sabotaged(
+        settings_json(settings),
+        "release" if releasing else "reserve",
+        DIE_BEFORE_RENAME.format(suffix=dies_at),
+    )
+
+    assert list(folder.glob(".*.tmp")), "the child should have died holding a temp file"
+    assert not (folder / dies_at).exists()
+    restarted = FileFeed(settings)  # sweeps the dead writer's temp file
+    assert list(folder.glob(".*.tmp")) == []
+    if releasing:
+        assert restarted.release("main:1001") is True
+        assert restarted.release("main:1001") is False
+    else:
+        assert not restarted.reserve(order(1001, (line("MUG-01", 2),))).already_existed
+        assert restarted.reserve(order(1001, (line("MUG-01", 2),))).already_existed
+    assert (folder / dies_at).exists()
+
+
+# Dies inside the demo POS's reservation transaction: the reservation row is in, no unit held.
+DIE_IN_HOLD = """
+import storebridge.connectors.demo.reservations as _reservations
+def _die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+_reservations._hold = _die
+"""
+
+
+@pytest.mark.parametrize("sabotage", ["", DIE_IN_HOLD], ids=["after-return", "in-transaction"])
+def test_a_kill_while_the_demo_pos_reserves_leaves_one_hold_or_none(
+    sabotage: str, tmp_path: Path
+) -> None:
+    settings = demo_settings(tmp_path)
+    pos = DemoPos(settings)
+    sku = next(str(r.sku) for r in pos.read_items() if r.parent_code is None)
+    pos.set_on_hand(sku, settings.effective_web_location, 5)
+
+    printed = run_sabotaged(settings_json(settings), "reserve", sabotage, sku)
+    assert pos.held(sku) == ({settings.effective_web_location: 2} if printed else {})
+
+    receipt = pos.reserve(order(1001, (line(sku, 2),)))
+    assert receipt.already_existed == bool(printed)
+    assert pos.held(sku) == {settings.effective_web_location: 2}

@@ -9,14 +9,17 @@ the units back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.connectors.connector_samples import settings_json
 from tests.orders.conftest import STOCK
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
+from storebridge.connectors.sql.sample import sample_settings
 from storebridge.domain.reservation_state import ReservationRecord, ReservationState
 from storebridge.persistence.tables import Reservation
 from storebridge.settings import parse_settings
@@ -176,10 +179,12 @@ async def test_a_pos_that_keeps_failing_parks_the_reservation_and_allocation_car
 def test_reservations_need_a_connector_that_can_hold_them(tmp_path: Path) -> None:
     table = {
         "woocommerce": {"url": "https://shop.test", "consumer_key": "ck", "consumer_secret": "cs"},
-        "connector": {"type": "file_feed", "path": str(tmp_path / "f.csv")},
+        "connector": json.loads(settings_json(sample_settings(f"sqlite:///{tmp_path}/pos.db"))),
         "reservations": True,
     }
-    with pytest.raises(InvalidSettings, match="cannot: set reservations = false"):
+    with pytest.raises(
+        InvalidSettings, match="the 'sql' connector cannot: set reservations = false"
+    ):
         parse_settings({"web": {"secret_key": "s" * 40}, "stores": {"main": table}})
 
 
@@ -213,3 +218,42 @@ async def test_the_dashboard_says_where_each_order_stands_in_the_pos(shop: Shop)
         detail = product_detail(session, store=STORE, settings=settings, sku="MUG-1")
     assert detail is not None
     assert [o.reason for o in detail.orders] == ["released: the POS on-hand includes it"]
+
+
+async def test_a_file_feed_reservation_holds_from_the_erps_import_on(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    feed = tmp_path / "items.csv"
+    feed.write_text("sku,name,price,quantity,web\nMUG-1,Mug,10.00,10,1\n")
+    outbox = tmp_path / "outbox"
+    connector = {
+        "type": "file_feed",
+        "path": str(feed),
+        "outbox": str(outbox),
+        "mapping": {"web_flag": "web"},
+    }
+    with make_shop(tmp_path, _sqlite_template, connector=connector, reservations=True) as shop:
+        await shop.sync_products()
+        order = shop.place([("MUG-1", 2)], status="processing")
+        await shop.refresh()
+        name = f"{STORE}__{order['id']}.json"
+        assert (outbox / "reservations" / name).exists()
+        await shop.sync_products()  # not imported yet: the feed's 10 still includes the units
+        assert allocated(shop) == {"mug-1": 2}
+        assert shop.woo_stock("MUG-1") == 8
+
+        # The ERP imports the reservation and its next feed excludes the held units.
+        (outbox / "reservations" / name).rename(outbox / "reservations" / "sent" / name)
+        feed.write_text("sku,name,price,quantity,web\nMUG-1,Mug,10.00,8,1\n")
+        await shop.refresh()
+        row = reservation(shop, order["id"])
+        assert row is not None and row.applied_at is not None
+        await shop.sync_products()
+        assert allocated(shop) == {}
+        assert shop.woo_stock("MUG-1") == 8
+
+        shop.set_status(order["id"], "completed")
+        await shop.refresh()
+        await shop.export()
+        written = json.loads((outbox / name).read_text(encoding="utf-8"))
+        assert written["reservation"] == f"{STORE}__{order['id']}"

@@ -191,7 +191,7 @@ def _statuses(value: tuple[str, ...], field: str) -> tuple[str, ...]:
 
 
 #: Connector types that implement `ports.PosReserver`.
-RESERVING_CONNECTORS: Final = frozenset({"tryton", "demo"})
+RESERVING_CONNECTORS: Final = frozenset({"tryton", "demo", "file_feed"})
 
 
 class StoreSettings(_Model):
@@ -223,7 +223,7 @@ class StoreSettings(_Model):
     reservations: bool = Field(
         default=False,
         description="place a reservation in the POS/ERP when a web order starts allocating, "
-        "so the till stops selling its units (connectors: demo, tryton)",
+        "so the till stops selling its units (connectors: demo, file_feed, tryton)",
     )
     export_orders_since: AwareDatetime | Literal["first-run"] = Field(
         default=FIRST_RUN,
