@@ -155,6 +155,23 @@ class PosReserver(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class PosShipment:
+    """What the POS/ERP did with a reserved order it ships itself (ship-from-POS)."""
+
+    state: str  # "shipped" (done, goods left) | "cancelled" (a human cancelled it in the POS)
+    tracking: str | None = None  # the shipment's tracking reference, when the POS has one
+
+
+@runtime_checkable
+class PosShipper(Protocol):
+    """Optional capability: the POS/ERP ships reserved orders and says when (ship-from-POS)."""
+
+    def shipments(self, idempotency_keys: Iterable[str]) -> dict[str, PosShipment]:
+        """News of these reservations' shipments; keys still waiting to ship are left out."""
+        ...
+
+
 @runtime_checkable
 class PosConnector(PosReader, PosWriter, Protocol):
     """A full connector: both sides, plus cleanup."""

@@ -23,6 +23,9 @@ from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.reservations import released_web_id
 from storebridge.errors import PosRejected
 from storebridge.ports import PosReserver
+from storebridge.sync.orders import ship_from_pos
+from storebridge.web.views.orders import list_exports
+from storebridge.woocommerce import WooClient
 
 KEY = "main:1001"
 
@@ -188,3 +191,141 @@ async def test_the_engines_release_a_cancelled_orders_sale_in_tryton(shop: Shop)
     await shop.sync_products()
     assert shop.woo_stock("MUG-01") == start
     assert (await shop.export()).counts["exported"] == 0
+
+
+@pytest.fixture
+def ship_shop(tmp_path: Path, _sqlite_template: Path, tryton: Any) -> Iterator[Shop]:
+    connector = json.loads(settings_json(tryton_settings(tryton.url, on_hand="available")))
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        connector=connector,
+        selection="webstore",
+        webstore=tryton_seed.WEB_SHOP,
+        reservations=True,
+        ship_from_pos=True,
+        export_orders_since="2000-01-01T00:00:00Z",
+    ) as built:
+        yield built
+
+
+def ship_in_tryton(tryton: TrytonConnector, key: str, tracking: str) -> None:
+    """What a warehouse clerk does in Tryton: pick, pack, note the tracking number, ship."""
+    (sale,) = tryton.rpc.call(
+        "sale.sale", "search_read", [("web_id", "=", key)], 0, None, None, ["shipments"]
+    )
+    ids = sale["shipments"]
+    tryton.rpc.call("stock.shipment.out", "assign_force", ids)
+    tryton.rpc.call("stock.shipment.out", "pick", ids)
+    tryton.rpc.call("stock.shipment.out", "pack", ids)
+    tryton.rpc.call("stock.shipment.out", "write", ids, {"reference": tracking})
+    tryton.rpc.call("stock.shipment.out", "do", ids)
+
+
+async def test_ship_from_pos_completes_the_order_with_its_tracking_and_never_exports_it(
+    ship_shop: Shop,
+) -> None:
+    shop = ship_shop
+    tryton = tryton_of(shop)
+    await shop.sync_products()
+    start = total(tryton, "MUG-01")
+    placed = shop.place([("MUG-01", 2)], status="processing")
+    key = f"{STORE}:{placed['id']}"
+    await shop.refresh()
+    shop.set_status(placed["id"], "completed")  # the merchant jumps the gun: still the POS's job
+    await shop.refresh()
+    assert (await shop.export()).counts["awaiting_pos_shipment"] == 1
+    (waiting,) = tryton.rpc.call(
+        "sale.sale", "search_read", [("web_id", "=", key)], 0, None, None, ["shipment_state"]
+    )
+    assert waiting["shipment_state"] == "waiting"  # StoreBridge did not ship it
+    shop.set_status(placed["id"], "processing")
+
+    ship_in_tryton(tryton, key, "TRACK-123")
+    cycle = await shop.refresh()
+
+    assert cycle.shipments.shipped == {placed["id"]}
+    assert cycle.shipments.completed == {placed["id"]}
+    woo = shop.sandbox.orders.get(placed["id"])
+    assert woo["status"] == "completed"
+    assert {"key": "_storebridge_tracking", "value": "TRACK-123"} in [
+        {"key": m["key"], "value": m["value"]} for m in woo["meta_data"]
+    ]
+    notes = await shop.api("GET", f"/orders/{placed['id']}/notes", params={"type": "customer"})
+    assert [n["note"] for n in notes] == ["Your order has shipped. Tracking number: TRACK-123"]
+    report = await shop.export()
+    assert report.counts["exported"] == 0
+    assert sales_under(tryton, key) == 1
+    export = shop.export_row(placed["id"])
+    assert export is not None and export.state == "exported"
+    again = await shop.refresh()
+    assert again.shipments.completed == set()  # told once
+    notes = await shop.api("GET", f"/orders/{placed['id']}/notes", params={"type": "customer"})
+    assert len(notes) == 1
+    await shop.sync_products()
+    assert shop.woo_stock("MUG-01") == start - 2
+
+
+async def test_a_shipment_cancelled_in_the_pos_is_shown_for_a_human(ship_shop: Shop) -> None:
+    shop = ship_shop
+    tryton = tryton_of(shop)
+    await shop.sync_products()
+    placed = shop.place([("MUG-01", 1)], status="processing")
+    key = f"{STORE}:{placed['id']}"
+    await shop.refresh()
+    (sale,) = tryton.rpc.call(
+        "sale.sale", "search_read", [("web_id", "=", key)], 0, None, None, ["shipments"]
+    )
+    tryton.rpc.call("stock.shipment.out", "cancel", sale["shipments"])
+
+    cycle = await shop.refresh()
+
+    assert cycle.shipments.cancelled == {placed["id"]}
+    assert shop.sandbox.orders.get(placed["id"])["status"] == "processing"
+    await shop.export()
+    with shop.services.sessions() as session:
+        (line,) = [
+            o for o in list_exports(session, stores=[STORE]) if o.woo_order_id == placed["id"]
+        ]
+    assert "the shipment was cancelled in the POS/ERP" in line.in_pos
+
+
+@pytest.mark.parametrize("dies", ["before-telling-woo", "after-the-note", "after-completing"])
+async def test_a_kill_at_any_ship_from_pos_step_tells_woocommerce_once(
+    ship_shop: Shop, dies: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = ship_shop
+    tryton = tryton_of(shop)
+    await shop.sync_products()
+    placed = shop.place([("MUG-01", 1)], status="processing")
+    key = f"{STORE}:{placed['id']}"
+    await shop.refresh()
+    ship_in_tryton(tryton, key, "TRACK-9")
+
+    real_tell, real_update = ship_from_pos._tell_woo, WooClient.update_order
+
+    async def killed_before(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt("killed")
+
+    async def killed_after(self: WooClient, *args: Any, **kwargs: Any) -> None:
+        await real_update(self, *args, **kwargs)
+        raise KeyboardInterrupt("killed")
+
+    if dies == "before-telling-woo":
+        monkeypatch.setattr(ship_from_pos, "_tell_woo", killed_before)
+    else:
+        patched = killed_before if dies == "after-the-note" else killed_after
+        monkeypatch.setattr(WooClient, "update_order", patched)
+    with pytest.raises(KeyboardInterrupt):
+        await shop.refresh()
+    monkeypatch.setattr(ship_from_pos, "_tell_woo", real_tell)
+    monkeypatch.setattr(WooClient, "update_order", real_update)
+
+    cycle = await shop.refresh()  # the restart
+
+    assert cycle.shipments.completed == {placed["id"]}
+    assert shop.sandbox.orders.get(placed["id"])["status"] == "completed"
+    notes = await shop.api("GET", f"/orders/{placed['id']}/notes", params={"type": "customer"})
+    assert [n["note"] for n in notes] == ["Your order has shipped. Tracking number: TRACK-9"]
+    assert (await shop.export()).counts["exported"] == 0
+    assert sales_under(tryton, key) == 1

@@ -26,6 +26,8 @@ from storebridge.domain.reservation_state import (
     released,
     releasing,
     reserved,
+    shipment_cancelled,
+    shipped,
 )
 
 T0 = datetime(2026, 12, 3, 8, tzinfo=UTC)
@@ -237,3 +239,19 @@ def test_the_units_are_never_free_twice_and_never_held_twice_once_settled(
     world.read()
     if world.status in ALLOCATING + EXPORTING:
         assert world.read_excluded != world.storebridge_holds(), world
+
+
+def test_ship_from_pos_a_shipped_reservation_is_completed_in_woocommerce_then_converted() -> None:
+    gone = shipped(HELD, "TRACK-1", T0)
+    assert gone.state is ReservationState.SHIPPED and gone.tracking == "TRACK-1" and gone.holding
+    assert shipped(gone, "TRACK-1", T0) == gone
+    assert step_for(gone, "processing") is Step.COMPLETE_IN_WOO
+    assert step_for(gone, "completed", exported=True) is Step.COMPLETE_IN_WOO
+    assert converted(gone).state is ReservationState.CONVERTED
+    with pytest.raises(ValueError, match=r"cannot release .* 'shipped'"):
+        released(gone, T0)
+    flagged = shipment_cancelled(HELD, "cancelled in the POS")
+    assert flagged.shipment_problem == "cancelled in the POS" and flagged.holding
+    assert shipped(flagged, None, T0).shipment_problem is None  # shipped after all
+    with pytest.raises(ValueError, match=r"cannot ship .* 'none'"):
+        shipped(ReservationRecord(), None, T0)

@@ -10,6 +10,7 @@ so the POS itself stops offering the units:
     reserved ──order completes, export writes the same document──> converted
     reserved ──order cancelled/refunded/failed before export──> releasing ──> released
     released | releasing ──order allocates again (a cancelled order restored)──> reserved
+    reserved ──ship-from-POS: the POS shipped it──> shipped ──WooCommerce completed──> converted
 
 Each connector call carries the order's idempotency key and looks it up
 before writing, so a crash between the POS call and the local record only
@@ -47,6 +48,8 @@ __all__ = [
     "released",
     "releasing",
     "reserved",
+    "shipment_cancelled",
+    "shipped",
 ]
 
 
@@ -54,11 +57,18 @@ class ReservationState(StrEnum):
     RESERVED = "reserved"
     RELEASING = "releasing"  # the POS is being asked to give the units back
     RELEASED = "released"
+    SHIPPED = "shipped"  # ship-from-POS: the POS shipped it; WooCommerce is yet to be told
     CONVERTED = "converted"
 
 
 #: States in which the POS counts the order's units as taken (held, or sold as the export).
-HOLDING = frozenset({ReservationState.RESERVED.value, ReservationState.CONVERTED.value})
+HOLDING = frozenset(
+    {
+        ReservationState.RESERVED.value,
+        ReservationState.SHIPPED.value,
+        ReservationState.CONVERTED.value,
+    }
+)
 
 
 class Step(StrEnum):
@@ -68,6 +78,7 @@ class Step(StrEnum):
     RESERVE = "reserve"
     RELEASE = "release"
     NOTE_CONVERTED = "note_converted"  # the exporter wrote the sale: only the record changes
+    COMPLETE_IN_WOO = "complete_in_woo"  # ship-from-POS: complete the order, with its tracking
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,9 @@ class ReservationRecord:
     released_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    tracking: str | None = None  # ship-from-POS: the POS shipment's tracking reference
+    shipped_at: datetime | None = None
+    shipment_problem: str | None = None  # the POS cancelled the shipment: a human must look
 
     @property
     def holding(self) -> bool:
@@ -120,6 +134,8 @@ def next_step(
     state = None if record is None else record.state
     if state is ReservationState.CONVERTED:
         return Step.NOTHING
+    if state is ReservationState.SHIPPED:
+        return Step.COMPLETE_IN_WOO  # whatever WooCommerce says now: the goods have left
     if exported:
         # The exporter's write_order found the reservation under the same key and finished it
         # (a reservation being released may or may not have been there: the export's own
@@ -178,11 +194,38 @@ def released(record: ReservationRecord, at: datetime) -> ReservationRecord:
     )
 
 
-def converted(record: ReservationRecord) -> ReservationRecord:
-    """The reservation became the exported sale (the same POS document)."""
-    if record.state is ReservationState.CONVERTED:
+def shipped(record: ReservationRecord, tracking: str | None, at: datetime) -> ReservationRecord:
+    """Ship-from-POS: the POS shipped the reserved order (the same document, now sold)."""
+    if record.state is ReservationState.SHIPPED:
         return record
     if record.state is not ReservationState.RESERVED:
+        raise _illegal(record, "ship")
+    return replace(
+        record,
+        state=ReservationState.SHIPPED,
+        tracking=tracking,
+        shipped_at=at,
+        shipment_problem=None,
+        attempts=0,
+        last_error=None,
+    )
+
+
+def shipment_cancelled(record: ReservationRecord, problem: str) -> ReservationRecord:
+    """The POS cancelled the shipment: the order waits for a human (shown on the dashboard)."""
+    if record.state is not ReservationState.RESERVED:
+        raise _illegal(record, "flag the shipment of")
+    return replace(record, shipment_problem=problem)
+
+
+def converted(record: ReservationRecord) -> ReservationRecord:
+    """The reservation became the exported sale (the same POS document).
+
+    With ship-from-POS this is the end too: WooCommerce was completed with the tracking.
+    """
+    if record.state is ReservationState.CONVERTED:
+        return record
+    if record.state not in (ReservationState.RESERVED, ReservationState.SHIPPED):
         raise _illegal(record, "convert")
     return replace(record, state=ReservationState.CONVERTED, attempts=0, last_error=None)
 

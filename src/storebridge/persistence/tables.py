@@ -287,13 +287,17 @@ class Reservation(Base):
     id: Mapped[int] = _id()
     store: Mapped[str] = _store()
     woo_order_id: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str | None] = mapped_column(String(32))  # reserved | released | converted
+    # reserved | releasing | released | shipped | converted
+    state: Mapped[str | None] = mapped_column(String(32))
     pos_ref: Mapped[str | None] = mapped_column(String(255))
     reserved_at: Mapped[datetime | None]
     applied_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     attempts: Mapped[int] = _count()
     last_error: Mapped[str | None] = mapped_column(Text)
+    tracking: Mapped[str | None] = mapped_column(String(255))  # ship-from-POS
+    shipped_at: Mapped[datetime | None]
+    shipment_problem: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = _updated()
 
 

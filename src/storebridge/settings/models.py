@@ -225,6 +225,11 @@ class StoreSettings(_Model):
         description="place a reservation in the POS/ERP when a web order starts allocating, "
         "so the till stops selling its units (connectors: demo, file_feed, tryton)",
     )
+    ship_from_pos: bool = Field(
+        default=False,
+        description="the POS/ERP ships web orders: StoreBridge completes the WooCommerce order "
+        "with the tracking number once the POS shipment is done (needs reservations; tryton)",
+    )
     export_orders_since: AwareDatetime | Literal["first-run"] = Field(
         default=FIRST_RUN,
         description="only orders created at or after this moment are exported; "
@@ -286,6 +291,11 @@ class StoreSettings(_Model):
 
     @model_validator(mode="after")
     def _reservations_supported(self) -> StoreSettings:
+        if self.ship_from_pos and (not self.reservations or self.connector.type != "tryton"):
+            raise ValueError(
+                "ship_from_pos = true needs reservations = true (the order goes to the POS when "
+                "it starts processing) and a connector that reports shipments (tryton)"
+            )
         if not self.reservations:
             return self
         kind = self.connector.type

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from storebridge.connectors.tryton.reader import TrytonReader
-from storebridge.connectors.tryton.reservations import TrytonReservations
+from storebridge.connectors.tryton.reservations import TrytonReservations, TrytonShipments
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.connectors.tryton.writer import TrytonWriter
 from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument, RawItem
-from storebridge.ports import ReserveReceipt, WriteReceipt
+from storebridge.ports import PosShipment, ReserveReceipt, WriteReceipt
 
 __all__ = ["TrytonConnector"]
 
@@ -33,6 +33,7 @@ class TrytonConnector:
         self.reader = TrytonReader(self.rpc, settings)
         self.writer = TrytonWriter(self.rpc, settings)
         self.reservations = TrytonReservations(self.writer)
+        self.shipping = TrytonShipments(self.writer)
         self.updates_customers = self.writer.updates_customers
 
     def read_items(self) -> Iterator[RawItem]:
@@ -64,6 +65,9 @@ class TrytonConnector:
 
     def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
         return self.reservations.reservations_applied(idempotency_keys)
+
+    def shipments(self, idempotency_keys: Iterable[str]) -> dict[str, PosShipment]:
+        return self.shipping.shipments(idempotency_keys)
 
     def close(self) -> None:
         self.rpc.close()

@@ -28,9 +28,9 @@ from typing import Any
 from storebridge.connectors.tryton.writer import TrytonWriter, _check_balance
 from storebridge.domain.model import OrderDocument
 from storebridge.errors import PosRejected
-from storebridge.ports import ReserveReceipt
+from storebridge.ports import PosShipment, ReserveReceipt
 
-__all__ = ["TrytonReservations", "released_web_id"]
+__all__ = ["TrytonReservations", "TrytonShipments", "released_web_id"]
 
 _PAGE = 50  # web ids per look-up call (one OR clause each on SQLite)
 
@@ -169,3 +169,47 @@ def _ignore_all(shown: dict[str, Any], kind: str) -> dict[str, Any]:
     """The exception wizard's form: every cancelled record it proposes is ignored."""
     proposed = list(shown.get(f"domain_{kind}", []))
     return {f"recreate_{kind}": [], f"ignore_{kind}": proposed, f"domain_{kind}": proposed}
+
+
+class TrytonShipments:
+    """Ship-from-POS: which reserved sales a Tryton user has shipped (or cancelled)."""
+
+    def __init__(self, writer: TrytonWriter) -> None:
+        self.writer = writer
+        self.rpc = writer.rpc
+
+    def shipments(self, idempotency_keys: Iterable[str]) -> dict[str, PosShipment]:
+        """A sale is shipped once one of its customer shipments is done, with its reference.
+
+        The tracking number is the shipment's ``reference`` (where Tryton's
+        carrier modules and users put it).  A sale whose shipments were all
+        cancelled is reported cancelled: a human must decide what happens.
+        """
+        keys = sorted(set(idempotency_keys))
+        news: dict[str, PosShipment] = {}
+        for start in range(0, len(keys), _PAGE):
+            sales = self.rpc.call(
+                "sale.sale",
+                "search_read",
+                [
+                    ("web_shop", "=", self.writer.shop().id),
+                    ("web_id", "in", keys[start : start + _PAGE]),
+                ],
+                0,
+                None,
+                None,
+                ["web_id", "shipments"],
+            )
+            ids = [int(i) for sale in sales for i in sale["shipments"]]
+            rows = self.rpc.call("stock.shipment.out", "read", ids, ["state", "reference"])
+            by_id = {int(row["id"]): row for row in rows}
+            for sale in sales:
+                shipments = [by_id[int(i)] for i in sale["shipments"] if int(i) in by_id]
+                done = [row for row in shipments if row["state"] == "done"]
+                if done:
+                    references = [str(row["reference"]).strip() for row in done if row["reference"]]
+                    tracking = ", ".join(r for r in references if r) or None
+                    news[str(sale["web_id"])] = PosShipment("shipped", tracking)
+                elif shipments and all(row["state"] == "cancelled" for row in shipments):
+                    news[str(sale["web_id"])] = PosShipment("cancelled")
+        return news

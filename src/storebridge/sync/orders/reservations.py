@@ -103,6 +103,9 @@ def record_of(row: Reservation) -> ReservationRecord:
         released_at=row.released_at,
         attempts=row.attempts,
         last_error=row.last_error,
+        tracking=row.tracking,
+        shipped_at=row.shipped_at,
+        shipment_problem=row.shipment_problem,
     )
 
 
@@ -126,6 +129,9 @@ def save_reservation(
     row.released_at = record.released_at
     row.attempts = record.attempts
     row.last_error = record.last_error
+    row.tracking = record.tracking
+    row.shipped_at = record.shipped_at
+    row.shipment_problem = record.shipment_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +178,7 @@ def _judge(session: Session, services: Services, store: str) -> list[_Job]:
             never_exported=export_state in _NEVER_EXPORTED or early,
             parked_after=settings.export_max_attempts,
         )
-        if step is not Step.NOTHING:
+        if step in _STEPS_HERE:  # COMPLETE_IN_WOO is ship_from_pos.settle_shipments' job
             jobs.append(_Job(order.woo_order_id, step, record, order.payload))
     return jobs
 
@@ -207,6 +213,7 @@ async def settle_reservations(services: Services, store: str) -> ReservationCycl
 
 
 _OUTCOME = {Step.RESERVE: "reserved", Step.RELEASE: "released", Step.NOTE_CONVERTED: "converted"}
+_STEPS_HERE = frozenset(_OUTCOME)
 
 
 async def _act(
@@ -225,6 +232,7 @@ async def _act(
             save_reservation(session, store=store, order_id=job.order_id, record=intent)
         await asyncio.to_thread(reserver.release, key)
         return released(intent, utcnow())
+    assert job.step is Step.RESERVE
     order = WooOrder.model_validate(json.loads(job.payload))
     connector = services.store(store).connector
     skus = order_skus(order)

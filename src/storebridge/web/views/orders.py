@@ -2,7 +2,8 @@
 
 An export record (one per WooCommerce order, `sync.export`) is listed with
 its order's number, status and total, and where the order stands in the POS
-(`pos_standing`: not known yet, reserved, released, exported); failed and
+(`pos_standing`: not known yet, reserved, released, exported, shipped by
+the POS, or a shipment the POS cancelled, for a human); failed and
 parked records offer Retry and Skip (`sync.export.engine.retry_export` /
 `skip_export`, the same functions as `storebridge orders retry | skip`).
 """
@@ -70,12 +71,18 @@ class ExportLine:
 
 def pos_standing(export_state: str, reservation: Reservation | None) -> str:
     """Where the order stands in the POS/ERP, in a few words for the Orders page."""
+    if reservation is not None and reservation.shipped_at is not None:
+        tracking = f", tracking {reservation.tracking}" if reservation.tracking else ""
+        done = "" if reservation.state == "converted" else "; WooCommerce not told yet"
+        return f"shipped by the POS as {reservation.pos_ref}{tracking}{done}"
     if export_state in ("exported", "review"):
         if reservation is not None and reservation.state == "converted":
             return "exported (was reserved)"
         return "exported"
     if reservation is None:
         return "not in the POS yet"
+    if reservation.state == "reserved" and reservation.shipment_problem:
+        return f"reserved as {reservation.pos_ref}: {reservation.shipment_problem}"
     if reservation.state == "reserved":
         return f"reserved as {reservation.pos_ref}"
     if reservation.state == "releasing":
