@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tryton_seed
 from connector_samples import line, order, settings_json, tryton_settings
+from tests.connectors.test_tryton_round_trip import tryton_of, tryton_on_hand
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
 from storebridge.connectors.tryton.connector import TrytonConnector
@@ -115,36 +117,33 @@ def test_a_released_reservation_gives_the_units_back_and_frees_the_key(tryton: A
     connector.close()
 
 
-@pytest.fixture
-def shop(tmp_path: Path, _sqlite_template: Path, tryton: Any) -> Iterator[Shop]:
+@contextmanager
+def tryton_shop(tmp_path: Path, template: Path, tryton: Any, **store: Any) -> Iterator[Shop]:
+    """Sandbox + StoreBridge over the test Tryton, reading what is free to sell."""
     connector = json.loads(settings_json(tryton_settings(tryton.url, on_hand="available")))
     with make_shop(
         tmp_path,
-        _sqlite_template,
+        template,
         connector=connector,
         selection="webstore",
         webstore=tryton_seed.WEB_SHOP,
         reservations=True,
         export_orders_since="2000-01-01T00:00:00Z",
+        **store,
     ) as built:
         yield built
 
 
-def tryton_of(shop: Shop) -> TrytonConnector:
-    connector = shop.services.store(STORE).connector
-    assert isinstance(connector, TrytonConnector)
-    return connector
-
-
-def total(connector: TrytonConnector, sku: str) -> int:
-    item = next(i for i in connector.read_items() if i.sku == sku)
-    return sum(int(str(v)) for v in item.on_hand.values())
+@pytest.fixture
+def shop(tmp_path: Path, _sqlite_template: Path, tryton: Any) -> Iterator[Shop]:
+    with tryton_shop(tmp_path, _sqlite_template, tryton) as built:
+        yield built
 
 
 async def test_the_engines_reserve_in_tryton_and_the_export_finishes_that_sale(shop: Shop) -> None:
     tryton = tryton_of(shop)
     await shop.sync_products()
-    start = total(tryton, "MUG-01")
+    start = tryton_on_hand(shop, "MUG-01")
     assert shop.woo_stock("MUG-01") == start
     order_doc = shop.place([("MUG-01", 3)], status="processing")
     key = f"{STORE}:{order_doc['id']}"
@@ -156,7 +155,7 @@ async def test_the_engines_reserve_in_tryton_and_the_export_finishes_that_sale(s
         "sale.sale", "search_read", [("web_id", "=", key)], 0, None, None, ["state", "number"]
     )
     assert sale["state"] == "processing"
-    assert total(tryton, "MUG-01") == start - 3  # Tryton holds the units
+    assert tryton_on_hand(shop, "MUG-01") == start - 3  # Tryton holds the units
     assert shop.woo_stock("MUG-01") == start - 3
     await shop.sync_products()
     assert shop.woo_stock("MUG-01") == start - 3  # read back: held once, not twice
@@ -176,18 +175,18 @@ async def test_the_engines_reserve_in_tryton_and_the_export_finishes_that_sale(s
 async def test_the_engines_release_a_cancelled_orders_sale_in_tryton(shop: Shop) -> None:
     tryton = tryton_of(shop)
     await shop.sync_products()
-    start = total(tryton, "MUG-01")
+    start = tryton_on_hand(shop, "MUG-01")
     order_doc = shop.place([("MUG-01", 2)], status="processing")
     await shop.refresh()
     await shop.sync_products()
-    assert total(tryton, "MUG-01") == start - 2
+    assert tryton_on_hand(shop, "MUG-01") == start - 2
 
     shop.set_status(order_doc["id"], "cancelled")
     cycle = await shop.refresh()
 
     assert cycle.reservations.released == {order_doc["id"]}
     assert sales_under(tryton, f"{STORE}:{order_doc['id']}") == 0
-    assert total(tryton, "MUG-01") == start
+    assert tryton_on_hand(shop, "MUG-01") == start
     await shop.sync_products()
     assert shop.woo_stock("MUG-01") == start
     assert (await shop.export()).counts["exported"] == 0
@@ -195,17 +194,7 @@ async def test_the_engines_release_a_cancelled_orders_sale_in_tryton(shop: Shop)
 
 @pytest.fixture
 def ship_shop(tmp_path: Path, _sqlite_template: Path, tryton: Any) -> Iterator[Shop]:
-    connector = json.loads(settings_json(tryton_settings(tryton.url, on_hand="available")))
-    with make_shop(
-        tmp_path,
-        _sqlite_template,
-        connector=connector,
-        selection="webstore",
-        webstore=tryton_seed.WEB_SHOP,
-        reservations=True,
-        ship_from_pos=True,
-        export_orders_since="2000-01-01T00:00:00Z",
-    ) as built:
+    with tryton_shop(tmp_path, _sqlite_template, tryton, ship_from_pos=True) as built:
         yield built
 
 
@@ -228,7 +217,7 @@ async def test_ship_from_pos_completes_the_order_with_its_tracking_and_never_exp
     shop = ship_shop
     tryton = tryton_of(shop)
     await shop.sync_products()
-    start = total(tryton, "MUG-01")
+    start = tryton_on_hand(shop, "MUG-01")
     placed = shop.place([("MUG-01", 2)], status="processing")
     key = f"{STORE}:{placed['id']}"
     await shop.refresh()

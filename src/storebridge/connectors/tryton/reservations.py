@@ -21,7 +21,7 @@ killed at any point is finished by the next call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,26 +143,30 @@ class TrytonReservations:
         As with `TrytonWriter.applied`, the answer is the time StoreBridge
         found out, later than the truth, which only delays a release.
         """
-        keys = sorted(set(idempotency_keys))
-        found: dict[str, datetime] = {}
         now = datetime.now(UTC)
-        for start in range(0, len(keys), _PAGE):
-            rows = self.rpc.call(
-                "sale.sale",
-                "search_read",
-                [
-                    ("web_shop", "=", self.writer.shop().id),
-                    ("web_id", "in", keys[start : start + _PAGE]),
-                ],
-                0,
-                None,
-                None,
-                ["web_id", "state"],
-            )
-            found.update(
-                {str(r["web_id"]): now for r in rows if r["state"] in ("processing", "done")}
-            )
-        return found
+        return {
+            str(sale["web_id"]): now
+            for rows in _sales_by_web_id(self.writer, idempotency_keys, ["web_id", "state"])
+            for sale in rows
+            if sale["state"] in ("processing", "done")
+        }
+
+
+def _sales_by_web_id(
+    writer: TrytonWriter, keys: Iterable[str], fields: list[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """The web shop's sales of these web ids, one page (one call) at a time."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), _PAGE):
+        yield writer.rpc.call(
+            "sale.sale",
+            "search_read",
+            [("web_shop", "=", writer.shop().id), ("web_id", "in", wanted[start : start + _PAGE])],
+            0,
+            None,
+            None,
+            fields,
+        )
 
 
 def _ignore_all(shown: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -185,21 +189,8 @@ class TrytonShipments:
         carrier modules and users put it).  A sale whose shipments were all
         cancelled is reported cancelled: a human must decide what happens.
         """
-        keys = sorted(set(idempotency_keys))
         news: dict[str, PosShipment] = {}
-        for start in range(0, len(keys), _PAGE):
-            sales = self.rpc.call(
-                "sale.sale",
-                "search_read",
-                [
-                    ("web_shop", "=", self.writer.shop().id),
-                    ("web_id", "in", keys[start : start + _PAGE]),
-                ],
-                0,
-                None,
-                None,
-                ["web_id", "shipments"],
-            )
+        for sales in _sales_by_web_id(self.writer, idempotency_keys, ["web_id", "shipments"]):
             ids = [int(i) for sale in sales for i in sale["shipments"]]
             rows = self.rpc.call("stock.shipment.out", "read", ids, ["state", "reference"])
             by_id = {int(row["id"]): row for row in rows}
