@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storebridge.bootstrap import Services
@@ -204,12 +205,23 @@ async def settle_reservations(services: Services, store: str) -> ReservationCycl
             cycle.failed[job.order_id] = str(error)
         else:
             getattr(cycle, _OUTCOME[job.step]).add(job.order_id)
-        with services.sessions.begin() as session:
-            save_reservation(session, store=store, order_id=job.order_id, record=record)
+        _save(services, store, job.order_id, record)
     await _note_applied(services, store, reserver)
     if cycle.failed:
         _log.warning("store %s: reservations failed for orders %s", store, sorted(cycle.failed))
     return cycle
+
+
+def _save(services: Services, store: str, order_id: int, record: ReservationRecord) -> None:
+    """Store the record; a concurrent pass (webhook and cycle) that inserted first is updated."""
+    for attempt in (1, 2):
+        try:
+            with services.sessions.begin() as session:
+                save_reservation(session, store=store, order_id=order_id, record=record)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 _OUTCOME = {Step.RESERVE: "reserved", Step.RELEASE: "released", Step.NOTE_CONVERTED: "converted"}
@@ -228,8 +240,7 @@ async def _act(
         # Recorded before the POS call: a kill after it must not leave StoreBridge counting on
         # a hold the POS no longer has (domain.reservation_state).
         intent = releasing(job.record)
-        with services.sessions.begin() as session:
-            save_reservation(session, store=store, order_id=job.order_id, record=intent)
+        _save(services, store, job.order_id, intent)
         await asyncio.to_thread(reserver.release, key)
         return released(intent, utcnow())
     assert job.step is Step.RESERVE
