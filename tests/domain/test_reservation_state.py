@@ -43,6 +43,7 @@ def step_for(
     exported: bool = False,
     never: bool = False,
     parked_after: int = 3,
+    edited: bool = False,
 ) -> Step:
     return next_step(
         record,
@@ -52,6 +53,7 @@ def step_for(
         exported=exported,
         never_exported=never,
         parked_after=parked_after,
+        edited=edited,
     )
 
 
@@ -77,6 +79,13 @@ def test_completion_is_the_exporters_and_the_export_converts_the_reservation() -
     assert step_for(HELD, "completed", exported=True) is Step.NOTE_CONVERTED
     assert step_for(converted(HELD), "refunded", exported=True) is Step.NOTHING  # credits now
     assert step_for(None, "completed", exported=True) is Step.NOTHING
+
+
+def test_an_order_edited_while_reserved_is_released_then_reserved_as_it_is() -> None:
+    assert step_for(HELD, "processing", edited=True) is Step.RELEASE
+    assert step_for(HELD, "completed", edited=True) is Step.RELEASE  # the export writes the new one
+    assert step_for(released(HELD, T0), "processing", edited=True) is Step.RESERVE
+    assert step_for(HELD, "completed", exported=True, edited=True) is Step.NOTE_CONVERTED
 
 
 def test_an_order_never_exported_holds_nothing_in_the_pos() -> None:

@@ -9,8 +9,10 @@ the units back.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from storebridge.persistence.tables import Reservation
 from storebridge.settings import parse_settings
 from storebridge.settings.problems import InvalidSettings
 from storebridge.sync.orders import reservations as engine
+from storebridge.sync.orders.ledger_record import record_order
 from storebridge.sync.orders.ledger_view import allocated_for_store
 from storebridge.web.views.catalog import product_detail
 from storebridge.web.views.orders import list_exports
@@ -257,3 +260,25 @@ async def test_a_file_feed_reservation_holds_from_the_erps_import_on(
         await shop.export()
         written = json.loads((outbox / name).read_text(encoding="utf-8"))
         assert written["reservation"] == f"{STORE}__{order['id']}"
+
+
+async def test_an_order_edited_while_reserved_is_reserved_again_as_it_now_is(shop: Shop) -> None:
+    await shop.sync_products()
+    placed = shop.place([("MUG-1", 2)], status="processing")
+    await shop.refresh()
+    assert shop.pos.held("MUG-1") == {"store-1": 2}
+    edited = copy.deepcopy(shop.sandbox.orders.get(placed["id"]))
+    edited["line_items"][0]["quantity"] = 3
+    edited["line_items"][0]["total"] = "30.00"
+    edited["total"] = str(Decimal(edited["total"]) + 10)
+    edited["date_modified_gmt"] = "2099-01-01T00:00:00"
+    with shop.services.sessions.begin() as session:
+        record_order(session, store=STORE, raw=edited)
+
+    first = await engine.settle_reservations(shop.services, STORE)
+    second = await engine.settle_reservations(shop.services, STORE)
+
+    assert first.released == {placed["id"]}  # the stale hold goes first...
+    assert second.reserved == {placed["id"]}  # ...then the order is held as it now is
+    assert shop.pos.held("MUG-1") == {"store-1": 3}
+    assert (await engine.settle_reservations(shop.services, STORE)).reserved == set()

@@ -101,6 +101,7 @@ class ReservationRecord:
     tracking: str | None = None  # ship-from-POS: the POS shipment's tracking reference
     shipped_at: datetime | None = None
     shipment_problem: str | None = None  # the POS cancelled the shipment: a human must look
+    digest: str | None = None  # what the reserved document said (lines, total): edits show
 
     @property
     def holding(self) -> bool:
@@ -117,6 +118,7 @@ def next_step(
     exported: bool,
     never_exported: bool,
     parked_after: int,
+    edited: bool = False,
 ) -> Step:
     """The engine's next move for an order (pure).
 
@@ -130,6 +132,10 @@ def next_step(
             skipped, or it was created before the store's go-live): it is the
             retailer's to book in the POS, so StoreBridge holds nothing there.
         parked_after: failed attempts after which a human must look first.
+        edited: the order's lines or total differ from the reserved document:
+            the reservation is released, and the next pass reserves the order
+            as it is now (or the export writes it), so the POS never finishes a
+            stale document.
     """
     state = None if record is None else record.state
     if state is ReservationState.CONVERTED:
@@ -144,6 +150,8 @@ def next_step(
     if record is not None and record.attempts >= parked_after:
         return Step.NOTHING  # parked: shown on the dashboard, retried by a human
     live = state in (ReservationState.RESERVED, ReservationState.RELEASING)
+    if edited and state is ReservationState.RESERVED:
+        return Step.RELEASE
     if never_exported:
         return Step.RELEASE if live else Step.NOTHING
     if order_status in export_statuses:
@@ -161,7 +169,11 @@ def _illegal(record: ReservationRecord, transition: str) -> ValueError:
 
 
 def reserved(
-    record: ReservationRecord | None, pos_ref: str, at: datetime, applied_at: datetime | None
+    record: ReservationRecord | None,
+    pos_ref: str,
+    at: datetime,
+    applied_at: datetime | None,
+    digest: str | None = None,
 ) -> ReservationRecord:
     """The POS holds the units under `pos_ref` (or already did: a replay is harmless)."""
     current = record or ReservationRecord()
@@ -171,7 +183,7 @@ def reserved(
         raise _illegal(current, "reserve")
     if not pos_ref:
         raise ValueError("a reservation needs the POS document reference")
-    return ReservationRecord(ReservationState.RESERVED, pos_ref, at, applied_at)
+    return ReservationRecord(ReservationState.RESERVED, pos_ref, at, applied_at, digest=digest)
 
 
 def releasing(record: ReservationRecord) -> ReservationRecord:

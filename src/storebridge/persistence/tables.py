@@ -298,6 +298,7 @@ class Reservation(Base):
     tracking: Mapped[str | None] = mapped_column(String(255))  # ship-from-POS
     shipped_at: Mapped[datetime | None]
     shipment_problem: Mapped[str | None] = mapped_column(Text)
+    digest: Mapped[str | None] = mapped_column(String(64))  # the reserved document's lines/total
     updated_at: Mapped[datetime] = _updated()
 
 

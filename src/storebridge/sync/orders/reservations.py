@@ -6,7 +6,8 @@ after the ledger refresh:
 
 1. **judge** every ledger order that is open or holds a reservation with the
    pure `domain.reservation_state.next_step` (in one short transaction);
-2. **reserve** each order that started allocating: its POS document
+2. **reserve** each order that started allocating (and, released first, one
+   whose lines or total were edited since: `order_digest`): its POS document
    (`order_mapping.map_order`, the same the export writes) goes to
    `connector.reserve` under the order's idempotency key; **release** each
    reserved order that was cancelled, refunded or failed before export
@@ -31,6 +32,7 @@ StoreBridge stops holding them itself.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field, replace
@@ -64,6 +66,7 @@ from storebridge.woocommerce import Order as WooOrder
 __all__ = [
     "ReservationCycle",
     "load_reservation",
+    "order_digest",
     "record_of",
     "reserver_for",
     "save_reservation",
@@ -107,6 +110,7 @@ def record_of(row: Reservation) -> ReservationRecord:
         tracking=row.tracking,
         shipped_at=row.shipped_at,
         shipment_problem=row.shipment_problem,
+        digest=row.digest,
     )
 
 
@@ -133,6 +137,7 @@ def save_reservation(
     row.tracking = record.tracking
     row.shipped_at = record.shipped_at
     row.shipment_problem = record.shipment_problem
+    row.digest = record.digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,12 @@ def _judge(session: Session, services: Services, store: str) -> list[_Job]:
         # Before go-live (or before the first ledger refresh tells when that is) an order is
         # the retailer's to book: reserving it would hold units no export ever takes.
         early = cutoff is None or order.date_created_gmt < cutoff
+        edited = (
+            record is not None
+            and record.state is ReservationState.RESERVED
+            and record.digest is not None
+            and record.digest != order_digest(order.payload)
+        )
         step = next_step(
             record,
             order.status,
@@ -178,6 +189,7 @@ def _judge(session: Session, services: Services, store: str) -> list[_Job]:
             exported=export_state in _EXPORTED,
             never_exported=export_state in _NEVER_EXPORTED or early,
             parked_after=settings.export_max_attempts,
+            edited=edited,
         )
         if step in _STEPS_HERE:  # COMPLETE_IN_WOO is ship_from_pos.settle_shipments' job
             jobs.append(_Job(order.woo_order_id, step, record, order.payload))
@@ -251,7 +263,28 @@ async def _act(
     document = map_order(order, store=store, known_skus=known)
     receipt = await asyncio.to_thread(reserver.reserve, document)
     now = utcnow()
-    return reserved(job.record, receipt.pos_ref, now, now if receipt.applied else None)
+    applied = now if receipt.applied else None
+    return reserved(job.record, receipt.pos_ref, now, applied, order_digest(job.payload))
+
+
+def order_digest(payload: str) -> str:
+    """A fingerprint of what the POS document of an order says: lines, charges and total.
+
+    An edit between reserving and completing changes it, so the stale
+    reservation is released and the order reserved (or exported) as it is.
+    """
+    body = json.loads(payload)
+    lines = sorted(
+        (str(li.get("sku") or ""), str(li.get("quantity")), str(li.get("total")))
+        for li in body.get("line_items") or []
+    )
+    charges = sorted(
+        str(charge.get("total"))
+        for kind in ("shipping_lines", "fee_lines")
+        for charge in body.get(kind) or []
+    )
+    text = json.dumps([str(body.get("total")), lines, charges])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def _note_applied(services: Services, store: str, reserver: PosReserver) -> None:

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("tracking", sa.String(length=255), nullable=True),
         sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shipment_problem", sa.Text(), nullable=True),
+        sa.Column("digest", sa.String(length=64), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations")),
         sa.UniqueConstraint(
