@@ -236,6 +236,31 @@ def test_the_busy_day_accounts_for_every_sale_under_every_strategy() -> None:
         assert result.orders_affected <= result.web_accepted
 
 
+def test_with_reservations_the_till_never_sells_a_unit_the_pos_showed_as_taken() -> None:
+    # Two units.  A web order takes one at 0 s (reserved at 2 s by its webhook); the till tries
+    # to sell two at 60 s, before the order is picked at 100 s.
+    sales = (Sale(0.0, "A", 1, True, pick_s=100, ship_s=50), Sale(60.0, "A", 2, False))
+    model = DayModel(day_s=300, store_hours=(0, 300), webhook_delay_s=2.0)
+    plain = Strategy("allocation", True, webhooks=True, orders_job=True)
+    held = Strategy("reservations", True, webhooks=True, orders_job=True, reservations=True)
+    without = simulate(BusyDay({"A": 2}, sales, model), plain)
+    assert (without.store_sold, without.oversold_units) == (1, 1)  # the till took the web's unit
+    reserved = simulate(BusyDay({"A": 2}, sales, model), held)
+    assert (reserved.store_sold, reserved.store_lost, reserved.oversold_units) == (0, 1, 0)
+
+
+def test_reservations_leave_only_units_sold_online_after_the_last_one_was_gone() -> None:
+    day = busy_day(TINY.oversell_web_orders, TINY.oversell_store_sales, TINY.oversell_skus)
+    results = {s.label: simulate(day, s) for s in STRATEGIES}
+    default = results["StoreBridge: + order webhooks (default)"]
+    for strategy in STRATEGIES:
+        if strategy.reservations:
+            result = results[strategy.label]
+            # No in-store sale of a held unit: what remains was gone before the checkout.
+            assert result.oversold_units - result.sold_when_gone == 0
+            assert result.oversold_units <= default.oversold_units
+
+
 def test_a_push_landing_after_an_order_overwrites_its_decrement_until_the_next_one() -> None:
     # One unit.  An order at 1.0 s takes it; the products push computed at 0 s (1 available)
     # lands at 10 s and puts it back online until the webhook push lands at 11.1 s.

@@ -1,9 +1,11 @@
 """The built-in demo POS: a small till system in a SQLite file, seeded with a shop.
 
 `DemoPos` implements `ports.PosConnector` against the schema of
-`demo.schema`, and `ports.IncrementalReader`: a products run reads only the
-items changed since the previous one (the schema's change sequence), and
-everything every `full_read_every_s`.  On first open of an empty database it seeds a believable
+`demo.schema`, `ports.IncrementalReader` (a products run reads only the
+items changed since the previous one, by the schema's change sequence, and
+everything every `full_read_every_s`) and `ports.PosReserver`
+(`demo.reservations`: holds that the till and `read_items` respect).  On
+first open of an empty database it seeds a believable
 catalogue (`demo.catalogue`); `simulate_step` plays store life against it
 (`demo.simulation`); the write side books invoices and credits exactly once
 per idempotency key (`demo.documents`, which documents the stock and guest
@@ -41,6 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from storebridge.connectors.demo import documents as demo_documents
+from storebridge.connectors.demo import reservations as demo_reservations
 from storebridge.connectors.demo.catalogue import WEBSTORE, catalogue, insert_items
 from storebridge.connectors.demo.schema import connect, ensure_schema, transaction
 from storebridge.connectors.demo.simulation import SimEvent, StoreLife
@@ -56,13 +59,23 @@ from storebridge.domain.model import (
     sku_key,
 )
 from storebridge.errors import ConnectorError, PosUnavailable
-from storebridge.ports import ReadOutcome, WriteReceipt
+from storebridge.ports import ReadOutcome, ReserveReceipt, WriteReceipt
 
 __all__ = ["DemoDocument", "DemoPos"]
 
 _ITEMS_SQL = """
 SELECT i.rowid AS rowno, i.*,
-       (SELECT json_group_object(s.location, s.on_hand) FROM stock s WHERE s.sku = i.sku)
+       -- what the till may sell: on-hand less the units reservations hold there
+       (SELECT json_group_object(
+                   s.location,
+                   CASE WHEN s.on_hand <= 0 THEN s.on_hand
+                        ELSE max(s.on_hand - (SELECT COALESCE(SUM(h.quantity), 0)
+                                              FROM reservation_lines h
+                                              JOIN reservations r
+                                                ON r.idempotency_key = h.idempotency_key
+                                              WHERE r.state = 'held' AND h.sku = s.sku
+                                                AND h.location = s.location), 0) END)
+        FROM stock s WHERE s.sku = i.sku)
            AS stock_json,
        (SELECT json_group_object(w.webstore, w.price) FROM webstore_prices w WHERE w.sku = i.sku)
            AS web_json
@@ -297,15 +310,44 @@ class DemoPos:
             )
 
     def write_order(self, document: OrderDocument) -> WriteReceipt:
+        """Invoice the order once; a reservation under its key ends in the same transaction."""
         self._check_fault("write_order")
+        now = datetime.now(UTC)
         with self._connection() as conn, transaction(conn):
-            return demo_documents.write_order(
-                conn,
-                document,
-                self._rules,
-                datetime.now(UTC),
-                update_customers=self.updates_customers,
+            receipt = demo_documents.write_order(
+                conn, document, self._rules, now, update_customers=self.updates_customers
             )
+            demo_reservations.convert(conn, document.idempotency_key, receipt.pos_ref, now)
+            return receipt
+
+    # -- reservations (ports.PosReserver; see demo.reservations) ------------------------
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        self._check_fault("reserve")
+        with self._connection() as conn, transaction(conn):
+            return demo_reservations.reserve(conn, document, self._rules, datetime.now(UTC))
+
+    def release(self, idempotency_key: str) -> bool:
+        self._check_fault("release")
+        with self._connection() as conn, transaction(conn):
+            return demo_reservations.release(conn, idempotency_key, datetime.now(UTC))
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        self._check_fault("reservations_applied")
+        with self._connection() as conn:
+            return demo_reservations.applied(conn, sorted(set(idempotency_keys)))
+
+    def held(self, sku: str) -> dict[str, int]:
+        """Units of `sku` that live reservations hold per location (tests, dashboard)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT h.location, SUM(h.quantity) AS units FROM reservation_lines h"
+                " JOIN reservations r ON r.idempotency_key = h.idempotency_key"
+                " JOIN items i ON i.sku = h.sku"
+                " WHERE r.state = 'held' AND i.sku_key = ? GROUP BY h.location",
+                (sku_key(sku),),
+            ).fetchall()
+        return {str(row["location"]): int(row["units"]) for row in rows}
 
     def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
         """The demo POS books an order into its stock as it writes it: applied when written."""
