@@ -62,8 +62,33 @@ def test_no_more_batches_than_the_limit_are_admitted() -> None:
     assert ctl.try_start() is None
 
 
+def test_slow_start_doubles_the_limit_each_round_until_the_store_pushes_back() -> None:
+    ctl, clock = controller(32)
+
+    limits = []
+    for _ in range(3):
+        wave(ctl, clock, 0.025)
+        limits.append(ctl.limit)
+    wave(ctl, clock, 0.025 * 3)  # the store slows down: back off...
+    limits.append(ctl.limit)
+    wave(ctl, clock, 0.025)  # ...and from then on climb one step a round
+    limits.append(ctl.limit)
+
+    assert limits == [4, 8, 16, 11, 12]
+    assert ctl.level().peak == 16
+
+
+def test_slow_start_stops_at_max_concurrency() -> None:
+    ctl, clock = controller(6)
+
+    for _ in range(3):
+        wave(ctl, clock, 0.025)
+
+    assert ctl.limit == 6
+
+
 def test_the_limit_rises_one_step_per_round_while_latency_holds() -> None:
-    ctl, clock = controller(8)
+    ctl, clock = controller(8, slow_start=False)
 
     limits = []
     for _ in range(4):
@@ -99,7 +124,7 @@ def test_a_limit_the_caller_does_not_use_is_not_raised() -> None:
 
 
 def test_rising_latency_backs_off_multiplicatively() -> None:
-    ctl, clock = controller(16, start=10, backoff=0.5)
+    ctl, clock = controller(16, start=10, backoff=0.5, slow_start=False)
     wave(ctl, clock, 0.025)  # sets the reference; raises to 11
     assert ctl.limit == 11
 
@@ -110,7 +135,7 @@ def test_rising_latency_backs_off_multiplicatively() -> None:
 
 
 def test_latency_within_the_tolerance_still_raises() -> None:
-    ctl, clock = controller(8, start=4)
+    ctl, clock = controller(8, start=4, slow_start=False)
     wave(ctl, clock, 0.025)
 
     wave(ctl, clock, 0.025 * 1.8)  # slower, as a busier store is, but within 2x
@@ -202,7 +227,7 @@ def test_a_huge_retry_after_is_capped() -> None:
 
 
 def test_a_tail_chunk_moves_nothing() -> None:
-    ctl, clock = controller(8, start=2)
+    ctl, clock = controller(8, start=2, slow_start=False)
     wave(ctl, clock, 0.025)
     assert ctl.limit == 3
 
@@ -216,7 +241,7 @@ def test_a_tail_chunk_moves_nothing() -> None:
 
 
 def test_creates_and_updates_are_judged_against_their_own_latency() -> None:
-    ctl, clock = controller(8, start=2)
+    ctl, clock = controller(8, start=2, slow_start=False)
     wave(ctl, clock, 0.025)  # updates: 25 ms per item
 
     tickets = start_all(ctl)  # creates take twice as long per item: not a sign of overload
