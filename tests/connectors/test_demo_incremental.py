@@ -2,7 +2,8 @@
 
 Random sequences of till life -- sales, receipts, price changes, promotions,
 web flag flips, new items (`simulate_step`), back-office edits and web
-invoices -- interleaved with incremental reads: the items the incremental
+invoices, reservations held, released and invoiced (a hold lowers the
+on-hand the POS offers) -- interleaved with incremental reads: the items the incremental
 reads delivered, applied over the first full read, must equal a fresh full
 read.
 """
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.read_position import ReadPosition
-from storebridge.domain.model import RawItem
+from storebridge.domain.model import OrderDocument, RawItem
 
 operation = st.one_of(
     st.tuples(st.just("read")),
@@ -30,6 +31,9 @@ operation = st.one_of(
     st.tuples(st.just("count"), st.integers(0, 10_000), st.integers(0, 40)),
     st.tuples(st.just("web"), st.integers(0, 10_000), st.booleans()),
     st.tuples(st.just("invoice"), st.integers(0, 10_000)),
+    st.tuples(st.just("reserve"), st.integers(0, 10_000), st.integers(1, 3)),
+    st.tuples(st.just("release"), st.integers(0, 10_000)),
+    st.tuples(st.just("convert"), st.integers(0, 10_000)),
 )
 
 
@@ -52,7 +56,9 @@ def full_view(pos: DemoPos) -> dict[str, tuple[Any, ...]]:
     return {str(item.sku): seen(item) for item in pos.read_items()}
 
 
-def apply(pos: DemoPos, op: tuple[Any, ...], invoices: list[int]) -> None:
+def apply(
+    pos: DemoPos, op: tuple[Any, ...], invoices: list[int], reserved: list[OrderDocument]
+) -> None:
     skus = sorted(full_view(pos))
     kind = op[0]
     if kind == "life":
@@ -67,16 +73,30 @@ def apply(pos: DemoPos, op: tuple[Any, ...], invoices: list[int]) -> None:
         invoices.append(len(invoices) + 5000)
         sku = skus[op[1] % len(skus)]
         pos.write_order(order(invoices[-1], lines=(line(sku, 1),)))
+    elif kind == "reserve":
+        invoices.append(len(invoices) + 5000)
+        held = order(invoices[-1], lines=(line(skus[op[1] % len(skus)], op[2]),))
+        pos.reserve(held)
+        reserved.append(held)
+    elif kind in ("release", "convert") and reserved:
+        held = reserved.pop(op[1] % len(reserved))
+        if kind == "release":
+            pos.release(held.idempotency_key)
+        else:  # the export writes the reserved order: the hold ends as the invoice
+            pos.write_order(held)
 
 
 def test_incremental_reads_accumulated_equal_a_full_read(tmp_path: Path) -> None:
     pos = DemoPos(demo_settings(tmp_path, seed_items=12, seed_styles=1, allow_negative_stock=True))
     invoices: list[int] = []
+    reserved: list[OrderDocument] = []
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(operation, min_size=1, max_size=12))
     def incremental_reads_miss_nothing(operations: list[tuple[Any, ...]]) -> None:
-        view = replay_incremental(pos, operations, lambda op: apply(pos, op, invoices), seen)
+        view = replay_incremental(
+            pos, operations, lambda op: apply(pos, op, invoices, reserved), seen
+        )
         assert view == full_view(pos)
 
     incremental_reads_miss_nothing()
