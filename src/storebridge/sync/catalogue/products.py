@@ -38,6 +38,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
+from sqlalchemy.orm import Session
+
 from storebridge.bootstrap import Services, StoreServices
 from storebridge.domain.allocation import StockExplanation, explain
 from storebridge.domain.links import LinkView, WooView
@@ -80,7 +82,14 @@ from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient, WooError
 
-__all__ = ["POS_READ_STREAM", "LedgerRefresh", "ProductRun", "plan_products", "sync_products"]
+__all__ = [
+    "POS_READ_STREAM",
+    "LedgerRefresh",
+    "ProductRun",
+    "plan_products",
+    "read_everything_next",
+    "sync_products",
+]
 
 #: The cursor stream holding an incremental connector's read position.
 POS_READ_STREAM = "pos_items"
@@ -160,6 +169,18 @@ async def sync_products(
 
     await run_job(services, store, result.report, body, record=not dry_run)
     return result
+
+
+def read_everything_next(session: Session, store: str) -> None:
+    """Make the store's next products run read the whole catalogue, not only what changed.
+
+    For a product whose pushed figures were forgotten ("Push now"): an
+    incremental read carries only the rows that changed in the POS, so an
+    unchanged product would not be planned, and pushed, until the next
+    periodic full read.
+    """
+    if get_cursor(session, store=store, stream=POS_READ_STREAM) is not None:
+        advance_cursor(session, store=store, stream=POS_READ_STREAM, value=None)
 
 
 async def price_basis_warnings(woo: WooClient, pos_prices: PriceBasis | None) -> list[str]:

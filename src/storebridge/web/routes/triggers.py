@@ -5,8 +5,10 @@ Neither runs a job inside the request: both hand a run of the store's
 scheduler, or the workers' queue), which runs it under the store's lock and
 records it in the run log like any scheduled run.
 
-"Push now" first forgets what was last pushed as the product's stock (one
-short transaction), so that run sends the quantity it computes even when
+"Push now" first forgets what was last pushed as the product's stock, and
+asks that run to read the whole catalogue (an incremental read would not
+carry an unchanged product), in one short transaction, so that run sends
+the quantity it computes even when
 StoreBridge believes WooCommerce already shows it: the way to repair a figure
 someone changed by hand.  Each request is recorded in the audit trail with
 its result; without a trigger (a dashboard that runs no jobs and has no
@@ -27,6 +29,7 @@ from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import ProductLink
 from storebridge.runner.jobs import JOB_NAMES
 from storebridge.runner.triggers import CannotTrigger, JobTrigger
+from storebridge.sync.catalogue.products import read_everything_next
 from storebridge.sync.orders.allocation import forget_pushed_stock
 from storebridge.web.deps import CsrfFormDep, OperatorDep, ServicesDep, flash, redirect, safe_next
 from storebridge.web.roles import audit
@@ -118,6 +121,7 @@ async def push_now(
             raise HTTPException(404, f"store {store!r} has no product with SKU {sku!r}")
         if state == "linked":
             forget_pushed_stock(session, store=store, sku_keys=[key])
+            read_everything_next(session, store)
     back = f"/products/{quote(store)}/{quote(sku)}"
     if state != "linked":
         reason = f"{sku} is {state}: fix its link first (see the product page); nothing was pushed"
