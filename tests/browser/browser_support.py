@@ -23,6 +23,7 @@ from types import TracebackType
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from tests.runner.runner_support import runner_settings
 
@@ -138,6 +139,16 @@ def build_shop(tmp_path: Path, template: Path) -> Shop:
     with ThreadPoolExecutor(1) as pool:
         allocated = pool.submit(asyncio.run, _history(services, sandbox)).result()
     return Shop(services, sandbox, sandbox_app, allocated)
+
+
+def log_in(page: Page, server: WebServer, user: str = USER) -> None:
+    """Open the dashboard, be sent to the login form, log in as `user` and land on the overview."""
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login?next=/")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/")
 
 
 class WebServer:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
-from tests.browser.browser_support import PASSWORD, USER, VIEWER, Shop, WebServer
+from tests.browser.browser_support import VIEWER, Shop, WebServer
+from tests.browser.browser_support import log_in as _log_in
 
 from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import Export, Order, ProductLink, QuarantineRow
@@ -25,15 +26,6 @@ def _screenshot(page: Page, tmp_path: Path, name: str) -> None:
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / name), full_page=True)
     assert (target / name).stat().st_size > 10_000
-
-
-def _log_in(page: Page, server: WebServer, user: str = USER) -> None:
-    page.goto(f"{server.url}/")
-    expect(page).to_have_url(f"{server.url}/login?next=/")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def test_the_overview_shows_the_numbers_the_database_holds(

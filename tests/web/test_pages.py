@@ -43,6 +43,7 @@ async def test_the_overview_shows_each_stores_figures_from_the_database(
         "failed": "1",
         "api_error_rate": "5.0%",
         "api_requests": "20",
+        "open_alerts": "0",
     }
     assert int(shown["linked"]) == expected.linked
     assert int(shown["units_allocated"]) == expected.units_allocated

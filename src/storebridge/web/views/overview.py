@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storebridge.persistence.repositories.runs import latest_runs
 from storebridge.persistence.tables import (
+    Alert,
     Export,
     Order,
     ProductLink,
@@ -83,6 +84,7 @@ class StoreOverview:
     exports: Mapping[str, int]
     parked_exports: int
     api: ApiUsage
+    open_alerts: int
 
     @property
     def exported(self) -> int:
@@ -204,4 +206,5 @@ def store_overview(
         exports=exports,
         parked_exports=parked,
         api=usage,
+        open_alerts=_count(session, Alert.store == store, Alert.resolved_at.is_(None)),
     )
