@@ -20,34 +20,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from tests.runner.runner_support import runner_settings
+from tests.runner.runner_support import demo_connector, runner_settings, sandbox_shop
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.repositories import users
 from storebridge.persistence.tables import ProductLink
-from storebridge.retry import RetryPolicy
 from storebridge.runner.clock import SystemClock
 from storebridge.runner.jobs import default_jobs
 from storebridge.runner.scheduler import Scheduler
-from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.sandbox import Sandbox
 from storebridge.web.security import hash_password
-from storebridge.woocommerce import WooClient, WooConnection
 
 USER = "grace"
 PASSWORD = "a long browser password"
 #: A second user, with the `viewer` role (same password).
 VIEWER = "vera"
 CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
-
-
-async def _no_sleep(_seconds: float) -> None:
-    """Client retries never wait."""
 
 
 @dataclass
@@ -112,33 +105,18 @@ def build_shop(tmp_path: Path, template: Path) -> Shop:
         tmp_path,
         ("main",),
         safety_stock=1,
-        connector={
-            "type": "demo",
-            "path": str(tmp_path / "pos.sqlite3"),
-            "seed_items": 30,
-            "seed_styles": 2,
-        },
+        connector=demo_connector(tmp_path, seed_items=30, seed_styles=2),
     )
-    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
-    sandbox_app = create_sandbox_app(sandbox=sandbox)
-
-    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
-        return WooClient(
-            connection,
-            transport=httpx.ASGITransport(app=sandbox_app),
-            sleep=_no_sleep,
-            retry_policy=RetryPolicy(max_attempts=3),
-        )
-
-    services = build_services(settings, woo_factory=woo_factory)
+    woo = sandbox_shop()
+    services = build_services(settings, woo_factory=woo.woo_factory)
     with services.sessions.begin() as session:
         password_hash = hash_password(PASSWORD)
         users.add_user(session, username=USER, password_hash=password_hash)
         users.add_user(session, username=VIEWER, password_hash=password_hash, role="viewer")
     # Playwright's sync API keeps an event loop running in this thread: use another one.
     with ThreadPoolExecutor(1) as pool:
-        allocated = pool.submit(asyncio.run, _history(services, sandbox)).result()
-    return Shop(services, sandbox, sandbox_app, allocated)
+        allocated = pool.submit(asyncio.run, _history(services, woo.sandbox)).result()
+    return Shop(services, woo.sandbox, woo.app, allocated)
 
 
 def log_in(page: Page, server: WebServer, user: str = USER) -> None:

@@ -8,22 +8,20 @@ a readable size; use `WooClient`, not this class.
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
-from storebridge.retry import RetryPolicy
 from storebridge.woocommerce import pagination
 from storebridge.woocommerce.batch import DEFAULT_BATCH_LIMIT, BatchOutcome, run_batch
 from storebridge.woocommerce.connection import WooConnection
 from storebridge.woocommerce.order_payloads import Order
 from storebridge.woocommerce.params import Params
 from storebridge.woocommerce.payloads import Customer, Product, Variation, Webhook
-from storebridge.woocommerce.session import SleepFn, WooSession
-from storebridge.woocommerce.stats import RequestHook, RequestStats
+from storebridge.woocommerce.session import RequestOptions, SessionOptions, WooSession
+from storebridge.woocommerce.stats import RequestStats
 
 __all__ = ["ClientBase", "Payload"]
 
@@ -38,38 +36,18 @@ class ClientBase:
         self,
         connection: WooConnection,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        auth: httpx.Auth | None = None,
-        retry_policy: RetryPolicy | None = None,
-        sleep: SleepFn | None = None,
-        rng: random.Random | None = None,
-        on_request: RequestHook | None = None,
         batch_limit: int = DEFAULT_BATCH_LIMIT,
+        **options: Unpack[SessionOptions],
     ) -> None:
         """Build the client (no I/O happens until the first request).
 
         Args:
             connection: URL, keys and limits of the store.
-            transport: an httpx transport (e.g. `ASGITransport` over the sandbox).
-            auth: an explicit httpx auth flow instead of the one the connection implies.
-            retry_policy: backoff settings; defaults to `connection.max_retries` retries.
-            sleep: the coroutine used to wait between retries (tests inject a recorder).
-            rng: random source for the retry jitter.
-            on_request: called after each attempt with (method, path, status, elapsed).
             batch_limit: objects per batch request (the server accepts at most 100).
+            options: the session's transport, auth, retry policy, sleep, rng and
+                on_request hook (`WooSession.__init__` says what each does).
         """
-        options: dict[str, Any] = {}
-        if sleep is not None:
-            options["sleep"] = sleep
-        self._session = WooSession(
-            connection,
-            transport=transport,
-            auth=auth,
-            retry_policy=retry_policy,
-            rng=rng,
-            on_request=on_request,
-            **options,
-        )
+        self._session = WooSession(connection, **options)
         self.batch_limit = batch_limit
 
     async def __aenter__(self) -> Self:
@@ -100,32 +78,14 @@ class ClientBase:
     # -- generic -----------------------------------------------------------------------
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
+        self, method: str, path: str, **options: Unpack[RequestOptions]
     ) -> httpx.Response:
         """Send one request with retries; see `WooSession.request`."""
-        return await self._session.request(
-            method, path, params=params, json=json, idempotent=idempotent
-        )
+        return await self._session.request(method, path, **options)
 
-    async def request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """Send one request with retries and return its decoded JSON body."""
-        return await self._session.request_json(
-            method, path, params=params, json=json, idempotent=idempotent
-        )
+        return await self._session.request_json(method, path, **options)
 
     def iter_pages(
         self, path: str, params: Params | None = None, *, fields: Sequence[str] | None = None

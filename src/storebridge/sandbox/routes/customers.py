@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
-from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.customers import CUSTOMER_LIST_ARGS, CUSTOMER_WRITE_ARGS, CustomerStore
 from storebridge.sandbox.routes.common import (
     ITEM_ARGS,
+    BatchOperations,
+    answer_batch,
     authorize,
     base_url_of,
-    body_of,
     checked_args,
     is_forced,
     many,
     one,
     payload_of,
-    plain,
     sandbox_of,
 )
 from storebridge.sandbox.schema import Arg
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 # POST /customers checks the address itself: customer_invalid_email, not rest_invalid_param.
@@ -53,23 +55,18 @@ async def create(request: Request) -> Response:
 @router.patch("/customers/batch")
 async def batch(request: Request) -> Response:
     """POST /customers/batch."""
-    body = await body_of(request)
-    authorize(request, "batch")
-    sandbox, base = sandbox_of(request), base_url_of(request)
-    customers = sandbox.customers
 
-    def delete(customer_id: int) -> dict[str, Any]:
-        return CustomerStore.render(customers.delete(customer_id, force=True), base, deleted=True)
+    def operations(sandbox: Sandbox, base: str) -> BatchOperations:
+        customers = sandbox.customers
+        return BatchOperations(
+            create=lambda item: CustomerStore.render(customers.create(item), base),
+            update=lambda cid, item: CustomerStore.render(customers.update(cid, item), base),
+            delete=lambda cid: CustomerStore.render(
+                customers.delete(cid, force=True), base, deleted=True
+            ),
+        )
 
-    result = run_batch(
-        sandbox.db,
-        body,
-        limit=sandbox.config.batch_limit,
-        create=lambda item: CustomerStore.render(customers.create(item), base),
-        update=lambda cid, item: CustomerStore.render(customers.update(cid, item), base),
-        delete=delete,
-    )
-    return plain(request, result)
+    return await answer_batch(request, operations)
 
 
 @router.get("/customers/{customer_id:int}")
