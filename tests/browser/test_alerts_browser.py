@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.browser_support import Shop, WebServer, log_in
+from tests.web.web_support import deliver_alerts
 
 from storebridge.alerts import clear_alert, raise_alert
 from storebridge.alerts.conditions import EXPORT_PARKED, STORE_RED
-from storebridge.alerts.ledger import owed, record_delivered, record_failed
 from storebridge.persistence.types import utcnow
 
 pytestmark = pytest.mark.browser
@@ -26,11 +26,9 @@ def test_the_overview_links_its_open_alerts_to_the_alerts_page(
             message="order 9001 parked: the till refused it", now=now - timedelta(minutes=5),
         )  # fmt: skip
         raise_alert(session, kind=STORE_RED, store="main", key="", message="main is red", now=now)
-        for notice in owed(session, store="main", now=now):
-            if notice.notice.kind == EXPORT_PARKED:
-                record_failed(session, owed_notice=notice, error="webhook answered 502", now=now)
-            else:
-                record_delivered(session, owed_notice=notice, target="t", targets=["t"], now=now)
+        deliver_alerts(
+            session, store="main", now=now, failing={EXPORT_PARKED: "webhook answered 502"}
+        )
         clear_alert(session, kind=STORE_RED, store="main", key="", now=now)
 
     log_in(page, server)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.web.web_support import WebWorld
+from tests.web.web_support import WebWorld, deliver_alerts
 
 from storebridge.alerts import clear_alert, raise_alert
 from storebridge.alerts.conditions import EXPORT_PARKED, LINK_BROKEN, QUARANTINE_GREW, STORE_RED
-from storebridge.alerts.ledger import owed, record_delivered, record_failed
 from storebridge.persistence.types import utcnow
 
 
@@ -43,11 +42,7 @@ def _seed_alerts(world: WebWorld) -> None:
             session, kind=QUARANTINE_GREW, store="outlet", key="",
             message="3 POS rows quarantined", level=3, now=earlier,
         )  # fmt: skip
-        for notice in owed(session, store="main", now=now):
-            if notice.notice.kind == EXPORT_PARKED:
-                record_failed(session, owed_notice=notice, error="SMTP 554 refused", now=now)
-            else:
-                record_delivered(session, owed_notice=notice, target="t1", targets=["t1"], now=now)
+        deliver_alerts(session, store="main", now=now, failing={EXPORT_PARKED: "SMTP 554 refused"})
         clear_alert(session, kind=STORE_RED, store="main", key="", now=now)
 
 
