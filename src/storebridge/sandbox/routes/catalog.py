@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
-from storebridge.sandbox.routes.resource import Doc, Resource, add_resource_routes
+from storebridge.sandbox.routes.resource import Doc, Items, Resource, add_resource_routes
 from storebridge.sandbox.schema import PAGING, Arg
 
 if TYPE_CHECKING:
@@ -36,16 +36,29 @@ def _term_resource(kind: str, taxonomy: str) -> Resource:
             taxonomy, orderby=orderby, descending=descending, ties=sandbox.ties
         )
 
+    def render(sandbox: Sandbox, doc: Doc, base: str) -> dict[str, Any]:
+        return sandbox.terms.render(taxonomy, doc, base)
+
+    def render_deleted(sandbox: Sandbox, doc: Doc, base: str) -> dict[str, Any]:
+        rendered = render(sandbox, doc, base)
+        # The answer to a DELETE carries no targetHints (golden 163).
+        rendered["_links"]["self"][0].pop("targetHints", None)
+        return rendered
+
     return Resource(
-        path=f"/products/{kind}",
+        Items(
+            path=f"/products/{kind}",
+            read=lambda sandbox, term_id: sandbox.terms.get(taxonomy, term_id),
+            delete=lambda sandbox, term_id, force: sandbox.terms.delete(
+                taxonomy, term_id, force=force
+            ),
+            render=render,
+            render_deleted=render_deleted,
+            checks_item_args=False,
+        ),
         list_args=TERM_LIST_ARGS,
         listing=listing,
         create=lambda sandbox, body: sandbox.terms.create(taxonomy, body),
-        read=lambda sandbox, term_id: sandbox.terms.get(taxonomy, term_id),
-        delete=lambda sandbox, term_id, force: sandbox.terms.delete(taxonomy, term_id, force=force),
-        render=lambda sandbox, doc, base: sandbox.terms.render(taxonomy, doc, base),
-        checks_item_args=False,
-        deleted_without_hints=True,  # golden 163
     )
 
 
@@ -61,12 +74,14 @@ for _kind, _taxonomy in TAXONOMIES.items():
 add_resource_routes(
     router,
     Resource(
-        path="/coupons",
+        Items(
+            path="/coupons",
+            read=lambda sandbox, coupon_id: sandbox.coupons.get(coupon_id),
+            delete=lambda sandbox, coupon_id, force: sandbox.coupons.delete(coupon_id, force=force),
+            render=lambda sandbox, doc, base: sandbox.coupons.render(doc, base),
+        ),
         list_args={**PAGING, "code": PAGING["search"]},
         listing=_coupons,
         create=lambda sandbox, body: sandbox.coupons.create(body),
-        read=lambda sandbox, coupon_id: sandbox.coupons.get(coupon_id),
-        delete=lambda sandbox, coupon_id, force: sandbox.coupons.delete(coupon_id, force=force),
-        render=lambda sandbox, doc, base: sandbox.coupons.render(doc, base),
     ),
 )

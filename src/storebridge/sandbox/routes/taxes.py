@@ -15,7 +15,7 @@ from storebridge.sandbox.routes.common import (
     plain,
     sandbox_of,
 )
-from storebridge.sandbox.routes.resource import Doc, Resource, add_resource_routes
+from storebridge.sandbox.routes.resource import Doc, Items, Resource, add_resource_routes
 from storebridge.sandbox.schema import PAGING, Arg
 
 if TYPE_CHECKING:
@@ -80,12 +80,14 @@ def _delete_rate(sandbox: Sandbox, rate_id: int, force: bool) -> Doc:
 add_resource_routes(
     router,
     Resource(
-        path="/taxes",
+        Items(
+            path="/taxes",
+            read=lambda sandbox, rate_id: sandbox.tax_rates.get(rate_id),
+            delete=_delete_rate,
+            render=lambda sandbox, doc, base: sandbox.tax_rates.render(doc, base),
+        ),
         list_args=TAX_LIST_ARGS,
         listing=_rates,
         create=lambda sandbox, body: sandbox.tax_rates.create(body),
-        read=lambda sandbox, rate_id: sandbox.tax_rates.get(rate_id),
-        delete=_delete_rate,
-        render=lambda sandbox, doc, base: sandbox.tax_rates.render(doc, base),
     ),
 )
