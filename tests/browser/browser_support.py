@@ -5,22 +5,17 @@ and the demo POS: a first products run (drafts created, a few existing
 products adopted), a quarantined POS row, web orders placed and completed,
 an allocation cycle, an export whose first attempt fails (the POS was down),
 a reconcile and a second products run.  `WebServer` serves the dashboard from
-a background thread on a free port.
+a background thread on a free port (`sandbox.server.AppServer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -34,6 +29,7 @@ from storebridge.runner.clock import SystemClock
 from storebridge.runner.jobs import default_jobs
 from storebridge.runner.scheduler import Scheduler
 from storebridge.sandbox import Sandbox
+from storebridge.sandbox.server import AppServer
 from storebridge.web.security import hash_password
 
 USER = "grace"
@@ -129,35 +125,12 @@ def log_in(page: Page, server: WebServer, user: str = USER) -> None:
     expect(page).to_have_url(f"{server.url}/")
 
 
-class WebServer:
-    """An ASGI app served by uvicorn from a daemon thread on a free port."""
+class WebServer(AppServer):
+    """An ASGI app (the dashboard) served by uvicorn from a daemon thread on a free port."""
 
     def __init__(self, app: FastAPI) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        )
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        super().__init__(app)
+        self.url = self.base_url
 
-    def __enter__(self) -> WebServer:
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the dashboard did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
+    def start(self, timeout: float = 30.0) -> None:
+        super().start(timeout)
