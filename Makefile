@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-sql bench-tryton soak sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-sql bench-dashboard bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -19,8 +19,10 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	touch $@
 
 ## demo: start the sandbox store, the demo POS, StoreBridge and its dashboard
+## (POS=sql: the SQL connector on a sample POS database; POS=tryton: a real Tryton it starts)
+POS ?= demo
 demo: $(VENV)/.synced
-	$(RUN) storebridge demo
+	$(RUN) storebridge demo --pos $(POS)
 
 ## test: ruff, mypy --strict on src/, then the whole pytest suite
 test: lint typecheck pytest
@@ -42,6 +44,10 @@ bench: $(VENV)/.synced
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced
 	$(RUN) python -m bench.sql_read
+
+## bench-dashboard: the dashboard's charts and filters over a week of history, SQLite and PostgreSQL (its section)
+bench-dashboard: $(VENV)/.synced
+	$(RUN) python -m bench.dashboard --url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 ## bench-tryton: read a 10,000-product catalogue from a real trytond; rewrites its section of docs/benchmarks.md
 bench-tryton: $(VENV)/.synced

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.comparison import run_baseline
+from bench.dashboard import keep_dashboard_section
 from bench.oversell import STRATEGIES, busy_day, simulate
 from bench.profiling import profile_first_sync
 from bench.report import RunInfo, machine, render
@@ -152,9 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        # The SQL and Tryton sections are measured by their own commands
-        # (`python -m bench.sql_read`, `python -m bench.tryton`): carry them over.
+        # The SQL, dashboard and Tryton sections are measured by their own commands
+        # (`python -m bench.sql_read`, `bench.dashboard`, `bench.tryton`): carry them over.
         text = keep_sql_section(text, output)
+        text = keep_dashboard_section(text, output)
         if output.exists():
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
         output.write_text(text, encoding="utf-8")

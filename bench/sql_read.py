@@ -174,22 +174,23 @@ def _table(items: int, runs: list[tuple[str, dict[str, Any]]], load: str) -> str
     )
 
 
-def keep_section(report: str, previous: Path) -> str:
-    """`report` with the SQL section of the `previous` page carried over (if it had one)."""
+def keep_section(report: str, previous: Path, *, start: str = START, end: str = END) -> str:
+    """`report` with the section between `start` and `end` (the SQL one) of the `previous` page
+    carried over (if it had one)."""
     try:
         old = previous.read_text(encoding="utf-8")
     except FileNotFoundError:
         return report
-    if START not in old or END not in old:
+    if start not in old or end not in old:
         return report
-    section = old[old.index(START) : old.index(END) + len(END)]
-    return splice(report, section)
+    section = old[old.index(start) : old.index(end) + len(end)]
+    return splice(report, section, start=start, end=end)
 
 
-def splice(page: str, section: str) -> str:
-    """`page` with `section` replacing its SQL section, or appended."""
-    if START in page and END in page:
-        return page[: page.index(START)] + section + page[page.index(END) + len(END) :]
+def splice(page: str, section: str, *, start: str = START, end: str = END) -> str:
+    """`page` with `section` replacing its section between `start` and `end`, or appended."""
+    if start in page and end in page:
+        return page[: page.index(start)] + section + page[page.index(end) + len(end) :]
     return page.rstrip("\n") + "\n\n" + section + "\n"
 
 

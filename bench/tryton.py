@@ -7,8 +7,8 @@ price list, and the demo POS reading as many items in the same run.
 Set-up (not measured):
 
 - the test suite's Tryton database (built once by `trytond-admin` and seeded
-  through proteus, cached under the temp folder; tests/connectors/
-  tryton_server.py) is copied to a scratch folder and served by a real
+  through proteus, cached under the temp folder;
+  storebridge/connectors/tryton/server.py) is copied to a scratch folder and served by a real
   `trytond` on a free loopback port;
 - a third warehouse is created over RPC, so trytond keeps its location tree
   (``left``/``right``) right;
@@ -48,15 +48,12 @@ from bench.tryton_section import SECTION_HEADING, splice
 from bench.workspace import CATALOGUE_SEED
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.demo.settings import DemoPosSettings
+from storebridge.connectors.tryton import seed as tryton_seed
+from storebridge.connectors.tryton import server as tryton_server
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.settings import TrytonSettings
 
 __all__ = ["add_products", "main", "section"]
-
-_FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "connectors"
-sys.path.insert(0, str(_FIXTURES))  # the test fixtures build and serve the Tryton database
-import tryton_seed  # noqa: E402
-import tryton_server  # noqa: E402
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 THIRD_WAREHOUSE = "BENCH"

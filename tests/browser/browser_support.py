@@ -5,12 +5,14 @@ and the demo POS: a first products run (drafts created, a few existing
 products adopted), a quarantined POS row, web orders placed and completed,
 an allocation cycle, an export whose first attempt fails (the POS was down),
 a reconcile and a second products run.  `WebServer` serves the dashboard from
-a background thread on a free port (`sandbox.server.AppServer`).
+a background thread on a free port (`sandbox.server.AppServer`).  `log_in` and
+`screenshot` are the steps every browser test shares.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ PASSWORD = "a long browser password"
 #: A second user, with the `viewer` role (same password).
 VIEWER = "vera"
 CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
+#: Where to save the README's screenshots (set STOREBRIDGE_SCREENSHOTS=docs/screenshots).
+SCREENSHOTS_ENV = "STOREBRIDGE_SCREENSHOTS"
 
 
 @dataclass
@@ -115,16 +119,6 @@ def build_shop(tmp_path: Path, template: Path) -> Shop:
     return Shop(services, woo.sandbox, woo.app, allocated)
 
 
-def log_in(page: Page, server: WebServer, user: str = USER) -> None:
-    """Open the dashboard, be sent to the login form, log in as `user` and land on the overview."""
-    page.goto(f"{server.url}/")
-    expect(page).to_have_url(f"{server.url}/login?next=/")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/")
-
-
 class WebServer(AppServer):
     """An ASGI app (the dashboard) served by uvicorn from a daemon thread on a free port."""
 
@@ -134,3 +128,21 @@ class WebServer(AppServer):
 
     def start(self, timeout: float = 30.0) -> None:
         super().start(timeout)
+
+
+def log_in(page: Page, server: WebServer, user: str = USER) -> None:
+    """Open the dashboard, get sent to the login page, log in as `user`."""
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login?next=/")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def screenshot(page: Page, tmp_path: Path, name: str) -> None:
+    """Save the whole page as `name` (in docs/screenshots when `SCREENSHOTS_ENV` says so)."""
+    target = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / name), full_page=True)
+    assert (target / name).stat().st_size > 10_000

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
-from tests.browser.browser_support import VIEWER, Shop, WebServer
-from tests.browser.browser_support import log_in as _log_in
+from tests.browser.browser_support import VIEWER, Shop, WebServer, log_in, screenshot
 
 from storebridge.domain.model import sku_key
 from storebridge.persistence.tables import Export, Order, ProductLink, QuarantineRow
@@ -17,21 +15,11 @@ from storebridge.sync.orders.ledger_view import allocated_for_store
 
 pytestmark = pytest.mark.browser
 
-#: Where to save the README's screenshots (set STOREBRIDGE_SCREENSHOTS=docs/screenshots).
-SCREENSHOTS_ENV = "STOREBRIDGE_SCREENSHOTS"
-
-
-def _screenshot(page: Page, tmp_path: Path, name: str) -> None:
-    target = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / name), full_page=True)
-    assert (target / name).stat().st_size > 10_000
-
 
 def test_the_overview_shows_the_numbers_the_database_holds(
-    page: Page, server: WebServer, shop: Shop, tmp_path: Path
+    page: Page, server: WebServer, shop: Shop
 ) -> None:
-    _log_in(page, server)
+    log_in(page, server)
     store = page.locator('section[data-store="main"]')
 
     with shop.services.sessions() as session:
@@ -54,13 +42,12 @@ def test_the_overview_shows_the_numbers_the_database_holds(
     expect(store.get_by_test_id("health")).to_have_text("amber")
     expect(store.get_by_test_id("reasons")).to_contain_text("1 POS row(s) quarantined")
     expect(store.locator('tr[data-job="products"] .badge')).to_have_text("ok")
-    _screenshot(page, tmp_path, "overview.png")
 
 
 def test_a_product_page_explains_why_its_stock_is_what_it_is(
     page: Page, server: WebServer, shop: Shop, tmp_path: Path
 ) -> None:
-    _log_in(page, server)
+    log_in(page, server)
     page.get_by_role("navigation").get_by_role("link", name="Products", exact=True).click()
     page.get_by_label("SKU or name").fill(shop.allocated_sku)
     page.get_by_role("button", name="Search").click()
@@ -79,7 +66,7 @@ def test_a_product_page_explains_why_its_stock_is_what_it_is(
     )
     expect(page.get_by_test_id("pushed-stock")).to_have_text(str(link.pushed_stock))
     expect(page.get_by_test_id("history").locator("tbody tr").first).to_be_visible()
-    _screenshot(page, tmp_path, "product.png")
+    screenshot(page, tmp_path, "product.png")
 
 
 def test_a_failed_export_is_retried_from_the_orders_page(
@@ -87,7 +74,7 @@ def test_a_failed_export_is_retried_from_the_orders_page(
 ) -> None:
     with shop.services.sessions() as session:
         failed = session.scalars(select(Export).where(Export.state == "failed")).one()
-    _log_in(page, server)
+    log_in(page, server)
     page.get_by_role("navigation").get_by_role("link", name="Orders", exact=True).click()
     page.locator('.tabs a[href^="/orders?state=failed"]').click()
     row = page.locator(f'tr[data-order="{failed.woo_order_id}"]')
@@ -108,7 +95,7 @@ def test_a_viewer_sees_the_orders_without_action_buttons_and_gets_403_on_an_acti
 ) -> None:
     with shop.services.sessions() as session:
         exports = dict(session.execute(select(Export.woo_order_id, Export.state)).all())
-    _log_in(page, server, VIEWER)
+    log_in(page, server, VIEWER)
     page.get_by_role("navigation").get_by_role("link", name="Orders", exact=True).click()
 
     expect(page.locator("tr[data-order]")).to_have_count(len(exports))

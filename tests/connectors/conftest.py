@@ -1,6 +1,6 @@
 """Fixtures of the connector tests: every connector, built from its settings by the registry.
 
-The Tryton connector runs against a real trytond (tryton_server.py): the
+The Tryton connector runs against a real trytond (connectors/tryton/server.py): the
 database is built once per machine and lock-file hash, one server serves the
 test session (trytond takes ~20 s to load its modules), and every test that
 uses it starts from a fresh copy of the built database, restored into the
@@ -21,6 +21,8 @@ from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
 from storebridge.connectors.settings import ConnectorSettings
 from storebridge.connectors.sql.connector import SqlConnector
+from storebridge.connectors.tryton import seed as tryton_seed
+from storebridge.connectors.tryton import server as tryton_server
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.ports import PosConnector
 
@@ -39,11 +41,8 @@ def _load(name: str) -> None:
     spec.loader.exec_module(module)
 
 
-for _name in ("tryton_seed", "tryton_server", "connector_samples"):
-    _load(_name)
+_load("connector_samples")
 
-import tryton_seed  # noqa: E402
-import tryton_server  # noqa: E402
 from connector_samples import (  # noqa: E402
     FEED_SKUS,
     prepare_sql_pos,

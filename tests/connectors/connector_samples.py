@@ -103,8 +103,8 @@ def sql_documents_under(connector: SqlConnector, key: str) -> int:
 
 
 def tryton_settings(url: str, **overrides: object) -> TrytonSettings:
-    """Settings for the seeded Tryton test database (tryton_seed.py) served at `url`."""
-    import tryton_seed as seed  # registered by this folder's conftest
+    """Settings for the seeded Tryton test database (connectors/tryton/seed.py) served at `url`."""
+    from storebridge.connectors.tryton import seed
 
     values: dict[str, object] = {
         "url": url,
@@ -117,6 +117,7 @@ def tryton_settings(url: str, **overrides: object) -> TrytonSettings:
         "shipping_product": seed.SHIPPING_CODE,
         "fee_product": seed.FEE_CODE,
         "unknown_product": seed.UNKNOWN_CODE,
+        "taxes": {"10": seed.TAX_NAME},
         "timeout": 120,
     }
     values.update(overrides)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tryton_seed
 from connector_samples import (
     demo_settings,
     file_feed_settings,
@@ -33,6 +32,7 @@ from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.file_feed.feed import FileFeed
 from storebridge.connectors.registry import build_connector
 from storebridge.connectors.settings import ConnectorSettings
+from storebridge.connectors.tryton import seed as tryton_seed
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.ports import PosConnector
 

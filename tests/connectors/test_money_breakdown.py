@@ -81,12 +81,24 @@ def test_a_balanced_taxed_document_is_booked_with_its_gross_and_rate(
                 )
             ]
     elif isinstance(connector, TrytonConnector):
-        # Tryton books the net amounts (its own taxes apply; WooCommerce's are noted)
+        # Tryton books net lines carrying its own 10 % tax; its totals are WooCommerce's
         (sale,) = connector.rpc.call(
-            "sale.sale", "search_read", [("number", "=", receipt.pos_ref)], 0, 1, None, ["lines"]
+            "sale.sale",
+            "search_read",
+            [("number", "=", receipt.pos_ref)],
+            0,
+            1,
+            None,
+            ["lines", "untaxed_amount", "tax_amount", "total_amount"],
         )
-        rows = connector.rpc.call("sale.line", "read", sale["lines"], ["amount"])
-        assert sorted(Decimal(row["amount"]) for row in rows) == [Decimal("5.00"), Decimal("27.27")]
+        assert [sale[f] for f in ("untaxed_amount", "tax_amount", "total_amount")] == [
+            Decimal("32.27"),
+            Decimal("3.23"),
+            Decimal("35.50"),
+        ]
+        rows = connector.rpc.call("sale.line", "read", sale["lines"], ["amount", "taxes"])
+        booked = [(str(row["amount"]), len(row["taxes"])) for row in rows]
+        assert sorted(booked) == [("27.27", 1), ("5.00", 1)]
         return
     else:
         csv_text = (tmp_path / "outbox" / f"{receipt.pos_ref}.csv").read_text()

@@ -1,7 +1,7 @@
 """The Tryton connector against a real trytond: what it reads, what it writes, how it fails.
 
 Every test talks JSON-RPC to the session's trytond (conftest `tryton`), on a
-fresh copy of the database seeded by tryton_seed.py.
+fresh copy of the database seeded by storebridge.connectors.tryton.seed.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-import tryton_seed as seed
 from connector_samples import credit, customer, guest, line, order, tryton_settings
-from tryton_server import TrytonServer, free_port
 
+from storebridge.connectors.tryton import seed
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.rpc import TrytonRpc
+from storebridge.connectors.tryton.server import TrytonServer, free_port
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.domain.model import RawItem
 from storebridge.errors import ConfigError, PosUnavailable

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tryton_seed as seed
 from tests.orders.orders_helpers import STORE, Shop, make_shop
-from tryton_server import TrytonServer
 
+from storebridge.connectors.tryton import seed
 from storebridge.connectors.tryton.connector import TrytonConnector
+from storebridge.connectors.tryton.server import TrytonServer
 
 SAFETY = 1
 

@@ -87,6 +87,35 @@ async def _stock(store: Store, product_id: int) -> int:
 SHIPPING = [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5.00"}]
 
 
+async def _ten_percent_off(
+    store: Store, label: str, code: str, used_as: str, *, include: bool = False, **fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A 10 % coupon `code`, and an order of 3 x 10.00 + 1 x 20.00 + shipping using it.
+
+    Prices entered with tax are removed at the base country's rate, so that
+    order is placed in the US; the other in NZ (other suites' orders stay untaxed).
+    """
+    ten = await _product(store, f"{label}1")
+    twenty = await _product(store, f"{label}2", "20.00")
+    coupon = await store.create(
+        "/coupons", {"code": code, "discount_type": "percent", "amount": "10"}
+    )
+    country = "US" if include else "NZ"
+    async with taxes_on(store, include=include, country=country):
+        order = await _order(
+            store,
+            country,
+            line_items=[
+                {"product_id": ten["id"], "quantity": 3},
+                {"product_id": twenty["id"], "quantity": 1},
+            ],
+            shipping_lines=SHIPPING,
+            coupon_lines=[{"code": used_as}],
+            **fields,
+        )
+    return coupon, order
+
+
 async def test_tax_settings_answer_their_value_and_refuse_invalid_ones(store: Store) -> None:
     before = await _setting(store, CALC_TAXES)
     try:
@@ -193,23 +222,9 @@ async def test_prices_with_tax_split_the_catalogue_price(store: Store) -> None:
 
 
 async def test_a_coupon_spreads_over_lines_and_its_tax_is_reported(store: Store) -> None:
-    ten, twenty = await _product(store, "C1"), await _product(store, "C2", "20.00")
     code = f"{store.prefix}-Tax10"
-    coupon = await store.create(
-        "/coupons", {"code": code, "discount_type": "percent", "amount": "10"}
-    )
+    coupon, order = await _ten_percent_off(store, "C", code, code.upper())
     assert coupon["code"] == code.lower()
-    async with taxes_on(store):
-        order = await _order(
-            store,
-            "NZ",
-            line_items=[
-                {"product_id": ten["id"], "quantity": 3},
-                {"product_id": twenty["id"], "quantity": 1},
-            ],
-            shipping_lines=SHIPPING,
-            coupon_lines=[{"code": code.upper()}],
-        )
     assert [line["total"] for line in order["line_items"]] == ["27.00", "18.00"]
     assert [line["total_tax"] for line in order["line_items"]] == ["2.70", "1.80"]
     assert (order["discount_total"], order["discount_tax"]) == ("5.00", "0.50")
@@ -318,3 +333,84 @@ async def test_the_tax_settings_group_lists_the_price_entry_setting(store: Store
     assert response.status_code == 200, response.text
     entry = next(s for s in response.json() if s["id"] == "woocommerce_prices_include_tax")
     assert entry["value"] in ("yes", "no") and "group_id" not in entry
+
+
+async def test_a_state_rate_adds_to_the_country_rate_and_fees_carry_their_own_tax(
+    store: Store,
+) -> None:
+    product = await _product(store, "ST")
+    fees = [
+        {"name": "Handling", "total": "3.00"},
+        {"name": "Gift wrap", "total": "2.50", "tax_status": "none"},
+    ]
+    async with taxes_on(store) as country_rate:
+        response = await store.client.post(
+            "/taxes",
+            json={
+                "country": "NZ",
+                "state": "AUK",
+                "rate": "5",
+                "name": f"{store.prefix} state tax",
+                "priority": 2,
+            },
+        )
+        assert response.status_code == 201, response.text
+        state_rate = response.json()
+        try:
+            one = [{"product_id": product["id"], "quantity": 1}]
+            auckland, elsewhere = [
+                await _order(store, "NZ", billing=place, shipping=place, line_items=one, **extra)
+                for place, extra in (
+                    ({**_address("NZ"), "state": "AUK"}, {"fee_lines": fees}),
+                    ({**_address("NZ"), "state": "CAN"}, {}),
+                )
+            ]
+        finally:
+            await store.client.delete(f"/taxes/{state_rate['id']}", params={"force": "true"})
+    assert (state_rate["state"], state_rate["priority"], state_rate["compound"]) == (
+        "AUK",
+        2,
+        False,
+    )
+    # Both rates tax the net price (compound off): 1.00 + 0.50 on the line.
+    [line] = auckland["line_items"]
+    assert sorted((t["id"], t["total"]) for t in line["taxes"]) == sorted(
+        [(country_rate["id"], "1.00"), (state_rate["id"], "0.50")]
+    )
+    assert line["total_tax"] == "1.50"
+    handling, wrap = auckland["fee_lines"]
+    assert (handling["total"], handling["total_tax"]) == ("3.00", "0.45")
+    assert (wrap["total"], wrap["total_tax"]) == ("2.50", "0.00")
+    assert (auckland["total_tax"], auckland["total"]) == ("1.95", "17.45")
+    assert sorted(t["rate_percent"] for t in auckland["tax_lines"]) == [5, 10]
+    # Another state of the same country pays the country rate only.
+    assert (elsewhere["total_tax"], elsewhere["total"]) == ("1.00", "11.00")
+
+
+async def test_a_coupon_on_prices_with_tax_discounts_the_gross_and_rounds_per_line(
+    store: Store,
+) -> None:
+    code = f"{store.prefix}-gross10"
+    _, order = await _ten_percent_off(
+        store, "G", code, code, include=True, fee_lines=[{"name": "Handling", "total": "3.00"}]
+    )
+    lines = [
+        (line["subtotal"], line["subtotal_tax"], line["total"], line["total_tax"], line["price"])
+        for line in order["line_items"]
+    ]
+    # 10 % off 30.00 and 20.00 gross: 27.00 and 18.00 gross, split at 10 % per line
+    assert lines == [
+        ("27.27", "2.73", "24.55", "2.45", 8.181818),
+        ("18.18", "1.82", "16.36", "1.64", 16.363636),
+    ]
+    # WooCommerce's discount total is the sum of the lines' net discounts (2.72 + 1.82),
+    # the coupon line's is the whole-basket figure (4.55): they differ by a cent
+    assert (order["discount_total"], order["discount_tax"]) == ("4.54", "0.45")
+    assert (order["coupon_lines"][0]["discount"], order["coupon_lines"][0]["discount_tax"]) == (
+        "4.55",
+        "0.45",
+    )
+    # fees and shipping are net amounts even when prices include tax
+    assert [(f["total"], f["total_tax"]) for f in order["fee_lines"]] == [("3.00", "0.30")]
+    assert (order["shipping_total"], order["shipping_tax"]) == ("5.00", "0.50")
+    assert (order["cart_tax"], order["total_tax"], order["total"]) == ("4.39", "4.89", "53.80")

@@ -167,4 +167,5 @@ def test_the_demo_serves_a_living_dashboard_and_stops_cleanly_on_ctrl_c(tmp_path
     assert status == 0, process.output
     assert "demo stopped" in process.output
     assert "Traceback" not in process.output
+    assert "(WooCommerce sandbox, 4 webhooks)" in process.output  # `webhooks install`'s work
     assert (tmp_path / "demo" / "storebridge.toml").exists()

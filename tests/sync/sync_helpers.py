@@ -217,6 +217,7 @@ def make_world(
     real_connector: bool = False,
     db_url: str | None = None,
     clock: Clock | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
     **store: Any,
 ) -> Iterator[World]:
     """A fresh world; `template` is a migrated SQLite file to copy (`_sqlite_template`).
@@ -224,14 +225,19 @@ def make_world(
     `db_url` uses an already migrated database instead (e.g. PostgreSQL).
 
     With `real_connector`, the store's configured connector is used instead of
-    `World.pos` (pass its table as ``connector={...}``).
+    `World.pos` (pass its table as ``connector={...}``). `webhook_transport`
+    receives the sandbox's webhook deliveries.
     """
     if db_url is None:
         target = tmp_path / "storebridge.sqlite3"
         shutil.copyfile(template, target)
         db_url = f"sqlite:///{target}"
     settings = store_settings(db_url, tmp_path, **store)
-    sandbox = Sandbox(sandbox_config or SandboxConfig(webhook_auto_deliver=False), clock=clock)
+    sandbox = Sandbox(
+        sandbox_config or SandboxConfig(webhook_auto_deliver=False),
+        clock=clock,
+        webhook_transport=webhook_transport,
+    )
     app = create_sandbox_app(sandbox=sandbox)
     pos = FakePos(rows)
     policy = retry or RetryPolicy(max_attempts=3, base=0.01, cap=0.01)

@@ -35,6 +35,7 @@ async def test_the_overview_shows_each_stores_figures_from_the_database(
     assert shown == {
         "linked": "2",
         "drafts": "?",
+        "webhooks_ok": "?",
         "quarantined": "1",
         "stock_pushes_today": "2",
         "orders_outstanding": "1",

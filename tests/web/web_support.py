@@ -32,6 +32,7 @@ from storebridge.domain.model import Quarantined, SourceRef
 from storebridge.persistence.repositories import links, quarantine, runs, users
 from storebridge.persistence.tables import Export, Order, OrderLine, StockHistory
 from storebridge.persistence.types import utcnow
+from storebridge.runner.triggers import JobTrigger
 from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
 from storebridge.web import create_web_app
 from storebridge.web.routes.webhooks import WebhookIngest
@@ -99,6 +100,7 @@ async def web_world(
     ingest: WebhookIngest | None = None,
     webhook_secret: str | None = WEBHOOK_SECRET,
     throttle: LoginThrottle | None = None,
+    trigger: JobTrigger | None = None,
 ) -> AsyncIterator[WebWorld]:
     """A fresh world with one user; `template` is a migrated SQLite file to copy."""
     target = tmp_path / "storebridge.sqlite3"
@@ -116,7 +118,7 @@ async def web_world(
     with services.sessions.begin() as session:
         users.add_user(session, username=USER, password_hash=password_hash())
         users.add_user(session, username=VIEWER, password_hash=password_hash(), role="viewer")
-    app = create_web_app(services, ingest=ingest, throttle=throttle)
+    app = create_web_app(services, ingest=ingest, throttle=throttle, trigger=trigger)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     try:
         yield WebWorld(services, sandbox, sandbox_app, app, client)

@@ -46,6 +46,7 @@ def version() -> None:
 # Command groups register below (one import + add per group).
 from storebridge.cli import db as _db  # noqa: E402
 from storebridge.cli import demo as _demo  # noqa: E402
+from storebridge.cli import doctor as _doctor  # noqa: E402
 from storebridge.cli import init as _init  # noqa: E402
 from storebridge.cli import orders as _orders  # noqa: E402
 from storebridge.cli import plan as _plan  # noqa: E402
@@ -55,8 +56,10 @@ from storebridge.cli import run as _run  # noqa: E402
 from storebridge.cli import sandbox as _sandbox  # noqa: E402
 from storebridge.cli import sync as _sync  # noqa: E402
 from storebridge.cli import user as _user  # noqa: E402
+from storebridge.cli import webhooks as _webhooks  # noqa: E402
 
 app.command("init")(_init.init)
+app.command("doctor")(_doctor.doctor)
 app.add_typer(_db.app, name="db")
 app.add_typer(_sandbox.app, name="sandbox")
 app.command("plan")(_plan.plan)
@@ -67,6 +70,7 @@ app.add_typer(_orders.app, name="orders")
 app.command("run")(_run.run)
 app.command("worker")(_run.worker)
 app.add_typer(_user.app, name="user")
+app.add_typer(_webhooks.app, name="webhooks")
 app.command("demo")(_demo.demo)
 
 

@@ -6,8 +6,9 @@ port, seeds the demo POS, migrates StoreBridge's database, creates the
 webhook receiver, dashboard), registers the shop's order webhooks, prints the
 dashboard URL and the login, and keeps store life going (web orders placed
 and completed, till sales, receipts and price changes) until Ctrl-C, which
-stops everything cleanly.  ``--duration`` and ``--no-simulate`` serve tests
-and screenshots.
+stops everything cleanly.  ``--pos tryton`` runs it over a real trytond
+(started, seeded and stopped with the demo; connectors/tryton/demo_shop.py).
+``--duration`` and ``--no-simulate`` serve tests and screenshots.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from storebridge.errors import ConfigError
 from storebridge.runner.demo import (
     DEMO_STORE,
     DEMO_USER,
@@ -43,6 +45,7 @@ class PosChoice(StrEnum):
 
     demo = "demo"
     sql = "sql"
+    tryton = "tryton"
 
 
 #: Seconds runs in flight may take to finish when the demo stops.
@@ -104,7 +107,9 @@ async def _run(
         asyncio.get_running_loop().call_later(duration, setattr, server, "should_exit", True)
     life = None
     if simulate:
-        story = StoreLife(world.services, DEMO_STORE, world.sandbox.base_url)
+        story = StoreLife(
+            world.services, DEMO_STORE, world.sandbox.base_url, in_store=world.in_store_life()
+        )
         life = asyncio.create_task(live(story, stopping=lambda: server.should_exit, say=typer.echo))
     await serving
     if life is not None:
@@ -127,8 +132,10 @@ def demo(
     pos: Annotated[
         PosChoice,
         typer.Option(
-            help="the POS: the built-in demo POS, or the SQL connector on the sample POS schema "
-            "(SQLite); store life in the POS is simulated for the demo POS only"
+            help="the POS: the built-in demo POS, the SQL connector on the sample POS schema "
+            "(SQLite), or a real Tryton ERP started on loopback (needs the tryton extra; the "
+            "first start builds its database, a few minutes); store life in the POS is "
+            "simulated for the demo POS and Tryton"
         ),
     ] = PosChoice.demo,
 ) -> None:
@@ -141,6 +148,10 @@ def demo(
         world = prepare_demo(
             folder, host=host, port=sock.getsockname()[1], fresh=fresh, pos=pos.value
         )
+    except ConfigError as error:  # e.g. --pos tryton without the tryton extra installed
+        sock.close()
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     except BaseException:
         sock.close()
         raise

@@ -12,7 +12,8 @@ status 0.  A second Ctrl-C interrupts the runs at once.
 
 `storebridge worker` runs the same jobs as a distributed procrastinate
 worker on PostgreSQL storage (`runner.distributed`); start as many as needed,
-and `storebridge run --no-scheduler` for the dashboard and webhooks.
+and `storebridge run --no-scheduler` for the dashboard and webhooks (whose
+"Sync now" and "Push now" then queue the job for the workers, `queue_trigger`).
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from storebridge.runner.server import (
     configure_logging,
     serve_together,
 )
+from storebridge.runner.triggers import JobTrigger, QueueTrigger
 from storebridge.settings.models import WebSettings
 from storebridge.web import create_web_app
 
-__all__ = ["ConfigOption", "open_services", "run", "serve", "worker"]
+__all__ = ["ConfigOption", "open_services", "queue_trigger", "run", "serve", "worker"]
 
 logger = logging.getLogger("storebridge.runner")
 
@@ -91,6 +93,7 @@ def serve(
     app = create_web_app(
         services,
         scheduler=scheduler,
+        trigger=None if scheduler else queue_trigger(services),
         shutdown_grace_s=grace,
         https_only=web.behind_proxy,
         face="dashboard" if web.separate_webhooks else "all",
@@ -108,6 +111,15 @@ def serve(
             )
         )
     asyncio.run(serve_together(main, companions))
+
+
+def queue_trigger(services: Services) -> JobTrigger | None:
+    """Without a scheduler, "Sync now" queues for the workers (PostgreSQL storage only)."""
+    try:
+        connector = connector_for(services.settings.storage.sqlalchemy_url)
+    except ConfigError:
+        return None  # SQLite: no workers, so nothing to hand a job to
+    return QueueTrigger(DistributedRunner(services, connector))
 
 
 def listener_config(app: ASGIApp, web: WebSettings, *, host: str, port: int) -> uvicorn.Config:

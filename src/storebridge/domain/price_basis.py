@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["PriceBasis", "price_basis_warning"]
+__all__ = ["PriceBasis", "price_basis_warning", "price_entry_mismatch"]
 
 PriceBasis = Literal["gross", "net"]
 
@@ -38,3 +38,28 @@ def price_basis_warning(pos_prices: PriceBasis | None, store_includes_tax: bool)
             "Change WooCommerce → Settings → Tax → Prices entered with tax, or pos_prices"
         )
     return None
+
+
+def price_entry_mismatch(pos_prices: PriceBasis | None, tax_settings: object) -> str | None:
+    """The warning for a store, from its declared basis and WooCommerce's tax settings.
+
+    `tax_settings` is the body of ``GET /settings/tax`` as WooCommerce answers
+    it (a list of ``{"id": ..., "value": ...}``), so `storebridge plan` and
+    `storebridge doctor` judge the same answer the same way; a body that does
+    not say whether prices are entered with tax is a warning too.
+    """
+    entries = tax_settings if isinstance(tax_settings, list) else []
+    value = next(
+        (
+            entry.get("value")
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("id") == "woocommerce_prices_include_tax"
+        ),
+        None,
+    )
+    if value not in ("yes", "no"):
+        return (
+            "WooCommerce's tax settings (GET /settings/tax) do not say whether prices are "
+            "entered with tax (woocommerce_prices_include_tax)"
+        )
+    return price_basis_warning(pos_prices, value == "yes")

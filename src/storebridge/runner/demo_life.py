@@ -4,7 +4,9 @@ Every few seconds `StoreLife.step` plays a few events so the dashboard shows
 a living integration:
 
 * in the store (demo POS): sales, receipts, price changes, promotions, items
-  joining or leaving the web (`DemoPos.simulate_step`);
+  joining or leaving the web (`DemoPos.simulate_step`); in another POS, what
+  its `in_store` life plays (a Tryton's: till sales, receipts, price changes,
+  connectors/tryton/simulation.py);
 * on the web (the sandbox control plane, as a shopper): an order for one or
   two linked products, from a small pool of returning customers;
 * in the WooCommerce admin (the control plane, as the merchant): completing
@@ -28,9 +30,13 @@ from sqlalchemy import select
 
 from storebridge.bootstrap import Services
 from storebridge.connectors.demo.pos import DemoPos
+from storebridge.errors import ConnectorError
 from storebridge.persistence.tables import ProductLink
 
-__all__ = ["CUSTOMERS", "StoreLife", "live"]
+__all__ = ["CUSTOMERS", "InStoreLife", "StoreLife", "live"]
+
+#: Store life inside a POS: one round of events drawn from the generator, a line each.
+InStoreLife = Callable[[random.Random], list[str]]
 
 CUSTOMERS = (
     ("Ada", "Lovelace", "ada@example.com"),
@@ -51,12 +57,17 @@ class StoreLife:
     sandbox_url: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     open_orders: list[int] = field(default_factory=list)
+    #: Store life inside a POS other than the demo POS: a round of events, a line each.
+    in_store: InStoreLife | None = None
 
     async def step(self, client: httpx.AsyncClient) -> list[str]:
         """One round of events; returns what happened, one line each."""
         events: list[str] = []
         pos = self.services.store(self.store).connector
-        if isinstance(pos, DemoPos):
+        if self.in_store is not None:
+            lines = await asyncio.to_thread(self.in_store, self.rng)
+            events.extend(f"in store: {line}" for line in lines)
+        elif isinstance(pos, DemoPos):
             happened = await asyncio.to_thread(pos.simulate_step, self.rng, 2)
             events.extend(f"in store: {event}" for event in happened)
         if self.rng.random() < 0.6:
@@ -144,6 +155,9 @@ async def live(
                     say(line)
             except httpx.HTTPError as error:
                 say(f"store life paused: the sandbox did not answer ({type(error).__name__})")
+            except ConnectorError as error:
+                # a till sale the POS refused (say, stock a web order took first): next round
+                say(f"store life: the POS refused an event ({error})")
             waited = 0.0
             while waited < every_s and not stopping():
                 await asyncio.sleep(0.2)

@@ -19,7 +19,9 @@ that row.  The orders job (one allocation cycle,
 `sync.orders.allocation.refresh_and_push`) is logged by the runner as ``orders``; a
 stock push it makes leaves its own ``stock`` row, listed in `run_ids`.  After
 a reconcile the runner also counts the drafts StoreBridge created that the
-merchant has not published yet (`count_drafts`, one cheap read), shown on the
+merchant has not published yet (`count_drafts`, one cheap read), and checks
+the store's order webhooks (`sync.setup.webhooks.check_webhooks`: a warning in
+the log for each one disabled or missing, counts per state), both shown on the
 overview.
 """
 
@@ -41,6 +43,7 @@ from storebridge.sync.locks import CATALOG_LOCK
 from storebridge.sync.orders.allocation import ledger_refresher, refresh_and_push
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import describe_error
+from storebridge.sync.setup.webhooks import check_webhooks
 
 __all__ = [
     "ALERTS_JOB",
@@ -152,7 +155,8 @@ async def _reconcile(services: Services, store: str) -> JobResult:
     result = JobResult.from_report(report)
     if report.error is not None:
         return result
-    return replace(result, extra_counts={DRAFTS: await count_drafts(services, store)})
+    extra = {DRAFTS: await count_drafts(services, store)} | await check_webhooks(services, store)
+    return replace(result, extra_counts=extra)
 
 
 async def count_drafts(services: Services, store: str) -> int:

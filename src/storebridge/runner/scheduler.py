@@ -13,6 +13,11 @@ finishing run is never half-recorded) and only cancels them if they outlast
 the grace period.  `storebridge run` calls it from the web server's shutdown,
 which SIGINT and SIGTERM trigger.
 
+`request(store, job)` asks for a run now (the dashboard's "Sync now"): it
+wakes that job's loop, which runs the job at once whatever its interval,
+through the same `execute` (lock, run log) as a scheduled run; a request made
+while the job runs is served by one more run right after it.
+
 Example::
 
     scheduler = Scheduler(services, default_jobs())
@@ -45,13 +50,17 @@ from storebridge.runner.execution import (
 from storebridge.runner.jobs import Job, default_jobs
 from storebridge.runner.schedule import JobKey, due_at, intervals, wait_seconds
 
-__all__ = ["Scheduler", "default_holder"]
+__all__ = ["Scheduler", "UnknownJob", "default_holder"]
 
 logger = logging.getLogger("storebridge.runner")
 
 DEFAULT_BUSY_RETRY = timedelta(seconds=5)
 #: How long a loop waits after an unexpected error (database unreachable...).
 ERROR_RETRY = timedelta(seconds=30)
+
+
+class UnknownJob(LookupError):
+    """A run was requested for a (store, job) pair this scheduler does not run."""
 
 
 def default_holder() -> str:
@@ -94,6 +103,9 @@ class Scheduler:
         self.next_due: dict[JobKey, datetime] = {}
         self.last_start: dict[JobKey, datetime] = {}
         self.running: set[JobKey] = set()
+        #: Runs asked for by `request` and not started yet.
+        self.requested: set[JobKey] = set()
+        self._wake = {key: asyncio.Event() for key in self.intervals}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -143,6 +155,20 @@ class Scheduler:
         if self._task is not None:
             self._task.cancel()
 
+    def request(self, store: str, job: str) -> JobKey:
+        """Ask for a run of `job` for `store` now; the job's loop starts it (see the module docstring).
+
+        Raises:
+            UnknownJob: this scheduler does not run that job for that store.
+        """
+        key = JobKey(store, job)
+        if key not in self._wake:
+            raise UnknownJob(f"this runner does not run {job!r} for store {store!r}")
+        self.requested.add(key)
+        self._wake[key].set()
+        logger.info("%s: run requested", key)
+        return key
+
     async def run_now(self, store: str, job: str) -> Execution:
         """Run one job for one store now, under its lock, whatever its schedule."""
         instrument(self.services)
@@ -165,9 +191,12 @@ class Scheduler:
                 due = due_at(last, interval, self.clock.now())
                 self.next_due[key] = due
                 wait = wait_seconds(due, self.clock.now())
-                if wait > 0:
-                    await self._sleep(wait)
+                if wait > 0 and key not in self.requested:
+                    await self._sleep(wait, key)
                     continue  # re-read: another runner may have run it meanwhile
+                asked = key in self.requested
+                self.requested.discard(key)
+                self._wake[key].clear()
                 self.running.add(key)
                 try:
                     outcome = await execute(
@@ -176,7 +205,7 @@ class Scheduler:
                         key.store,
                         holder=self.holder,
                         clock=self.clock,
-                        interval=interval,
+                        interval=None if asked else interval,  # a requested run is due now
                         ran_at=self.last_start.get(key),
                     )
                 finally:
@@ -189,18 +218,24 @@ class Scheduler:
                 self.last_start[key] = outcome.started_at
             elif isinstance(outcome, Busy):
                 logger.debug("%s: held by %s; retrying soon", key, outcome.holder)
+                if asked:
+                    self.requested.add(key)  # still wanted once the holder is done
                 await self._sleep(self.busy_retry.total_seconds())
             elif isinstance(outcome, NotDue):
                 self.next_due[key] = outcome.due
 
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep `seconds`, or less if `stop()` is called meanwhile."""
+    async def _sleep(self, seconds: float, key: JobKey | None = None) -> None:
+        """Sleep `seconds`, or less if `stop()` is called (or a run of `key` requested) meanwhile."""
         if self.stopping:
             return
-        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
-        stopper = asyncio.ensure_future(self._stopping.wait())
+        waiters = {
+            asyncio.ensure_future(self.clock.sleep(seconds)),
+            asyncio.ensure_future(self._stopping.wait()),
+        }
+        if key is not None:
+            waiters.add(asyncio.ensure_future(self._wake[key].wait()))
         try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for waiter in (sleeper, stopper):
+            for waiter in waiters:
                 waiter.cancel()

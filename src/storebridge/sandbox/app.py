@@ -1,6 +1,7 @@
 """`create_sandbox_app`: the Sandbox behind a FastAPI app.
 
-The emulated API lives under /wp-json/wc/v3, the control plane under
+The emulated API lives under /wp-json/wc/v3 (plus one wc-admin probe under
+/wp-json/wc-admin), the control plane under
 /_sandbox. Every error leaves as a WooCommerce error object; an unknown path
 or a wrong method under /wp-json is 404 `rest_no_route` (WordPress has no
 405). The same app serves in-process tests (httpx.ASGITransport) and a real
@@ -28,12 +29,13 @@ from storebridge.sandbox.routes import (
     customers,
     orders,
     products,
+    status,
     taxes,
     webhooks,
 )
 from storebridge.sandbox.routes.common import base_url_of
 from storebridge.sandbox.sandbox import Sandbox
-from storebridge.sandbox.urls import API_PREFIX
+from storebridge.sandbox.urls import ADMIN_PREFIX, API_PREFIX
 
 
 def create_sandbox_app(
@@ -61,9 +63,10 @@ def create_sandbox_app(
         lifespan=lifespan,
     )
     app.state.sandbox = store
-    modules = (products, orders, customers, webhooks, catalog, taxes)
+    modules = (products, orders, customers, webhooks, catalog, taxes, status)
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(status.admin_router, prefix=ADMIN_PREFIX)
     app.include_router(control.router, prefix="/_sandbox")
     app.add_exception_handler(WooError, _woo_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 Permission = Literal["read", "write", "read_write"]
+#: The WordPress role of the user a key belongs to: an administrator can also install
+#: plugins, a shop manager only manage the shop (what `storebridge doctor` tells apart).
+UserRole = Literal["administrator", "shop_manager"]
 
 DEMO_CONSUMER_KEY = "ck_demo_read_write"
 DEMO_CONSUMER_SECRET = "cs_demo_read_write"  # noqa: S105 - a public demo credential
@@ -30,6 +33,7 @@ class ApiKey(BaseModel):
     permissions: Permission = "read_write"
     user_id: int = 1
     user_name: str = "admin"
+    role: UserRole = "administrator"
 
 
 def demo_keys() -> tuple[ApiKey, ...]:

@@ -87,11 +87,28 @@ def wanted_fields(args: Mapping[str, Any]) -> list[str] | None:
 def filter_fields(
     body: dict[str, Any], fields: list[str] | None, *, single: bool
 ) -> dict[str, Any]:
-    """Keep the requested top-level keys; a single item keeps its `_links`."""
+    """Keep the requested keys; a single item keeps its `_links`.
+
+    A dotted field (``environment.version``) keeps that nested key of an
+    object only, as WordPress' `rest_filter_response_fields` does.
+    """
     if fields is None:
         return body
-    top = {field for field in fields if "." not in field}
-    kept = {key: value for key, value in body.items() if key in top}
+    kept = _pick(body, [field.split(".") for field in fields])
     if single and "_links" in body:
         kept["_links"] = body["_links"]
+    return kept
+
+
+def _pick(body: dict[str, Any], paths: list[list[str]]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in body.items():
+        nested = [path[1:] for path in paths if path[0] == key]
+        if not nested:
+            continue
+        if any(not rest for rest in nested):
+            kept[key] = value
+        elif isinstance(value, dict):
+            kept[key] = _pick(value, nested)
+        # A dotted field into a list (`categories.name`) keeps nothing (golden 043).
     return kept

@@ -1,7 +1,10 @@
 """Tax settings and standard tax rates: `/settings/<group>/<id>` and `/taxes`.
 
-Only the settings the tax arithmetic reads are emulated: enabling taxes
-(general) and whether prices are entered with tax (tax). A checkbox takes
+Only the settings StoreBridge reads are emulated: enabling taxes, the
+currency and its number of decimals (general), whether prices are entered
+with tax (tax), and stock management (products; `storebridge doctor` reads
+the last four). A select's options (the currency list) are not emulated:
+any string is stored. A checkbox takes
 "yes"/"no", a radio one of its option keys; anything else is the real
 store's 400 `rest_setting_value_invalid` (goldens 165, 177). Rates are stored
 as WooCommerce shows them: `rate` a 4-decimal string, class "standard",
@@ -48,6 +51,12 @@ class Setting:
         return self.options is None or value in self.options
 
 
+_CURRENCY_TEXT = (
+    "This controls what currency prices are listed at in the catalog and which currency "
+    "gateways will take payments in."
+)
+_DECIMALS_TEXT = "This sets the number of decimal points shown in displayed prices."
+
 SETTINGS = {
     setting.id: setting
     for setting in (
@@ -59,6 +68,33 @@ SETTINGS = {
             type="checkbox",
             default="no",
             tip="Rates will be configurable and taxes will be calculated during checkout.",
+        ),
+        Setting(
+            id="woocommerce_currency",
+            group_id="general",
+            label="Currency",
+            description=_CURRENCY_TEXT,
+            type="select",
+            default="USD",
+            tip=_CURRENCY_TEXT,
+        ),
+        Setting(
+            id="woocommerce_price_num_decimals",
+            group_id="general",
+            label="Number of decimals",
+            description=_DECIMALS_TEXT,
+            type="number",
+            default="2",
+            tip=_DECIMALS_TEXT,
+        ),
+        Setting(
+            id="woocommerce_manage_stock",
+            group_id="products",
+            label="Manage stock",
+            description="Enable stock management",
+            type="checkbox",
+            default="yes",
+            tip="",
         ),
         Setting(
             id="woocommerce_prices_include_tax",
@@ -140,7 +176,8 @@ class SettingStore:
         }
         if setting.options is not None:
             body["options"] = dict(setting.options)
-        body["tip"] = setting.tip
+        if setting.tip:  # WooCommerce leaves the key out of a setting without a tip
+            body["tip"] = setting.tip
         body["value"] = self.value(setting.id)
         body["group_id"] = setting.group_id
         body["_links"] = links(

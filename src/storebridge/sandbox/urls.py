@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 API_PREFIX = "/wp-json/wc/v3"
+#: WooCommerce Admin's namespace, authenticated with the same REST keys.
+ADMIN_PREFIX = "/wp-json/wc-admin"
 ITEM_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -5,7 +5,9 @@ only) and a secret that is never echoed back. `hooks` lists the WordPress
 actions behind the topic, as WooCommerce reports them. Delivery outcomes are
 recorded here: a success resets the failure count, and a failure while the
 count is already above the maximum (5) disables the webhook, i.e. the 7th
-consecutive failure. Deliveries also bump `date_modified` (golden 136).
+consecutive failure. Re-activating a webhook (PUT status active) keeps the
+count, as `WC_Webhook::set_status` does: until a delivery succeeds, the next
+failure disables it again. Deliveries also bump `date_modified` (golden 136).
 """
 
 from __future__ import annotations
@@ -151,8 +153,6 @@ class WebhookStore:
                 doc[key] = str(payload[key])
         if payload.get("status"):
             doc["status"] = payload["status"]
-            if doc["status"] == "active":
-                doc["failure_count"] = 0
         doc["date_modified"] = stored(self._clock())
         self._save(doc)
         return doc

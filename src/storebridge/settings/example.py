@@ -60,6 +60,9 @@ secret_key = "$secret_key"
 #   webhook_port = 8081
 # Behind a TLS-terminating proxy, trust its forwarded headers (cookie then Secure):
 #   forwarded_allow_ips = ["127.0.0.1"]
+# The address WooCommerce reaches StoreBridge at: `storebridge webhooks install`
+# delivers there, `storebridge doctor` and the runner check the webhooks point there.
+#   public_url = "https://bridge.example"
 
 [runner.intervals]
 # Seconds between runs of each job; a store may override any of them in
@@ -135,7 +138,8 @@ consumer_secret = "$consumer_secret"
 # Other connectors: type = "file_feed" (CSV/JSON-lines drop folder), or a Tryton ERP:
 #   type = "tryton", url = "https://erp.example:8000", database = "shop",
 #   user = "storebridge", password_file = "/run/secrets/tryton", web_shop = "Web",
-#   warehouses = ["WH"], shipping_product = "SHIPPING", fee_product = "FEE"
+#   warehouses = ["WH"], shipping_product = "SHIPPING", fee_product = "FEE",
+#   taxes = { "10" = "VAT 10%" }   (WooCommerce rate in percent -> Tryton tax)
 #   (docs/operations.md, "Tryton", lists every key)
 type = "demo"
 path = "var/demo-pos.sqlite3"

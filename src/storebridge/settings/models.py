@@ -18,6 +18,7 @@ import json
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -147,6 +148,22 @@ class WebSettings(_Model):
         description="addresses of the TLS-terminating proxies whose X-Forwarded-For/-Proto "
         "headers are trusted; when set, the session cookie is Secure",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="the address WooCommerce reaches StoreBridge at (e.g. https://bridge.example); "
+        "webhooks are delivered to <public_url>/webhooks/woocommerce/<store>, and "
+        "`storebridge doctor` and the runner check they point there",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"public_url must be an absolute http(s) URL, got {value!r}")
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _distinct_listeners(self) -> WebSettings:

@@ -13,6 +13,8 @@
 - `export` (WooCommerce -> POS): `engine` exports each completed order exactly
   once, `credits` refunds and cancellations after export, `records` the
   export state rows, `order_mapping` the document the POS receives.
+- `setup` (connecting a store): `doctor` gathers the facts `storebridge doctor`
+  judges, `webhooks` installs, repairs and checks the order webhooks.
 
 Shared by all flows: `report.RunReport` (what a run did), `runs` (one job for
 one store), `locks` (per-store job locks), `messages`.

@@ -13,8 +13,10 @@ are open (the webhook receiver authenticates each delivery by its signature).
 
 When a `Scheduler` is given, the app's lifespan runs it: it starts with the
 server and is stopped gracefully (runs in flight finish) when the server shuts
-down, which is how `storebridge run` ties them together.  Nothing is built at
-import time; tests create an app per test.
+down, which is how `storebridge run` ties them together.  The "Sync now" and
+"Push now" buttons hand their job to a `runner.triggers.JobTrigger` (by
+default the scheduler's); without one they are not shown.  Nothing is built
+at import time; tests create an app per test.
 """
 
 from __future__ import annotations
@@ -32,10 +34,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storebridge.bootstrap import Services
 from storebridge.runner.scheduler import Scheduler
+from storebridge.runner.triggers import JobTrigger, SchedulerTrigger
 from storebridge.sync.orders.webhook_ingest import ingest_webhook
 from storebridge.web.deps import LoginRequired, build_templates, login_redirect
 from storebridge.web.roles import audit
-from storebridge.web.routes import actions, activity, auth, health, pages, webhooks
+from storebridge.web.routes import (
+    actions,
+    activity,
+    auth,
+    charts,
+    health,
+    pages,
+    triggers,
+    webhooks,
+)
 from storebridge.web.routes.webhooks import WebhookIngest
 from storebridge.web.sessions import RotatingSessionMiddleware
 from storebridge.web.throttle import LoginThrottle, ThrottleKey
@@ -86,6 +98,7 @@ def create_web_app(
     shutdown_grace_s: float | None = None,
     throttle: LoginThrottle | None = None,
     face: Face = "all",
+    trigger: JobTrigger | None = None,
 ) -> FastAPI:
     """Build the web app.
 
@@ -100,14 +113,22 @@ def create_web_app(
         throttle: counts failed logins (default: a fresh `LoginThrottle`); its
             lockouts and unlocks are recorded in the audit trail.
         face: which routes to serve (see the module docstring).
+        trigger: starts the jobs "Sync now" and "Push now" ask for (default: the
+            scheduler's, when there is one).
     """
+    if trigger is None and scheduler is not None:
+        trigger = SchedulerTrigger(scheduler)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.start()
         try:
-            yield
+            if trigger is None:
+                yield
+            else:
+                async with trigger.opened():
+                    yield
         finally:
             if scheduler is not None:
                 await scheduler.stop(grace=shutdown_grace_s)
@@ -121,6 +142,7 @@ def create_web_app(
     )
     app.state.services = services
     app.state.scheduler = scheduler
+    app.state.trigger = trigger
     app.state.ingest = ingest or ingest_webhook
     app.state.webhook_rate = StoreRateLimit()
     app.add_middleware(_SecurityHeaders)
@@ -160,6 +182,6 @@ def create_web_app(
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     if face == "all":
         app.include_router(webhooks.router)
-    for module in (health, auth, actions, activity, pages):
+    for module in (health, auth, actions, triggers, activity, charts, pages):
         app.include_router(module.router)
     return app

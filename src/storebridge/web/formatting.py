@@ -1,4 +1,4 @@
-"""Jinja2 filters of the dashboard: ages, timestamps, money and counts."""
+"""Jinja2 filters of the dashboard: ages, due times, timestamps, money and counts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from jinja2 import Environment
 
 from storebridge.persistence.types import utcnow
 
-__all__ = ["age", "counts_text", "install_filters", "money", "stamp"]
+__all__ = ["age", "counts_text", "due_in", "install_filters", "money", "stamp"]
+
+
+def _span(seconds: int) -> str:
+    """ "42 s", "5 min", "3 h" or "2 d"."""
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
 
 
 def age(moment: datetime | None, now: datetime | None = None) -> str:
@@ -20,13 +31,15 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     seconds = int(((now or utcnow()) - moment).total_seconds())
     if seconds < 0:
         return "just now"
-    if seconds < 120:
-        return f"{seconds} s ago"
-    if seconds < 7200:
-        return f"{seconds // 60} min ago"
-    if seconds < 172800:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+    return f"{_span(seconds)} ago"
+
+
+def due_in(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "in 42 s", "in 5 min"..., or "now" once `moment` has come (or is unknown)."""
+    if moment is None:
+        return "now"
+    seconds = int((moment - (now or utcnow())).total_seconds())
+    return "now" if seconds <= 0 else f"in {_span(seconds)}"
 
 
 def stamp(moment: datetime | None) -> str:
@@ -48,4 +61,4 @@ def counts_text(counts: Mapping[str, int] | None) -> str:
 
 def install_filters(env: Environment) -> None:
     """Register the filters on a Jinja2 environment."""
-    env.filters.update(age=age, stamp=stamp, money=money, counts_text=counts_text)
+    env.filters.update(age=age, due_in=due_in, stamp=stamp, money=money, counts_text=counts_text)

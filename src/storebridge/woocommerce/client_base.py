@@ -78,10 +78,10 @@ class ClientBase:
     # -- generic -----------------------------------------------------------------------
 
     async def request(
-        self, method: str, path: str, **options: Unpack[RequestOptions]
+        self, method: str, path: str, *, retry: bool = True, **options: Unpack[RequestOptions]
     ) -> httpx.Response:
-        """Send one request with retries; see `WooSession.request`."""
-        return await self._session.request(method, path, **options)
+        """Send one request with retries (`retry=False`: one attempt); see `WooSession.request`."""
+        return await self._session.request(method, path, retry=retry, **options)
 
     async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """Send one request with retries and return its decoded JSON body."""

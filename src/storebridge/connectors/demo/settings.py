@@ -9,7 +9,11 @@ from pydantic import Field, model_validator
 
 from storebridge.connectors.settings_base import StrictSettings
 
-__all__ = ["DemoPosSettings"]
+__all__ = ["DEMO_ITEMS", "DEMO_STYLES", "DemoPosSettings"]
+
+#: The catalogue `storebridge demo` sells, whichever POS it runs (demo POS, SQL sample, Tryton).
+DEMO_ITEMS = 60
+DEMO_STYLES = 4
 
 
 class DemoPosSettings(StrictSettings):

@@ -9,6 +9,21 @@
   key), parties matched by e-mail, shipments completed so on-hand drops,
   credits as return sales;
 - `connector` — `TrytonConnector`, both sides behind `ports.PosConnector`;
-- `simulation` — `TrytonTill`: store life's till sales through Tryton's own
-  point of sale (`sale.point.sale`, paid and posted, so the stock moves).
+- `simulation` — `TrytonTill`: till sales through Tryton's own point of sale
+  (`sale.point.sale`, paid and posted, so the stock moves); `TrytonStoreLife`:
+  the demo's store life in Tryton (till sales, receipts, price changes).
+
+A local Tryton to run against (the `tryton` extra: trytond, its modules, proteus):
+
+- `server` — `TrytonServer`: a real trytond on a free loopback port over a
+  copy of a database built once and cached (`built_database`);
+- `seed` — the shop of a new database (company and accounts, warehouses, web
+  shops, price list, service products, till), one function per concern, run
+  in a subprocess through proteus; the tests' sample goods;
+- `catalogue` — a demo catalogue (connectors/demo/catalogue.py) loaded over
+  JSON-RPC in batches of at most 50 records;
+- `demo_shop` — `TrytonDemoShop`: the Tryton of `storebridge demo --pos tryton`.
+
+The connector modules import none of these, and none of them is imported unless
+a Tryton is started.
 """

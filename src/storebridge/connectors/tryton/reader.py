@@ -35,7 +35,7 @@ from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.domain.model import RawItem, Scalar, SourceRef
 from storebridge.errors import ConfigError
 
-__all__ = ["TrytonReader", "Warehouse"]
+__all__ = ["TrytonReader", "Warehouse", "attribute_rows"]
 
 #: The products StoreBridge reads: goods that may be sold (Tryton refuses others on a sale).
 PRODUCT_DOMAIN: list[Any] = [("type", "=", "goods"), ("salable", "=", True)]
@@ -192,18 +192,9 @@ class TrytonReader:
 
     def _load_attributes(self) -> dict[str, _Attribute]:
         if self._attributes is None:
-            rows = self.rpc.call(
-                "product.attribute",
-                "search_read",
-                [],
-                0,
-                None,
-                None,
-                ["name", "string", "selection"],
-            )
             self._attributes = {
                 row["name"]: _Attribute(row["string"] or row["name"], _selection(row["selection"]))
-                for row in rows
+                for row in attribute_rows(self.rpc)
             }
         return self._attributes
 
@@ -220,6 +211,14 @@ class TrytonReader:
                 )
             self._price_list = int(ids[0])
         return self._price_list
+
+
+def attribute_rows(rpc: TrytonRpc) -> list[dict[str, Any]]:
+    """Every product attribute: its key (`name`), label (`string`) and `selection` text."""
+    rows: list[dict[str, Any]] = rpc.call(
+        "product.attribute", "search_read", [], 0, None, None, ["name", "string", "selection"]
+    )
+    return rows
 
 
 def _pick_warehouses(rows: list[dict[str, Any]], wanted: tuple[str, ...]) -> tuple[Warehouse, ...]:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from storebridge.connectors.settings_base import StrictSettings
 
-__all__ = ["TrytonSettings"]
+__all__ = ["TrytonSettings", "rate_key"]
+
+
+def rate_key(rate: str | Decimal) -> str:
+    """A tax rate in percent as the `taxes` table keys it: "10.0000" -> "10", "5.50" -> "5.5"."""
+    try:
+        value = Decimal(str(rate).strip().removesuffix("%").strip())
+    except InvalidOperation:
+        raise ValueError(f'{rate!r} is not a tax rate in percent, e.g. "10" or "5.5"') from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f'{rate!r} is not a tax rate in percent, e.g. "10" or "5.5"')
+    text = f"{value.normalize():f}"
+    return text
 
 
 class TrytonSettings(StrictSettings):
@@ -45,6 +58,13 @@ class TrytonSettings(StrictSettings):
         default="WEB-ITEM",
         description="code of the service product for order lines whose SKU Tryton does not know",
     )
+    taxes: dict[str, str | int] = Field(
+        default_factory=dict,
+        description=(
+            'WooCommerce tax rate in percent ("10", "5.5") -> the Tryton account.tax '
+            "(its name, or its id) that sale lines taxed at that rate carry"
+        ),
+    )
     guest_party_code: str = Field(
         default="WEB-GUEST", description="code of the party that books guest orders without e-mail"
     )
@@ -59,6 +79,20 @@ class TrytonSettings(StrictSettings):
         cleaned = tuple(dict.fromkeys(name.strip() for name in value))
         if "" in cleaned:
             raise ValueError("warehouse names must not be empty; leave the list empty for all")
+        return cleaned
+
+    @field_validator("taxes")
+    @classmethod
+    def _rates(cls, value: dict[str, str | int]) -> dict[str, str | int]:
+        """Keys become canonical percentages, so "10", "10.0" and "10.0000" are one rate."""
+        cleaned: dict[str, str | int] = {}
+        for rate, tax in value.items():
+            key = rate_key(rate)
+            if isinstance(tax, str) and not tax.strip():
+                raise ValueError(f"taxes[{rate!r}] is empty; name a Tryton tax or give its id")
+            if key in cleaned:
+                raise ValueError(f"taxes names the rate {key} % twice ({rate!r})")
+            cleaned[key] = tax.strip() if isinstance(tax, str) else tax
         return cleaned
 
     @field_validator("flag_field")

@@ -21,6 +21,13 @@ Lines are matched by SKU (`product.product.code`); a line Tryton does not
 know goes on the configured unknown-item service product and the sale's
 comment names it; shipping and fees go on their service products.
 
+Every line, shipping and fee line carries the Tryton tax the connector's
+`taxes` table maps its WooCommerce rate to, at a unit price chosen so that
+Tryton's own line amount and tax equal WooCommerce's (amounts.py).  Tryton's
+totals of the draft sale are read back before it is quoted; a sale whose
+totals miss WooCommerce's is deleted and the document parked with the
+difference, so Tryton never books figures WooCommerce did not charge.
+
 A refund or a cancellation after export is a return sale: the same party,
 negative quantities, `web_id` = the credit's key.  Tryton turns it into a
 customer return shipment (received and done here, so on-hand rises again)
@@ -36,26 +43,26 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from storebridge.connectors.balance import Totals, refuse_different_totals, refuse_unbalanced
+from storebridge.connectors.tryton.amounts import unit_price_for
 from storebridge.connectors.tryton.rpc import TrytonRpc
-from storebridge.connectors.tryton.settings import TrytonSettings
+from storebridge.connectors.tryton.settings import TrytonSettings, rate_key
 from storebridge.domain.model import (
-    CENT,
     Address,
+    ChargeLine,
     CreditDocument,
     CustomerDoc,
     DocLine,
     OrderDocument,
-    imbalance,
     sku_key,
 )
-from storebridge.errors import ConfigError, PosRejected, TotalsMismatch
+from storebridge.errors import ConfigError, PosRejected
 from storebridge.ports import WriteReceipt
 
 __all__ = ["TrytonWriter"]
 
 log = logging.getLogger(__name__)
 
-PRICE_DIGITS = Decimal("0.0001")  # Tryton's unit prices keep 4 decimals
 #: Sale states after which the shipments exist; before them the sale still needs a push.
 _SHIPPED = frozenset({"sent", "none"})
 _SKU_CHUNK = 50  # codes per look-up call (one OR clause each)
@@ -67,6 +74,12 @@ class _Product:
     id: int
     code: str
     unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Tax:
+    id: int
+    rate: Decimal  # a fraction, as Tryton keeps it: 0.1 for 10 %
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +100,7 @@ class TrytonWriter:
         self.settings = settings
         self._shop: _Shop | None = None
         self._services: dict[str, _Product] = {}
+        self._taxes: dict[str, _Tax | None] = {}
 
     # -- look-ups ---------------------------------------------------------------
 
@@ -226,10 +240,13 @@ class TrytonWriter:
     # -- orders -------------------------------------------------------------------
 
     def write_order(self, document: OrderDocument) -> WriteReceipt:
-        _check_balance(document)
+        refuse_unbalanced(document)
         key = document.idempotency_key
+        expected = Totals(document.net_total, document.tax_total, document.total)
         existing = self._find_sale(key)
         if existing is not None:
+            if existing["state"] == "draft":  # a crash before the check: check it now
+                self._check_totals(int(existing["id"]), key, expected)
             return self._resume(existing)
         lines = self._order_lines(document)
         party_id = self._party_for(document.customer)
@@ -253,6 +270,7 @@ class TrytonWriter:
             found = self._find_sale(key)
             assert found is not None
             return self._resume(found)
+        self._check_totals(sale_id, key, expected)
         sale = self._advance(sale_id)
         return WriteReceipt(str(sale["number"]), _party_ref(sale), already_existed=False)
 
@@ -261,39 +279,83 @@ class TrytonWriter:
         return WriteReceipt(str(sale["number"]), _party_ref(sale), already_existed=True)
 
     def _order_lines(self, document: OrderDocument) -> list[dict[str, Any]]:
-        products = self._products_by_sku([ln.sku for ln in document.lines if ln.sku])
-        lines = [self._product_line(line, products, sign=1) for line in document.lines]
-        for charge in document.charges:
+        return self._money_lines(document.lines, document.charges, sign=1)
+
+    def _money_lines(
+        self, lines: Iterable[DocLine], charges: Iterable[ChargeLine], sign: int
+    ) -> list[dict[str, Any]]:
+        """Sale lines for products, shipping and fees, each with its tax; `sign` -1 for returns."""
+        lines = tuple(lines)
+        products = self._products_by_sku([ln.sku for ln in lines if ln.sku])
+        built = [self._product_line(line, products, sign) for line in lines]
+        for charge in charges:
             service = self._service(
                 self.settings.shipping_product
                 if charge.kind == "shipping"
                 else self.settings.fee_product
             )
-            lines.append(_line(service, 1, charge.total, charge.name or charge.kind))
-        untaxed = sum((_amount(ln) for ln in lines), Decimal(0))
-        expected = document.total - document.tax_total
-        if untaxed != expected:
-            raise TotalsMismatch(document.woo_order_id, expected, untaxed)
-        return lines
+            built.append(
+                self._taxed_line(service, sign, charge, charge.tax_rate, charge.name or charge.kind)
+            )
+        return built
 
     def _product_line(
         self, line: DocLine, products: dict[str, _Product], sign: int
     ) -> dict[str, Any]:
         product = products.get(line.sku.strip()) if line.sku else None
-        quantity = line.quantity or 1
-        unit_price = (line.total / quantity).quantize(PRICE_DIGITS)
+        quantity = sign * (line.quantity or 1)
         if product is None:
             service = self._service(self.settings.unknown_product)
             label = f"{line.sku or 'no SKU'} {line.name} (not in Tryton)"
-            return _line(service, sign * quantity, unit_price, label)
-        return _line(product, sign * quantity, unit_price, line.name)
+            return self._taxed_line(service, quantity, line, line.tax_rate, label)
+        return self._taxed_line(product, quantity, line, line.tax_rate, line.name)
+
+    def _taxed_line(
+        self,
+        product: _Product,
+        quantity: int,
+        money: DocLine | ChargeLine,
+        rate: Decimal,
+        description: str,
+    ) -> dict[str, Any]:
+        """A sale line whose Tryton amount and tax are `money`'s net and tax (signed like qty)."""
+        tax = self._tax(rate)
+        sign = 1 if quantity > 0 else -1
+        unit_price = unit_price_for(
+            sign * money.total, sign * money.tax, quantity, tax.rate if tax else None
+        )
+        values = _line(product, quantity, unit_price, description)
+        if tax is not None:
+            values["taxes"] = [["add", [tax.id]]]
+        return values
+
+    def _check_totals(self, sale_id: int, key: str, expected: Totals) -> None:
+        """Tryton's own totals of the draft sale must be WooCommerce's; else delete it and park.
+
+        The sale is still a draft, so deleting it leaves no trace: a retry
+        (after the tax table or the order is fixed) writes it afresh.
+        """
+        (row,) = self.rpc.call(
+            "sale.sale", "read", [sale_id], ["untaxed_amount", "tax_amount", "total_amount"]
+        )
+        booked = Totals(
+            Decimal(row["untaxed_amount"]), Decimal(row["tax_amount"]), Decimal(row["total_amount"])
+        )
+        if booked != expected:
+            self.rpc.call("sale.sale", "delete", [sale_id])
+            refuse_different_totals(key, expected, booked, system="Tryton")
 
     # -- credits -----------------------------------------------------------------
 
     def write_credit(self, document: CreditDocument) -> str:
-        _check_balance(document)
-        existing = self._find_sale(document.idempotency_key)
+        refuse_unbalanced(document)
+        key = document.idempotency_key
+        # a return sale: Tryton's totals are the credit's, negative
+        expected = Totals(document.tax_total - document.total, -document.tax_total, -document.total)
+        existing = self._find_sale(key)
         if existing is not None:
+            if existing["state"] == "draft":
+                self._check_totals(int(existing["id"]), key, expected)
             return str(self._advance(int(existing["id"]))["number"])
         originals = self.rpc.call(
             "sale.sale",
@@ -311,12 +373,10 @@ class TrytonWriter:
                 f"{self.settings.web_shop!r} does not hold"
             )
         original = originals[0]
-        products = self._products_by_sku([ln.sku for ln in document.lines if ln.sku])
-        lines = [self._product_line(line, products, sign=-1) for line in document.lines]
-        rest = document.total - sum((-_amount(ln) for ln in lines), Decimal(0))
-        if rest != 0:  # an amount refunded beyond the lines (shipping, goodwill)
+        lines = self._money_lines(document.lines, document.charges, sign=-1)
+        if not lines and document.total:  # an amount-only refund (goodwill): one fee line
             service = self._service(self.settings.fee_product)
-            lines.append(_line(service, -1, rest, document.reason or "Refund"))
+            lines.append(_line(service, -1, document.total, document.reason or "Refund"))
         shop = self.shop()
         values = {
             "party": original["party"],
@@ -324,18 +384,20 @@ class TrytonWriter:
             "shipment_address": original["shipment_address"],
             "warehouse": shop.warehouse,
             "web_shop": shop.id,
-            "web_id": document.idempotency_key,
+            "web_id": key,
             "currency": shop.currency,
             "sale_date": document.created_at.date(),
             "reference": f"Credit for {document.original_pos_ref}",
             "description": f"Web credit: {document.reason}"[:200],
             "lines": [["create", lines]],
         }
-        sale_id = self._create_sale(document.idempotency_key, values)
+        sale_id = self._create_sale(key, values)
         if sale_id is None:
-            found = self._find_sale(document.idempotency_key)
+            found = self._find_sale(key)
             assert found is not None
             sale_id = int(found["id"])
+        else:
+            self._check_totals(sale_id, key, expected)
         return str(self._advance(sale_id)["number"])
 
     # -- the sale's life -----------------------------------------------------------
@@ -481,6 +543,43 @@ class TrytonWriter:
             self._services[code] = _Product(int(row["id"]), code, int(row["sale_uom"]))
         return self._services[code]
 
+    def _tax(self, rate: Decimal) -> _Tax | None:
+        """The Tryton tax mapped to WooCommerce's `rate` (percent); None for an unmapped 0 %."""
+        key = rate_key(rate)
+        if key not in self._taxes:
+            self._taxes[key] = self._find_tax(key)
+        return self._taxes[key]
+
+    def _find_tax(self, key: str) -> _Tax | None:
+        ref = self.settings.taxes.get(key)
+        if ref is None:
+            if Decimal(key) == 0:
+                return None  # an untaxed line needs no tax in Tryton either
+            raise ConfigError(
+                f"WooCommerce charged tax at {key} % but the Tryton connector's taxes table "
+                f'maps no Tryton tax to it; add taxes."{key}" = "<name of the Tryton tax>" '
+                "to the store's [connector] table"
+            )
+        domain = [("id", "=", ref)] if isinstance(ref, int) else [("name", "=", ref)]
+        rows = self.rpc.call(
+            "account.tax", "search_read", domain, 0, 2, None, ["name", "type", "rate"]
+        )
+        if len(rows) != 1:
+            raise ConfigError(
+                f'taxes."{key}" = {ref!r}: Tryton has '
+                f"{'no' if not rows else 'more than one'} active tax {ref!r}; give the exact "
+                "name (Accounting → Taxes) or the tax's id"
+            )
+        row = rows[0]
+        fraction = Decimal(row["rate"]) if row["rate"] is not None else None
+        if row["type"] != "percentage" or fraction is None or fraction * 100 != Decimal(key):
+            shown = f"{rate_key(fraction * 100)} %" if fraction is not None else row["type"]
+            raise ConfigError(
+                f'taxes."{key}" = {ref!r}: the Tryton tax {row["name"]!r} is {shown}, not a '
+                f"{key} % percentage; map the rate to a tax of the same rate"
+            )
+        return _Tax(int(row["id"]), fraction)
+
     def _products_by_sku(
         self, skus: Iterable[str | None], salable_only: bool = True
     ) -> dict[str, _Product]:
@@ -553,12 +652,6 @@ def _line(
     }
 
 
-def _amount(line: dict[str, Any]) -> Decimal:
-    # Tryton rounds each line's amount to the currency's cent
-    price: Decimal = line["unit_price"]
-    return (Decimal(line["quantity"]) * price).quantize(CENT)
-
-
 def _like(text: str) -> str:
     """`text` as an exact (case-insensitive) `ilike` pattern: wildcards escaped."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -588,13 +681,3 @@ def _comment(document: OrderDocument) -> str:
     if document.customer_note:
         parts.append(f"Customer note: {document.customer_note}")
     return "\n".join(parts)
-
-
-def _check_balance(document: OrderDocument | CreditDocument) -> None:
-    """Refuse a document whose lines do not add up to its total, as every connector does."""
-    difference = imbalance(document)
-    if difference:
-        raise PosRejected(
-            f"{document.idempotency_key}: lines add up to {document.total + difference}, not "
-            f"to the document total {document.total} (difference {difference})"
-        )

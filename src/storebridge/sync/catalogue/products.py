@@ -39,7 +39,7 @@ from storebridge.domain.links import LinkView
 from storebridge.domain.model import PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
-from storebridge.domain.price_basis import PriceBasis, price_basis_warning
+from storebridge.domain.price_basis import PriceBasis, price_entry_mismatch
 from storebridge.persistence.repositories.cursors import advance_cursor, get_cursor
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
@@ -131,18 +131,7 @@ async def price_basis_warnings(woo: WooClient, pos_prices: PriceBasis | None) ->
         body = await woo.request_json("GET", "/settings/tax")
     except WooError as error:
         return [f"cannot read WooCommerce's tax settings (GET /settings/tax): {error}"]
-    entries = body if isinstance(body, list) else []
-    value = next(
-        (
-            entry.get("value")
-            for entry in entries
-            if isinstance(entry, dict) and entry.get("id") == "woocommerce_prices_include_tax"
-        ),
-        None,
-    )
-    if value not in ("yes", "no"):
-        return ["WooCommerce's tax settings do not say whether prices are entered with tax"]
-    warning = price_basis_warning(pos_prices, value == "yes")
+    warning = price_entry_mismatch(pos_prices, body)
     return [warning] if warning is not None else []
 
 

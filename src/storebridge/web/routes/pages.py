@@ -1,16 +1,18 @@
 """The dashboard pages: Overview, Products (+ one SKU), Quarantine, Orders, Runs, Alerts.
 
 Every page needs a logged-in user and reads StoreBridge's database through
-`web.views`; only the product name search and the product page's name and
-status ask WooCommerce, with a short timeout, and the page still renders
-(with a note) when WooCommerce does not answer.
+`web.views`; only the product names and statuses (list, search and product
+page) are asked of WooCommerce, with a short timeout, and the page still
+renders (with a note) when WooCommerce does not answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -21,15 +23,19 @@ from storebridge.runner.jobs import ALERTS_JOB, JOB_NAMES
 from storebridge.web.deps import ServicesDep, UserDep, render
 from storebridge.web.views.alerts import RECOVERED_WINDOW, list_alerts
 from storebridge.web.views.catalog import (
+    LINK_STATES,
     PAGE_SIZE,
+    ProductFilters,
     find_links,
     open_quarantine,
     product_detail,
     search_names,
 )
+from storebridge.web.views.charts import sku_stock_chart
 from storebridge.web.views.orders import EXPORT_STATES, export_counts, list_exports, list_runs
 from storebridge.web.views.overview import store_overview
-from storebridge.woocommerce import WooError
+from storebridge.web.views.woo_products import WooProduct, admin_url, product_ids, read_products
+from storebridge.woocommerce import WooClient, WooError
 
 router = APIRouter()
 logger = logging.getLogger("storebridge.web")
@@ -56,20 +62,34 @@ async def overview(request: Request, services: ServicesDep, _user: UserDep) -> H
         stores = [
             store_overview(session, services.settings, name, now) for name in services.store_names()
         ]
-    return render(request, "overview.html", stores=stores, refresh=OVERVIEW_REFRESH_S, at=now)
+    return render(
+        request,
+        "overview.html",
+        stores=stores,
+        refresh=OVERVIEW_REFRESH_S,
+        at=now,
+        can_trigger=request.app.state.trigger is not None,
+    )
 
 
-async def _names(
-    services: Services, stores: list[str], query: str
-) -> tuple[dict[str, dict[int, str]], list[str]]:
-    found: dict[str, dict[int, str]] = {}
+_Found = TypeVar("_Found")
+
+
+async def _ask_each(
+    services: Services,
+    stores: list[str],
+    ask: Callable[[str, WooClient], Awaitable[_Found]],
+    what: str,
+) -> tuple[dict[str, _Found], list[str]]:
+    """`ask` each store's WooCommerce (with a timeout); a store that fails gets a note."""
+    found: dict[str, _Found] = {}
     notes: list[str] = []
     for name in stores:
         try:
             async with services.store(name).woo() as woo:
-                found[name] = await asyncio.wait_for(search_names(woo, query), WOO_TIMEOUT_S)
+                found[name] = await asyncio.wait_for(ask(name, woo), WOO_TIMEOUT_S)
         except (WooError, TimeoutError) as error:
-            notes.append(f"{name}: name search in WooCommerce unavailable ({error or 'timeout'})")
+            notes.append(f"{name}: {what} in WooCommerce unavailable ({error or 'timeout'})")
     return found, notes
 
 
@@ -81,17 +101,42 @@ async def products(
     q: str = "",
     store: str | None = None,
     page: int = 1,
+    state: str = "",
+    quarantined: bool = False,
+    broken: bool = False,
+    out_of_stock: bool = False,
 ) -> HTMLResponse:
-    """Linked products, searched by SKU (locally) or name (in WooCommerce)."""
+    """Linked products with their WooCommerce name and status, searched and filtered.
+
+    The search matches SKUs (locally) or names (in WooCommerce); the filters
+    (state, quarantined, broken link, out of stock) are applied in the query.
+    """
     stores = _stores(services, store)
+    if state and state not in LINK_STATES:
+        raise HTTPException(404, f"no link state {state!r}")
+    filters = ProductFilters(state or None, quarantined, broken, out_of_stock)
     query = q.strip()
-    names: dict[str, dict[int, str]] = {}
     notes: list[str] = []
+    woo_ids: dict[str, set[int]] = {}
     if query:
-        names, notes = await _names(services, stores, query)
-    woo_ids = {name: set(found) for name, found in names.items()}
+        found, notes = await _ask_each(
+            services, stores, lambda _name, woo: search_names(woo, query), "name search"
+        )
+        woo_ids = {name: set(ids) for name, ids in found.items()}
     with services.sessions() as session:
-        links, total = find_links(session, stores=stores, query=query, woo_ids=woo_ids, page=page)
+        links, total = find_links(
+            session, stores=stores, query=query, woo_ids=woo_ids, page=page, filters=filters
+        )
+
+    async def read(name: str, woo: WooClient) -> dict[int, WooProduct]:
+        return await read_products(woo, product_ids(x for x in links if x.store == name))
+
+    shown = sorted({link.store for link in links})
+    remote, unread = await _ask_each(services, shown, read, "names and statuses")
+    urls = {name: services.store(name).settings.woocommerce.url for name in shown}
+    kept = {"q": query, "store": store or "", "state": state}
+    kept.update({k: "1" for k, on in (("quarantined", quarantined), ("broken", broken),
+                                      ("out_of_stock", out_of_stock)) if on})  # fmt: skip
     return render(
         request,
         "products.html",
@@ -99,10 +144,14 @@ async def products(
         total=total,
         q=query,
         store=store,
+        filters=filters,
+        states=LINK_STATES,
+        kept=urlencode({k: v for k, v in kept.items() if v}),
         page=max(page, 1),
         pages=max(1, -(-total // PAGE_SIZE)),
-        names=names,
-        notes=notes,
+        remote=remote,
+        admin={link.id: admin_url(urls[link.store], link) for link in links},
+        notes=notes + unread,
         stores=services.store_names(),
     )
 
@@ -132,10 +181,20 @@ async def product(
     settings = services.store(_stores(services, store)[0]).settings
     with services.sessions() as session:
         detail = product_detail(session, store=store, settings=settings, sku=sku)
-    if detail is None:
-        raise HTTPException(404, f"store {store!r} has no product with SKU {sku!r}")
+        if detail is None:
+            raise HTTPException(404, f"store {store!r} has no product with SKU {sku!r}")
+        chart = sku_stock_chart(session, store=store, key=detail.link.sku_key, now=utcnow())
     remote = await _remote(services, store, detail.link.woo_id)
-    return render(request, "product.html", store=store, detail=detail, remote=remote)
+    return render(
+        request,
+        "product.html",
+        store=store,
+        detail=detail,
+        remote=remote,
+        chart=chart,
+        admin=admin_url(settings.woocommerce.url, detail.link),
+        can_trigger=request.app.state.trigger is not None,
+    )
 
 
 @router.get("/quarantine", response_class=HTMLResponse)

@@ -30,19 +30,20 @@ from storebridge.persistence.tables import (
 )
 from storebridge.runner.api_usage import API_ERRORS, API_REQUESTS
 from storebridge.runner.jobs import DRAFTS, JOB_NAMES
-from storebridge.runner.schedule import JobKey, intervals
+from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.setup.webhooks import WEBHOOK_COUNT_PREFIX
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
 
-__all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview"]
+__all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview", "usage_of"]
 
 API_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
 class JobStatus:
-    """The last run of one job of a store."""
+    """The last run of one job of a store, and when the next one is due."""
 
     job: str
     interval: timedelta
@@ -51,6 +52,14 @@ class JobStatus:
     finished_at: datetime | None = None
     outcome: str | None = None
     error: str | None = None
+
+    def next_due(self, now: datetime) -> datetime:
+        """When the runner starts this job next (`schedule.due_at`, the scheduler's own rule).
+
+        A job that never ran is due at once.  Read from the run log, so it is
+        right whichever process runs the jobs.
+        """
+        return due_at(self.started_at, self.interval, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,8 @@ class StoreOverview:
     link_problems: Mapping[str, int]
     created_by_us: int
     drafts_waiting: int | None
+    #: Order webhooks per state ("ok", "disabled", "missing"...); None until a reconcile checked.
+    webhooks: Mapping[str, int] | None
     quarantined: int
     stock_pushes_today: int
     orders_outstanding: int
@@ -94,6 +105,11 @@ class StoreOverview:
     def failed(self) -> int:
         return self.exports.get("failed", 0)
 
+    @property
+    def webhook_problems(self) -> dict[str, int]:
+        """The webhook states other than "ok" that some topic is in."""
+        return {k: v for k, v in (self.webhooks or {}).items() if k != "ok" and v}
+
 
 def _count(session: Session, *criteria: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count()).where(*criteria)) or 0
@@ -106,21 +122,30 @@ def _by(
     return {str(key): int(count) for key, count in rows}
 
 
+def usage_of(counts: Mapping[str, int] | None, requests: Mapping[str, int] | None) -> ApiUsage:
+    """Requests and errors of one run, from its counts and requests by endpoint.
+
+    The runner's own figures when it counted them; else every request logged,
+    and no error (a CLI run does not count its failed attempts).
+    """
+    counts = counts or {}
+    if API_REQUESTS in counts:
+        return ApiUsage(int(counts[API_REQUESTS]), int(counts.get(API_ERRORS, 0)))
+    return ApiUsage(sum(int(v) for v in (requests or {}).values()), 0)
+
+
 def api_usage(runs: Iterable[Run]) -> ApiUsage:
     """Requests and errors of these runs (errors only where the runner counted them)."""
     requests = errors = 0
     for run in runs:
-        counts = run.counts or {}
-        if API_REQUESTS in counts:
-            requests += int(counts[API_REQUESTS])
-            errors += int(counts.get(API_ERRORS, 0))
-        else:
-            requests += sum(int(v) for v in (run.requests or {}).values())
+        usage = usage_of(run.counts, run.requests)
+        requests += usage.requests
+        errors += usage.errors
     return ApiUsage(requests, errors)
 
 
-def _drafts(session: Session, store: str) -> int | None:
-    """Drafts waiting, as counted by the newest reconcile that counted them."""
+def _reconcile_counts(session: Session, store: str, prefix: str) -> dict[str, int] | None:
+    """The counts named `prefix`... of the newest reconcile that recorded any."""
     counts = session.scalars(
         select(Run.counts)
         .where(Run.store == store, Run.job == "reconcile", Run.outcome != "running")
@@ -128,9 +153,23 @@ def _drafts(session: Session, store: str) -> int | None:
         .limit(5)
     )
     for entry in counts:
-        if entry and DRAFTS in entry:
-            return int(entry[DRAFTS])
+        found = {k: int(v) for k, v in (entry or {}).items() if k.startswith(prefix)}
+        if found:
+            return found
     return None
+
+
+def _drafts(session: Session, store: str) -> int | None:
+    """Drafts waiting, as counted by the newest reconcile that counted them."""
+    return (_reconcile_counts(session, store, DRAFTS) or {}).get(DRAFTS)
+
+
+def _webhooks(session: Session, store: str) -> dict[str, int] | None:
+    """Order webhooks per state (ok, disabled...), as the newest reconcile found them."""
+    counts = _reconcile_counts(session, store, WEBHOOK_COUNT_PREFIX)
+    if counts is None:
+        return None
+    return {key.removeprefix(WEBHOOK_COUNT_PREFIX): value for key, value in counts.items()}
 
 
 def store_overview(
@@ -199,6 +238,7 @@ def store_overview(
             ProductLink.woo_parent_id.is_(None),
         ),
         drafts_waiting=_drafts(session, store),
+        webhooks=_webhooks(session, store),
         quarantined=quarantined,
         stock_pushes_today=pushes,
         orders_outstanding=outstanding,
