@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-sql bench-dashboard bench-tryton soak sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-woo bench-sql bench-dashboard bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -37,9 +37,14 @@ typecheck: $(VENV)/.synced
 pytest: $(VENV)/.synced
 	$(RUN) pytest $(PYTEST_ARGS)
 
-## bench: run the benchmarks and rewrite docs/benchmarks.md
+## bench: run the benchmarks and rewrite docs/benchmarks.md (with WOO_URL/WOO_KEY/WOO_SECRET
+## set, a real WooCommerce is measured too)
 bench: $(VENV)/.synced
 	$(RUN) python -m bench
+
+## bench-woo: only the real-WooCommerce section (needs WOO_URL, WOO_KEY, WOO_SECRET)
+bench-woo: $(VENV)/.synced
+	$(RUN) python -m bench.real_store
 
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced

@@ -4,6 +4,10 @@ With no scenario named, every scenario runs; the full-size run rewrites
 docs/benchmarks.md.  `--quick` runs reduced sizes (a smoke run of a few
 minutes) and, like a selection of scenarios, prints the report instead of
 overwriting the committed one (pass `--output` to write it somewhere).
+
+With WOO_URL, WOO_KEY and WOO_SECRET set, a run that writes the page also
+measures that real WooCommerce (`bench.real_store`) and writes its section;
+without them the last real-store section is kept, or a line says it was skipped.
 Progress goes to stderr.
 """
 
@@ -22,6 +26,11 @@ from bench.comparison import run_baseline
 from bench.dashboard import keep_dashboard_section
 from bench.oversell import STRATEGIES, busy_day, simulate
 from bench.profiling import profile_first_sync
+from bench.real_store import ITEMS as REAL_ITEMS
+from bench.real_store import SECTION as REAL_SECTION
+from bench.real_store import RealFigures, StoreAccess, measure_real_store, real_section
+from bench.real_store import place as place_real_section
+from bench.real_store import skipped_section as real_store_skipped
 from bench.report import RunInfo, machine, render
 from bench.runs import BigCatalogue, Lab
 from bench.sandbox_process import SandboxProcess
@@ -33,6 +42,8 @@ from bench.tryton_section import keep_section as keep_tryton_section
 __all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+#: Catalogue of the real-store run under `--quick`.
+QUICK_REAL_ITEMS = 200
 _STOREBRIDGE = {"first-sync", "idle", "changes", "orders", "reconcile", "variable", "baseline"}
 
 
@@ -129,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = DEFAULT_OUTPUT
     started, clock = datetime.now(UTC), time.perf_counter()
     load_before = os.getloadavg()
+    access = StoreAccess.from_env(os.environ)
+    real: str | None = None
     with tempfile.TemporaryDirectory(prefix="storebridge-bench-") as scratch:
         found = run_scenarios(
             selected,
@@ -138,6 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             log=_log,
             isolate=not args.in_process,
         )
+        if access is None:
+            _log("real WooCommerce: skipped (WOO_URL is not set)")
+        elif output is not None:  # a real store is measured only for the page
+            items = QUICK_REAL_ITEMS if args.quick else REAL_ITEMS
+            real_run = measure_real_store(access, Path(scratch) / "real", items=items, log=_log)
+            real = real_section(real_run)
+            found.real = real_run.figures()
+    if found.real is None and output is not None and output.exists():
+        found.real = RealFigures.from_page(output.read_text(encoding="utf-8"))
     info = RunInfo(
         started=started,
         duration_s=time.perf_counter() - clock,
@@ -159,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = keep_dashboard_section(text, output)
         if output.exists():
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
+        # The real store: this run's figures, else the last run's, else a line saying why not.
+        if real is None:
+            previous = output.read_text(encoding="utf-8") if output.exists() else ""
+            real = REAL_SECTION.find(previous) or real_store_skipped()
+        text = place_real_section(text, real)
         output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")
     return 0

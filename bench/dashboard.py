@@ -36,8 +36,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.sql_read import keep_section, splice
+from bench.sections import Section
 from bench.table import fmt_int, markdown_table
+from bench.tryton_section import SECTION_HEADING as TRYTON_HEADING
 from storebridge.persistence.db import upgrade
 from storebridge.persistence.tables import ProductLink, QuarantineRow, Run, StockHistory
 from storebridge.web.views.catalog import ProductFilters, find_links
@@ -46,8 +47,9 @@ from storebridge.web.views.charts import WINDOWS, activity_charts, sku_stock_cha
 __all__ = ["END", "START", "Size", "keep_dashboard_section", "main", "measure", "section"]
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START = "<!-- dashboard:start -->"
-END = "<!-- dashboard:end -->"
+SECTION = Section("dashboard")
+START = SECTION.start
+END = SECTION.end
 STORE = "main"
 LINKS = 100_000
 CHARTED_SKUS = 10_000
@@ -58,7 +60,8 @@ JOBS = {"products": 300, "orders": 60, "export": 60, "reconcile": 3600}
 
 def keep_dashboard_section(report: str, previous: Path) -> str:
     """`report` with the dashboard section of the `previous` page carried over."""
-    return keep_section(report, previous, start=START, end=END)
+    # In front of the Tryton section, which runs on to the next heading.
+    return SECTION.keep(report, previous, before=(TRYTON_HEADING,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     output = Path(args.output)
     page = output.read_text(encoding="utf-8") if output.exists() else ""
-    output.write_text(splice(page, text_, start=START, end=END), encoding="utf-8")
+    output.write_text(SECTION.splice(page, text_, before=(TRYTON_HEADING,)), encoding="utf-8")
     print(f"wrote {output}", file=sys.stderr)
     return 0
 

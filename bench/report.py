@@ -85,6 +85,19 @@ def _targets(found: Sequence[Target]) -> str:
     return markdown_table(["target", "figure", "verdict", "why (when missed)"], rows)
 
 
+def _cpu_note(found: Sequence[Target]) -> str:
+    """How the CPU rows are judged (only when the run has them)."""
+    if not any(t.name.startswith("CPU per item") for t in found):
+        return ""
+    return (
+        "\n\nCPU rows: StoreBridge's CPU for the step divided by the items WooCommerce works on "
+        "in it (created, updated or read back), next to WooCommerce's own wall time per such "
+        "item on a real store (the best bare batch loop of the Real WooCommerce section; the "
+        "idle cycle is held against reading the catalogue back). On a real store the wall time "
+        "is WooCommerce's, so StoreBridge's CPU matters only next to it."
+    )
+
+
 def render(
     info: RunInfo, host: Machine, found_targets: Sequence[Target], found_tables: Sequence[Table]
 ) -> str:
@@ -122,8 +135,9 @@ def render(
         "through the engines' public functions, so its CPU time (`getrusage`: user + system, all "
         "threads) and peak RSS are StoreBridge's own; wall and CPU cover the step, not the "
         "interpreter start.",
-        f"- StoreBridge uses its default WooCommerce client settings ({info.concurrency} "
-        "concurrent requests), SQLite storage, and the demo POS (selection mode `all`).",
+        f"- StoreBridge uses its default WooCommerce client settings (`max_concurrency` "
+        f"{info.concurrency}, batch writes finding their own level up to it), SQLite storage, "
+        "and the demo POS (selection mode `all`).",
         "- Requests are counted twice: by StoreBridge's client (`RequestStats`) and by the "
         "sandbox's own counters; the `sandbox counted the same` column compares them.",
         "- Both processes share the machine's cores, so the sandbox's CPU (shown per step) and "
@@ -131,7 +145,7 @@ def render(
         "",
         f"## Targets ({met} of {len(found_targets)} met)",
         "",
-        _targets(found_targets),
+        _targets(found_targets) + _cpu_note(found_targets),
         "",
         "## Scenarios",
         "",

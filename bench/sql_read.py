@@ -38,13 +38,15 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine, text
 
+from bench.sections import Section
 from bench.table import fmt_int, markdown_table
 
 __all__ = ["END", "START", "keep_section", "main"]
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START = "<!-- sql-read:start -->"
-END = "<!-- sql-read:end -->"
+SECTION = Section("sql-read")
+START = SECTION.start
+END = SECTION.end
 LOCATIONS = ("shop", "back", "warehouse")
 
 
@@ -174,24 +176,14 @@ def _table(items: int, runs: list[tuple[str, dict[str, Any]]], load: str) -> str
     )
 
 
-def keep_section(report: str, previous: Path, *, start: str = START, end: str = END) -> str:
-    """`report` with the section between `start` and `end` (the SQL one) of the `previous` page
-    carried over (if it had one)."""
-    try:
-        old = previous.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return report
-    if start not in old or end not in old:
-        return report
-    section = old[old.index(start) : old.index(end) + len(end)]
-    return splice(report, section, start=start, end=end)
+def keep_section(report: str, previous: Path) -> str:
+    """`report` with the SQL section of the `previous` page carried over (if it had one)."""
+    return SECTION.keep(report, previous)
 
 
-def splice(page: str, section: str, *, start: str = START, end: str = END) -> str:
-    """`page` with `section` replacing its section between `start` and `end`, or appended."""
-    if start in page and end in page:
-        return page[: page.index(start)] + section + page[page.index(end) + len(end) :]
-    return page.rstrip("\n") + "\n\n" + section + "\n"
+def splice(page: str, section: str) -> str:
+    """`page` with `section` replacing its SQL section, or appended."""
+    return SECTION.splice(page, section)
 
 
 def _log(message: str) -> None:

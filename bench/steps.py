@@ -83,6 +83,10 @@ def _report_counts(report: RunReport) -> tuple[dict[str, int], str | None]:
     counts["drift"] = len(report.drift)
     counts["quarantined"] = len(report.quarantined)
     counts["problems"] = len(report.problems)
+    if report.concurrency is not None:
+        # The batch concurrency the client settled on (and the highest it reached).
+        counts["concurrency"] = report.concurrency.current
+        counts["concurrency_peak"] = report.concurrency.peak
     return counts, report.error
 
 

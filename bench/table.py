@@ -45,10 +45,14 @@ class Target:
     figure: str
     met: bool
     why: str = ""
+    #: False when the run lacked the figure to judge by (the verdict then says so).
+    judged: bool = True
 
     @property
     def verdict(self) -> str:
-        """``met`` or ``missed``."""
+        """``met``, ``missed`` or ``not judged``."""
+        if not self.judged:
+            return "not judged"
         return "met" if self.met else "missed"
 
 

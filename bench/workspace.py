@@ -14,6 +14,7 @@ clients' own `RequestStats`, whichever engine opened them.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -96,6 +97,13 @@ class Workspace:
     size: int = 0
     variants: int = 12
     max_concurrency: int = 4
+    #: A real store: its keys come from WOO_KEY / WOO_SECRET in the environment (which
+    #: the worker processes inherit), never from the JSON handed to them on the command line.
+    keys_from_env: bool = False
+    create_categories: bool = True
+    #: Seconds StoreBridge waits for one answer (None: its default); a real store under
+    #: load takes far longer than the sandbox over a batch.
+    timeout_s: float | None = None
 
     @property
     def db_url(self) -> str:
@@ -113,16 +121,21 @@ class Workspace:
 
     def settings(self) -> Settings:
         """The configuration a user would write for this installation."""
+        key, secret = DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+        if self.keys_from_env:
+            key, secret = os.environ["WOO_KEY"], os.environ["WOO_SECRET"]
         store = {
             "woocommerce": {
                 "url": self.sandbox_url,
-                "consumer_key": DEMO_CONSUMER_KEY,
-                "consumer_secret": DEMO_CONSUMER_SECRET,
+                "consumer_key": key,
+                "consumer_secret": secret,
                 "max_concurrency": self.max_concurrency,
+                **({"timeout_s": self.timeout_s} if self.timeout_s else {}),
             },
             "connector": self.connector_settings(),
             # Every item of the catalogue goes to the web: the first sync creates all of them.
             "selection": "all",
+            "create_categories": self.create_categories,
         }
         return parse_settings(
             {

@@ -136,6 +136,11 @@ def test_prices_warn_when_the_pos_basis_disagrees_with_the_store() -> None:
         currency="USD", decimals=2, taxes_on=False, prices_include_tax=False, pos_prices=None
     )
     assert unset.level == "warn" and "pos_prices is not set" in unset.found
+    taxes_off = judge_prices(
+        currency="USD", decimals=2, taxes_on=False, prices_include_tax=False, pos_prices="gross"
+    )
+    assert taxes_off.level == "ok" and "twice" not in taxes_off.found
+    assert "turning taxes on would need prices entered with tax" in taxes_off.found
     no_cents = judge_prices(
         currency="JPY", decimals=0, taxes_on=False, prices_include_tax=False, pos_prices="net"
     )

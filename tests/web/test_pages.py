@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 from tests.web.web_support import WebWorld, seed_shop
 
-from storebridge.persistence.repositories import links
+from storebridge.persistence.repositories import links, runs
 from storebridge.persistence.tables import Export, Order
 from storebridge.persistence.types import utcnow
 from storebridge.web.views.overview import store_overview
@@ -45,6 +45,7 @@ async def test_the_overview_shows_each_stores_figures_from_the_database(
         "api_error_rate": "5.0%",
         "api_requests": "20",
         "open_alerts": "0",
+        "batch_concurrency": "\u2014",  # no run recorded the batch concurrency yet
     }
     assert int(shown["linked"]) == expected.linked
     assert int(shown["units_allocated"]) == expected.units_allocated
@@ -53,6 +54,29 @@ async def test_the_overview_shows_each_stores_figures_from_the_database(
     assert "1 product link(s) broken" in html
     assert '<meta http-equiv="refresh" content="10">' in html
     assert _metrics(html, "outlet")["linked"] == "0"
+
+
+async def test_the_overview_shows_the_batch_concurrency_of_the_newest_run_that_wrote(
+    world: WebWorld,
+) -> None:
+    seed_shop(world.services)
+    with world.services.sessions.begin() as session:
+        for job, counts in (
+            ("products", {"concurrency": 2, "concurrency_peak": 5, "concurrency_max": 8}),
+            ("stock", {"concurrency": 3, "concurrency_peak": 4, "concurrency_max": 8}),
+            ("reconcile", {"checked": 2}),  # sent no batch: it does not hide the level
+        ):
+            run = runs.start_run(session, store="main", job=job)
+            runs.finish_run(session, run_id=run.id, outcome="ok", counts=counts)
+    await world.login()
+
+    html = (await world.client.get("/")).text
+
+    shown = _metrics(html, "main")
+    assert shown["batch_concurrency"] == "3"
+    assert shown["batch_concurrency_peak"] == "4"
+    assert "of max_concurrency 8" in html
+    assert _metrics(html, "outlet")["batch_concurrency"] == "\u2014"
 
 
 async def test_the_products_page_finds_skus_and_names(world: WebWorld) -> None:

@@ -168,6 +168,7 @@ def summary_table(reports: list[RunReport], title: str) -> Table:
     table.add_row(
         "requests (read/write)", *(f"{report.reads}/{report.writes}" for report in reports)
     )
+    table.add_row("batches at once", *(report.concurrency_text for report in reports))
     return table
 
 

@@ -308,7 +308,10 @@ def judge_prices(
             "give the key's user the manage_woocommerce capability (Shop manager)",
         )
     warning = price_basis_warning(pos_prices, prices_include_tax)
-    if warning is not None:
+    # With taxes off WooCommerce charges the price as entered, whatever its basis: a declared
+    # basis that disagrees only starts to matter when taxes are turned on.
+    dormant = warning is not None and taxes_on is False and pos_prices is not None
+    if warning is not None and not dormant:
         return Verdict("prices", "warn", f"{found}; {warning}", "")
     if decimals is not None and decimals < 2:
         return Verdict(
@@ -316,6 +319,14 @@ def judge_prices(
             "warn",
             f"{found}: cents sent by the POS are shown rounded to {decimals} decimals",
             "WooCommerce → Settings → General → Number of decimals",
+        )
+    if dormant:
+        return Verdict(
+            "prices",
+            "ok",
+            f"{found}; taxes are off, so prices are charged as entered (the POS prices are "
+            f"{pos_prices}: turning taxes on would need prices entered "
+            f"{'with' if pos_prices == 'gross' else 'without'} tax)",
         )
     return Verdict("prices", "ok", f"{found}; the POS prices are {pos_prices} too")
 

@@ -4,6 +4,10 @@ A report carries counts (what was planned and what WooCommerce confirmed),
 the API requests made, by ``"METHOD /endpoint/template"`` (from the client's
 `RequestStats`), the rows quarantined, and one `ItemProblem` per item that
 failed or needs a human (broken link, deleted product, parked, conflict).
+It also carries the batch concurrency the client settled on (`ConcurrencyLevel`:
+the level at the end, the highest reached, the store's maximum), stored in the
+run's counts as ``concurrency``, ``concurrency_peak`` and ``concurrency_max``
+when the run sent batches.
 The outcome is ``ok`` when nothing failed, ``partial`` when some items did,
 ``failed`` when the run stopped.
 """
@@ -16,9 +20,23 @@ from datetime import datetime
 from typing import Literal
 
 from storebridge.domain.model import Quarantined
-from storebridge.woocommerce import StatsSnapshot
+from storebridge.woocommerce import ConcurrencyLevel, StatsSnapshot
 
-__all__ = ["Drift", "ItemProblem", "Outcome", "RunReport", "requests_by_kind"]
+__all__ = [
+    "CONCURRENCY",
+    "CONCURRENCY_MAX",
+    "CONCURRENCY_PEAK",
+    "Drift",
+    "ItemProblem",
+    "Outcome",
+    "RunReport",
+    "requests_by_kind",
+]
+
+#: Keys of the run's counts for the batch concurrency the client chose.
+CONCURRENCY = "concurrency"
+CONCURRENCY_PEAK = "concurrency_peak"
+CONCURRENCY_MAX = "concurrency_max"
 
 Outcome = Literal["ok", "partial", "failed"]
 
@@ -67,6 +85,7 @@ class RunReport:
     reads: int = 0
     writes: int = 0
     retries: int = 0
+    concurrency: ConcurrencyLevel | None = None
     quarantined: list[Quarantined] = field(default_factory=list)
     problems: list[ItemProblem] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
@@ -85,12 +104,24 @@ class RunReport:
             return "failed"
         return "partial" if self.failed_items else "ok"
 
-    def add_requests(self, snapshot: StatsSnapshot) -> None:
-        """Take the request counters of the run's client."""
+    def add_requests(
+        self, snapshot: StatsSnapshot, concurrency: ConcurrencyLevel | None = None
+    ) -> None:
+        """Take the request counters and the batch concurrency of the run's client."""
         self.requests = requests_by_kind(snapshot)
         self.reads = snapshot.reads
         self.writes = snapshot.writes
         self.retries = snapshot.retries
+        if concurrency is not None and concurrency.batches:
+            self.concurrency = concurrency
+
+    @property
+    def concurrency_text(self) -> str:
+        """``"3 (peak 4 of 8)"``: batch requests at once at the end, the highest, the maximum."""
+        level = self.concurrency
+        if level is None:
+            return "no batches"
+        return f"{level.current} (peak {level.peak} of {level.maximum})"
 
     def problem(self, sku: str, kind: str, detail: str, woo_id: int | None = None) -> None:
         """Record one item problem and count it under `kind`."""
@@ -102,4 +133,8 @@ class RunReport:
         counts = {key: value for key, value in sorted(self.counts.items()) if value}
         counts.update({f"planned_{key}": n for key, n in sorted(self.planned.items()) if n})
         counts["quarantined"] = len(self.quarantined)
+        if self.concurrency is not None:
+            counts[CONCURRENCY] = self.concurrency.current
+            counts[CONCURRENCY_PEAK] = self.concurrency.peak
+            counts[CONCURRENCY_MAX] = self.concurrency.maximum
         return counts

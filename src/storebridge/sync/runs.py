@@ -2,7 +2,7 @@
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
 body, makes sure the run authenticated at least once (one cheap read when the
-body needed no request; only a refused key fails the run then), takes the client's request counters into the report,
+body needed no request; only a refused key fails the run then), takes the client's request counters and batch concurrency into the report,
 and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
 what to do next (`describe_error`); anything else is a bug, recorded as a
@@ -94,7 +94,7 @@ async def run_job(
                 if check_key and woo.stats.snapshot().total == 0:
                     await _check_key(woo, store)
             finally:
-                report.add_requests(woo.stats.snapshot())
+                report.add_requests(woo.stats.snapshot(), woo.concurrency)
         finished = True
     except StoreBridgeError as error:
         report.error = describe_error(error, store)

@@ -7,7 +7,9 @@ Modules, each with one job:
 - `errors`: the typed exception tree and the HTTP-to-exception mapping;
 - `payloads`, `order_payloads`: pydantic views of products, variations, orders,
   customers, webhooks, errors and batch items, tolerant of real-store quirks;
-- `session`: one httpx client with retries, concurrency limit, counters and logs;
+- `session`: one httpx client with retries, concurrency limits, counters and logs;
+- `concurrency`, `throttle`: the adaptive (AIMD) batch concurrency and the gate
+  that makes requests wait by it;
 - `pagination`, `batch`, `safe_create`: list walks, chunked batches, and
   product creation that never duplicates after a timeout;
 - `client_base`, `client`: `WooClient`, the facade the engines use;
@@ -29,6 +31,7 @@ from storebridge.woocommerce.batch import (
     plan_chunks,
 )
 from storebridge.woocommerce.client import WooClient
+from storebridge.woocommerce.concurrency import AimdPolicy, ConcurrencyController, ConcurrencyLevel
 from storebridge.woocommerce.connection import AuthMode, WooConnection
 from storebridge.woocommerce.errors import (
     WooAuthError,
@@ -84,6 +87,7 @@ from storebridge.woocommerce.webhooks import (
 
 __all__ = [
     "Address",
+    "AimdPolicy",
     "AuthMode",
     "BatchChunk",
     "BatchItemError",
@@ -91,6 +95,8 @@ __all__ = [
     "BatchItemSuccess",
     "BatchOutcome",
     "BatchUnknown",
+    "ConcurrencyController",
+    "ConcurrencyLevel",
     "CouponLine",
     "CreateResult",
     "CreateStatus",

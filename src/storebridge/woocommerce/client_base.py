@@ -16,6 +16,7 @@ import httpx
 
 from storebridge.woocommerce import pagination
 from storebridge.woocommerce.batch import DEFAULT_BATCH_LIMIT, BatchOutcome, run_batch
+from storebridge.woocommerce.concurrency import ConcurrencyLevel
 from storebridge.woocommerce.connection import WooConnection
 from storebridge.woocommerce.order_payloads import Order
 from storebridge.woocommerce.params import Params
@@ -44,8 +45,8 @@ class ClientBase:
         Args:
             connection: URL, keys and limits of the store.
             batch_limit: objects per batch request (the server accepts at most 100).
-            options: the session's transport, auth, retry policy, sleep, rng and
-                on_request hook (`WooSession.__init__` says what each does).
+            options: the session's transport, auth, retry policy, sleep, rng,
+                on_request hook and concurrency_policy (`WooSession.__init__` says what each does).
         """
         self._session = WooSession(connection, **options)
         self.batch_limit = batch_limit
@@ -69,6 +70,11 @@ class ClientBase:
     def stats(self) -> RequestStats:
         """Request counters (snapshot() / reset())."""
         return self._session.stats
+
+    @property
+    def concurrency(self) -> ConcurrencyLevel:
+        """The batch concurrency the client chose, and the highest it reached."""
+        return self._session.concurrency.level()
 
     @property
     def connection(self) -> WooConnection:

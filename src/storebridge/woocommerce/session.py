@@ -12,9 +12,15 @@ and turns every failure into the typed tree of `errors.py`.  Its retry rule:
   the error is raised so that the caller can look the object up instead of
   creating it twice (see `batch.create_products_safely`).
 
-The concurrency semaphore is held for one HTTP attempt only, never across a
-backoff sleep, so a throttled request does not block its siblings.  Sleeping
-goes through an injectable coroutine so tests never wait.
+Concurrency has two bounds.  A fixed semaphore of `max_concurrency` holds
+every request; batch writes, the requests that keep the store's PHP workers
+busy for seconds, are also admitted by an adaptive limit (`concurrency`:
+AIMD between 1 and `max_concurrency`, see `ConcurrencyController`) that each
+attempt's outcome feeds: a batch's latency per item, and any 429, 5xx or
+timeout.  A `Retry-After` pauses every new request, not only the one that
+got it.  Both are held for one HTTP attempt only, never across a backoff
+sleep, so a throttled request does not block its siblings.  Sleeping goes
+through an injectable coroutine so tests never wait.
 
 Logs (logger ``storebridge.woocommerce``) and the `on_request` hook see the
 method, the path and a query string whose credentials are redacted.  httpx
@@ -37,6 +43,11 @@ import httpx
 from storebridge import __version__
 from storebridge.retry import RetryPolicy, parse_retry_after
 from storebridge.woocommerce.auth import SENSITIVE_QUERY_KEYS, build_auth
+from storebridge.woocommerce.concurrency import (
+    AimdPolicy,
+    ConcurrencyController,
+    Ticket,
+)
 from storebridge.woocommerce.connection import WooConnection
 from storebridge.woocommerce.errors import (
     WooError,
@@ -48,11 +59,13 @@ from storebridge.woocommerce.params import Params, encode_params
 from storebridge.woocommerce.stats import (
     RequestHook,
     RequestStats,
+    endpoint_template,
     install_httpx_log_redaction,
     redact_query,
 )
+from storebridge.woocommerce.throttle import BatchGate
 
-__all__ = ["USER_AGENT", "SleepFn", "WooSession", "decode_json"]
+__all__ = ["USER_AGENT", "SleepFn", "WooSession", "batch_shape", "decode_json"]
 
 USER_AGENT = f"StoreBridge/{__version__}"
 
@@ -68,6 +81,7 @@ class SessionOptions(TypedDict, total=False):
     sleep: SleepFn
     rng: random.Random | None
     on_request: RequestHook | None
+    concurrency_policy: AimdPolicy | None
 
 
 class RequestOptions(TypedDict, total=False):
@@ -121,6 +135,7 @@ class WooSession:
         on_request: RequestHook | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        concurrency_policy: AimdPolicy | None = None,
     ) -> None:
         """Build the session (no I/O happens until the first request).
 
@@ -132,6 +147,7 @@ class WooSession:
             sleep: the coroutine used to wait between retries (tests inject a recorder).
             rng: random source for the retry jitter.
             on_request: called after each attempt with (method, path, status, elapsed).
+            concurrency_policy: the constants of the adaptive batch concurrency.
             now, monotonic: clocks (for Retry-After dates and request timings).
         """
         self.connection = connection
@@ -143,6 +159,10 @@ class WooSession:
         self._now = now
         self._monotonic = monotonic
         self._semaphore = asyncio.Semaphore(connection.max_concurrency)
+        self.concurrency = ConcurrencyController(
+            connection.max_concurrency, concurrency_policy or AimdPolicy(), monotonic
+        )
+        self._gate = BatchGate(self.concurrency, sleep)
         self._secrets = tuple(
             s
             for s in (
@@ -197,14 +217,17 @@ class WooSession:
         safe_to_resend = verb != "POST" if idempotent is None else idempotent
         query = encode_params(params)
         attempt = 1
+        waited_until: float | None = None
         while True:
-            outcome = await self._attempt(verb, path, query, json)
+            outcome = await self._attempt(verb, path, query, json, waited_until)
             if isinstance(outcome, httpx.Response):
                 return outcome
             if not retry or not self._may_retry(outcome, attempt, safe_to_resend):
                 raise outcome
             retry_after = getattr(outcome, "retry_after", None)
             delay = self.policy.delay_for(attempt, retry_after, self._rng)
+            # This request's own delay honours the pause its Retry-After began.
+            waited_until = self.concurrency.paused_until if retry_after is not None else None
             self.stats.record_retry()
             logger.warning(
                 "retrying %s %s in %.2fs after %s (attempt %d of %d)",
@@ -229,20 +252,57 @@ class WooSession:
         return safe_to_resend or not error.ambiguous
 
     async def _attempt(
-        self, verb: str, path: str, query: list[tuple[str, str]], body: Any
+        self,
+        verb: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: Any,
+        waited_until: float | None = None,
     ) -> httpx.Response | WooError:
+        shape = batch_shape(verb, path, body)
+        ticket = await self._gate.admit(batch=shape is not None, waited_until=waited_until)
         started = self._monotonic()
+        outcome: httpx.Response | WooError
         try:
             async with self._semaphore:
                 params = httpx.QueryParams(tuple(query)) if query else None
                 response = await self._http.request(verb, path, params=params, json=body)
         except httpx.TransportError as exc:
             self._observe(verb, path, query, None, self._monotonic() - started)
-            return self._transport_error(exc, verb, path)
-        self._observe(verb, path, query, response.status_code, self._monotonic() - started)
-        if response.is_success:
-            return response
-        return self._http_error(response, verb, path)
+            outcome = self._transport_error(exc, verb, path)
+        except BaseException:
+            # Cancelled (or a bug): the place must not stay taken for the client's lifetime.
+            if ticket is not None:
+                self.concurrency.release(ticket)
+                self._gate.finished()
+            raise
+        else:
+            self._observe(verb, path, query, response.status_code, self._monotonic() - started)
+            outcome = response if response.is_success else self._http_error(response, verb, path)
+        self._feed_back(outcome, started, ticket, shape)
+        return outcome
+
+    def _feed_back(
+        self,
+        outcome: httpx.Response | WooError,
+        started: float,
+        ticket: Ticket | None,
+        shape: tuple[int, str] | None,
+    ) -> None:
+        """Tell the concurrency controller what this attempt says about the store's load."""
+        if isinstance(outcome, WooError) and outcome.is_retryable:
+            retry_after = getattr(outcome, "retry_after", None)
+            self.concurrency.overloaded(
+                ticket.started_at if ticket else started, retry_after=retry_after
+            )
+        if ticket is None:
+            return
+        if isinstance(outcome, httpx.Response) and shape is not None:
+            items, kind = shape
+            self.concurrency.succeeded(ticket, items=items, kind=kind)
+        else:
+            self.concurrency.release(ticket)
+        self._gate.finished()
 
     def _observe(
         self, verb: str, path: str, query: list[tuple[str, str]], status: int | None, elapsed: float
@@ -296,6 +356,22 @@ class WooSession:
         for secret in self._secrets:
             text = text.replace(secret, "**********")
         return text
+
+
+def batch_shape(verb: str, path: str, body: Any) -> tuple[int, str] | None:
+    """For a batch write, its object count and kind (``"/products/batch create"``), else None.
+
+    The kind is the costliest action present (creates cost WooCommerce most), so that
+    latencies are compared between like batches.
+    """
+    if verb != "POST" or not path.rstrip("/").endswith("/batch") or not isinstance(body, dict):
+        return None
+    sizes = {action: body.get(action) for action in ("create", "update", "delete")}
+    counts = {a: len(v) for a, v in sizes.items() if isinstance(v, list) and v}
+    if not counts:
+        return None
+    kind = next(a for a in ("create", "update", "delete") if a in counts)
+    return sum(counts.values()), f"{endpoint_template(path)} {kind}"
 
 
 def _urlencode(pairs: list[tuple[str, str]]) -> str:

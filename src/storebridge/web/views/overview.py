@@ -6,7 +6,9 @@ or the POS: the page must stay fast and keep working when they are down.
 
 API usage comes from the run log: the runner adds ``api_requests`` and
 ``api_errors`` to each run's counts; runs recorded without them (a CLI run)
-count their requests but no errors.
+count their requests but no errors.  The batch concurrency shown is the one the
+newest run that sent batches settled on (``concurrency`` and its peak and maximum
+in that run's counts, see `sync.report`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from storebridge.persistence.repositories.runs import latest_runs
+from storebridge.persistence.repositories.runs import latest_runs, list_runs
 from storebridge.persistence.tables import (
     Alert,
     Export,
@@ -33,12 +35,24 @@ from storebridge.runner.jobs import DRAFTS, JOB_NAMES
 from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.report import CONCURRENCY, CONCURRENCY_MAX, CONCURRENCY_PEAK
 from storebridge.sync.setup.webhooks import WEBHOOK_COUNT_PREFIX
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
+from storebridge.woocommerce import ConcurrencyLevel
 
-__all__ = ["ApiUsage", "JobStatus", "StoreOverview", "api_usage", "store_overview", "usage_of"]
+__all__ = [
+    "ApiUsage",
+    "JobStatus",
+    "StoreOverview",
+    "api_usage",
+    "batch_concurrency",
+    "store_overview",
+    "usage_of",
+]
 
 API_WINDOW = timedelta(hours=24)
+#: How far back to look for a run that sent batches.
+CONCURRENCY_LOOKBACK = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,7 @@ class StoreOverview:
     parked_exports: int
     api: ApiUsage
     open_alerts: int
+    concurrency: ConcurrencyLevel | None = None
 
     @property
     def exported(self) -> int:
@@ -142,6 +157,19 @@ def api_usage(runs: Iterable[Run]) -> ApiUsage:
         requests += usage.requests
         errors += usage.errors
     return ApiUsage(requests, errors)
+
+
+def batch_concurrency(session: Session, store: str) -> ConcurrencyLevel | None:
+    """The batch concurrency of the store's newest run that sent batches, if any recent one did."""
+    for run in list_runs(session, store=store, limit=CONCURRENCY_LOOKBACK):
+        counts = run.counts or {}
+        if CONCURRENCY in counts:
+            return ConcurrencyLevel(
+                current=int(counts[CONCURRENCY]),
+                peak=int(counts.get(CONCURRENCY_PEAK, counts[CONCURRENCY])),
+                maximum=int(counts.get(CONCURRENCY_MAX, counts[CONCURRENCY])),
+            )
+    return None
 
 
 def _reconcile_counts(session: Session, store: str, prefix: str) -> dict[str, int] | None:
@@ -247,4 +275,5 @@ def store_overview(
         parked_exports=parked,
         api=usage,
         open_alerts=_count(session, Alert.store == store, Alert.resolved_at.is_(None)),
+        concurrency=batch_concurrency(session, store),
     )
