@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen
 
-.PHONY: demo test lint typecheck pytest bench bench-woo bench-sql bench-dashboard bench-tryton soak sandbox clean
+.PHONY: demo test lint typecheck pytest bench bench-woo bench-scale bench-million bench-stores bench-sql bench-dashboard bench-tryton soak sandbox clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -45,6 +45,18 @@ bench: $(VENV)/.synced
 ## bench-woo: only the real-WooCommerce section (needs WOO_URL, WOO_KEY, WOO_SECRET)
 bench-woo: $(VENV)/.synced
 	$(RUN) python -m bench.real_store
+
+## bench-scale: 100,000 items: peak RSS of the first sync, idle CPU, a till sale (its section of docs/benchmarks.md)
+bench-scale: $(VENV)/.synced
+	$(RUN) python -m bench.scale
+
+## bench-million: the same at 1,000,000 items (about an hour on two cores)
+bench-million: $(VENV)/.synced
+	$(RUN) python -m bench.scale --items 1000000
+
+## bench-stores: 50 stores x 2,000 items, two workers on PostgreSQL (about 15 min); its section of docs/benchmarks.md
+bench-stores: $(VENV)/.synced
+	$(RUN) python -m bench.stores
 
 ## bench-sql: the SQL connector reading 100,000 items from PostgreSQL (its section of docs/benchmarks.md)
 bench-sql: $(VENV)/.synced

@@ -34,9 +34,11 @@ from bench.real_store import skipped_section as real_store_skipped
 from bench.report import RunInfo, machine, render
 from bench.runs import BigCatalogue, Lab
 from bench.sandbox_process import SandboxProcess
+from bench.scale import keep_sections as keep_scale_sections
 from bench.scenarios import SCENARIOS, Findings, tables, targets
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sql_read import keep_section as keep_sql_section
+from bench.stores import keep_section as keep_stores_section
 from bench.tryton_section import keep_section as keep_tryton_section
 
 __all__ = ["DEFAULT_OUTPUT", "main", "run_scenarios"]
@@ -99,7 +101,10 @@ def run_scenarios(
                 log(f"first sync of {big.size:,} items")
                 found.first_syncs.append(big.first_sync())
             if "idle" in chosen:
+                found.read_back = big.read_back()
                 found.idle = big.idle()
+                found.idle_full = big.idle_full()
+                found.sale = big.till_sale()
             if chosen & {"changes", "baseline"}:
                 found.prices = big.price_change()
             if "changes" in chosen:
@@ -175,10 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        # The SQL, dashboard and Tryton sections are measured by their own commands
-        # (`python -m bench.sql_read`, `bench.dashboard`, `bench.tryton`): carry them over.
+        # The SQL, dashboard, scale, many-stores and Tryton sections are measured by their
+        # own commands (`python -m bench.sql_read`, `bench.dashboard`, `bench.scale`,
+        # `bench.stores`, `bench.tryton`): carry them over.
         text = keep_sql_section(text, output)
         text = keep_dashboard_section(text, output)
+        text = keep_scale_sections(text, output)
+        text = keep_stores_section(text, output)
         if output.exists():
             text = keep_tryton_section(output.read_text(encoding="utf-8"), text)
         # The real store: this run's figures, else the last run's, else a line saying why not.

@@ -21,9 +21,15 @@ be shipped are counted.  It models what really happens:
 Strategies: the **naive sync** pushes the POS on-hand as it is every 5 minutes.
 **StoreBridge** computes ``available = max(0, on_hand - allocated - safety)``
 with `domain.allocation` (allocated recomputed from the order ledger,
-released once a POS read started after the export), refreshes the ledger
-right before each push, and pushes the ordered SKU when an order webhook
-arrives, besides its 1-minute orders job and 5-minute products run.
+released once a POS read started after the POS knew the order), refreshes
+the ledger right before each push, and pushes the ordered SKU when an order
+webhook arrives, besides its 1-minute orders job and 5-minute products run.
+With **reservations** StoreBridge also holds each order's units in the POS
+as soon as it learns of the order (webhook or orders job): the till sells
+only what the POS shows as available (on-hand less held units), the POS
+read excludes held units, and the export turns the hold into the sale.
+**Ship-from-POS** adds that the POS ships the order: the hold becomes the
+sale when the order is picked, not hours later at the export.
 
 Run it alone with ``python -m bench.oversell``.
 """
@@ -146,6 +152,8 @@ class Strategy:
     webhooks: bool = False
     orders_job: bool = False
     safety: int = 0
+    reservations: bool = False  # orders held in the POS once StoreBridge learns of them
+    ship_from_pos: bool = False  # the POS picks and ships: it books the sale at picking
 
 
 STRATEGIES = (
@@ -153,6 +161,17 @@ STRATEGIES = (
     Strategy("StoreBridge: ledger + available, orders job every 1 min", True, orders_job=True),
     Strategy("StoreBridge: + order webhooks (default)", True, webhooks=True, orders_job=True),
     Strategy("StoreBridge: + webhooks + safety stock 1", True, True, orders_job=True, safety=1),
+    Strategy(
+        "StoreBridge: + webhooks + POS reservations", True, True, orders_job=True, reservations=True
+    ),
+    Strategy(
+        "StoreBridge: + webhooks + reservations, ship from the POS",
+        True,
+        True,
+        orders_job=True,
+        reservations=True,
+        ship_from_pos=True,
+    ),
 )
 
 
@@ -184,6 +203,7 @@ class _Order:
     shipped: int | None = None  # set when picked
     completed: bool = False
     exported_at: float | None = None
+    reserved_at: float | None = None  # when the POS started holding the units
 
 
 @dataclass
@@ -202,6 +222,7 @@ class _Shop:
     by_sku: dict[str, list[_Order]] = field(default_factory=lambda: defaultdict(list))
     since_tick: set[str] = field(default_factory=set)
     claimed: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # units sold
+    held: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # POS reservations
 
     def __post_init__(self) -> None:
         self.woo = dict(self.day.stock)
@@ -226,6 +247,7 @@ class _Shop:
             OrderFacts(f.order_id, f.status, f.lines, f.export_acked_at, f.order_id in released)
             for f in facts
         ]
+        # (`releasable` judges each order by when the POS knew it: exported or reserved.)
         on_hand = {sku: {"pos": self.pos_read[sku]} for sku in skus}
         return available_by_sku(
             on_hand, allocated_by_sku(facts), safety_default=self.strategy.safety
@@ -257,8 +279,23 @@ class _Shop:
         self.result.web_accepted += 1
         return order
 
+    def pos_free(self, sku: str) -> int:
+        """What the POS shows as available: on-hand less the units reservations hold."""
+        return self.pos[sku] - self.held[sku]
+
+    def reserve(self, orders: list[_Order], now: float) -> None:
+        """StoreBridge learnt of these orders: the POS holds their units from now on."""
+        if not self.strategy.reservations:
+            return
+        for order in orders:
+            if order.reserved_at is None and order.exported_at is None:
+                order.reserved_at = now
+                self.held[order.sku] += order.quantity
+
     def store_sale(self, sale: Sale) -> None:
-        if self.shelf[sale.sku] < sale.quantity:
+        # With reservations the till sells only what the POS shows as available.
+        free = self.pos_free(sale.sku) if self.strategy.reservations else self.shelf[sale.sku]
+        if min(self.shelf[sale.sku], free) < sale.quantity:
             self.result.store_lost += 1
             return
         self.shelf[sale.sku] -= sale.quantity
@@ -266,30 +303,44 @@ class _Shop:
         self.claimed[sale.sku] += sale.quantity
         self.result.store_sold += 1
 
-    def pick(self, order: _Order) -> None:
+    def pick(self, order: _Order, now: float) -> None:
         shipped = min(order.quantity, self.shelf[order.sku])
         self.shelf[order.sku] -= shipped
         order.shipped = shipped
         if shipped < order.quantity:
             self.result.oversold_units += order.quantity - shipped
             self.result.orders_affected += 1
+        if self.strategy.ship_from_pos:
+            self.book(order, now)  # the POS ships it: its sale is booked as it leaves
+
+    def book(self, order: _Order, now: float) -> None:
+        """The POS books the sale (a held reservation becomes it)."""
+        assert order.shipped is not None
+        order.exported_at = now
+        self.pos[order.sku] -= order.shipped
+        if order.reserved_at is not None:
+            self.held[order.sku] -= order.quantity
 
     def export(self, now: float) -> None:
         for order in self.orders:
             if order.completed and order.shipped is not None and order.exported_at is None:
-                order.exported_at = now
-                self.pos[order.sku] -= order.shipped  # the POS learns of the sale now
+                self.book(order, now)  # the POS learns of the sale now
 
 
 def _facts(order: _Order, now: float) -> OrderFacts:
     acked = None
     if order.exported_at is not None and order.exported_at <= now:
         acked = _EPOCH + timedelta(seconds=order.exported_at)
+    reserved = None
+    if order.reserved_at is not None and order.reserved_at <= now:
+        reserved = _EPOCH + timedelta(seconds=order.reserved_at)
     return OrderFacts(
         order_id=order.order_id,
         status="completed" if order.completed else "processing",
         lines=((order.sku, order.quantity if order.shipped is None else order.shipped),),
         export_acked_at=acked,
+        applied_at=acked,  # the simulated POS books an export as it receives it
+        reserved_at=reserved,
     )
 
 
@@ -322,10 +373,14 @@ def simulate(day: BusyDay, strategy: Strategy) -> DayResult:
                 at(now + payload.pick_s, "pick", order)
                 at(now + payload.pick_s + payload.ship_s, "complete", order)
                 if strategy.webhooks:
-                    at(now + model.webhook_delay_s, "push", {order.sku})
+                    at(now + model.webhook_delay_s, "webhook", order)
+        elif kind == "webhook":
+            assert isinstance(payload, _Order)
+            shop.reserve([payload], now)
+            at(now, "push", {payload.sku})
         elif kind == "pick":
             assert isinstance(payload, _Order)
-            shop.pick(payload)
+            shop.pick(payload, now)
         elif kind == "complete":
             assert isinstance(payload, _Order)
             payload.completed = True
@@ -341,12 +396,18 @@ def simulate(day: BusyDay, strategy: Strategy) -> DayResult:
                 shop.export(now)
                 at(now + model.export_interval_s, "export")
             elif kind == "orders":
+                shop.reserve([o for o in shop.orders if o.placed_at <= now], now)
                 if shop.since_tick:
                     at(now, "push", set(shop.since_tick))
                     shop.since_tick = set()
                 at(now + model.orders_interval_s, "orders")
             elif kind == "products":
-                shop.pos_read, shop.read_at = dict(shop.pos), now
+                # The POS read: with reservations, what it shows as available.
+                read = {sku: shop.pos_free(sku) for sku in shop.pos}
+                shop.pos_read, shop.read_at = (
+                    (read if strategy.reservations else dict(shop.pos)),
+                    now,
+                )
                 at(now, "push", set(day.stock))
                 at(now + model.products_interval_s, "products")
     return shop.result
@@ -368,6 +429,7 @@ def oversell_table(
             "web orders taken",
             "orders inside a push window",
             "stock pushes",
+            "in-store sales turned away",
         ],
     )
     for result in results:
@@ -380,6 +442,7 @@ def oversell_table(
             fmt_int(result.web_accepted),
             window,
             fmt_int(result.pushes),
+            fmt_int(result.store_lost),
         )
     table.notes += [
         f"Opening stock {sum(day.stock.values()):,} units for "
@@ -392,12 +455,37 @@ def oversell_table(
         "next push (webhook pushes follow each order after "
         f"{model.webhook_delay_s:g} s). The naive sync overwrites every order not yet exported "
         "at every push.",
-        "The other oversold units were in stock at checkout and sold in store before the "
-        "order was picked: the POS knows of a web order only once it is exported, so no "
-        "sync can hold those back; a safety stock narrows it. Units sold online after the "
-        "last one was gone come from overwritten decrements (the naive sync) or from in-store "
-        f"sales since the last products run ({model.products_interval_s / 60:.0f} min).",
+        "Without reservations, the other oversold units were in stock at checkout and sold "
+        "in store before the order was picked: the POS knows of a web order only once it is "
+        "exported, so allocation cannot hold those back; a safety stock narrows it. With POS "
+        "reservations the till sells only what the POS shows as available, so no unit the "
+        "POS showed as taken is sold in store; what remains was sold in store in the seconds "
+        f"before the reservation landed (webhook after {model.webhook_delay_s:g} s) or sold "
+        "online after the last unit was gone. Units sold online after the last one was gone "
+        "come from overwritten decrements (the naive sync) or from in-store sales since the "
+        f"last products run ({model.products_interval_s / 60:.0f} min). In-store sales turned "
+        "away: the shelf was empty, or (with reservations) its units were held for web orders.",
     ]
+    held = next((r for r in results if r.strategy.reservations), None)
+    plain = next(
+        (r for r in results if r.strategy.allocation and not r.strategy.reservations), None
+    )
+    if held is not None and plain is not None:
+        taken = held.oversold_units - held.sold_when_gone
+        table.notes.append(
+            f"With POS reservations, {taken} of the oversold units were units the POS showed as "
+            "taken (oversold minus sold online after the last unit was gone): the till is "
+            "refused what web orders hold, and StoreBridge stops holding a reserved order once "
+            "a POS read includes the hold, so no unit is counted twice. The "
+            f"{held.sold_when_gone} that remain were sold online after the last unit was "
+            "already gone, on a figure published from a POS read up to "
+            f"{model.products_interval_s / 60:.0f} minutes old; a safety stock or a shorter "
+            "products interval narrows that. More in-store customers are turned away "
+            f"({held.store_lost:,} vs {plain.store_lost:,}): those units were promised to web "
+            "orders. Ship-from-POS changes when the POS books the sale (at picking, not at the "
+            "export hours later), not what the till may sell, so its oversell is the same; its "
+            "gain is the fulfilment itself."
+        )
     if measured_window_s is not None:
         table.notes.append(
             "Measured in this run: the allocation cycle after the order burst (the ledger read "

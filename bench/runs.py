@@ -5,7 +5,17 @@ Its steps run in a fixed order, each at most once, and each one asked for
 brings the steps it depends on first (asking for the reconcile alone still
 runs the first sync it needs, unreported):
 
-    first sync -> idle cycle -> 1% prices -> 5% stock -> order burst -> reconcile
+    first sync -> read-back -> idle cycle -> idle full read -> till sale
+        -> 1% prices -> 5% stock -> order burst -> reconcile
+
+The read-back is the first cycle after the first sync: the link check lists
+the products changed in WooCommerce since it last looked, which is, once,
+every product the first sync created.  The idle cycle is the one after.
+
+The demo POS reads incrementally: the idle cycle, the till sale and the
+changes read only what changed since the previous run; the idle full read
+is the periodic full read (every ``full_read_every_s``), where unchanged
+rows are recognised by their source digest.
 
 `first_sync(n)` syncs another catalogue size into a fresh store, and
 `variable_sync` the matrix-styles catalogue.  Every step is a `Measured`.
@@ -21,7 +31,14 @@ from pathlib import Path
 from bench.measure import Measured, measure
 from bench.sandbox_process import SandboxProcess
 from bench.sizes import Sizes
-from bench.store_events import ChangeSet, change_prices, count_stock, order_burst, web_skus
+from bench.store_events import (
+    ChangeSet,
+    change_prices,
+    count_stock,
+    order_burst,
+    till_sale,
+    web_skus,
+)
 from bench.workspace import Workspace
 
 __all__ = ["BigCatalogue", "BurstFacts", "Lab"]
@@ -102,7 +119,10 @@ class BigCatalogue:
         self.size = lab.sizes.big
         self._workspace: Workspace | None = None
         self._first: Measured | None = None
+        self._read_back: Measured | None = None
         self._idle: Measured | None = None
+        self._idle_full: Measured | None = None
+        self._sale: tuple[str, Measured] | None = None
         self._prices: tuple[ChangeSet, Measured] | None = None
         self._stock: tuple[ChangeSet, Measured] | None = None
         self._burst: tuple[BurstFacts, Measured] | None = None
@@ -123,16 +143,41 @@ class BigCatalogue:
             self._first = self.lab.run(self._workspace, "sync", label, self.size)
         return self._first
 
+    def read_back(self) -> Measured:
+        """The first products run after the first sync (reads the new products back)."""
+        workspace = self.workspace
+        if self._read_back is None:
+            label = "first cycle after the first sync (reads its products back)"
+            self._read_back = self.lab.run(workspace, "sync", label, self.size)
+        return self._read_back
+
     def idle(self) -> Measured:
         """Scenario 2: a products run with nothing changed."""
+        self.read_back()
         workspace = self.workspace
         if self._idle is None:
             self._idle = self.lab.run(workspace, "sync", "idle cycle", self.size)
         return self._idle
 
+    def idle_full(self) -> Measured:
+        """Scenario 2b: the periodic full read with nothing changed."""
+        self.idle()
+        if self._idle_full is None:
+            label = "idle cycle, periodic full read"
+            self._idle_full = self.lab.run(self.workspace, "sync-full", label, self.size)
+        return self._idle_full
+
+    def till_sale(self) -> tuple[str, Measured]:
+        """Scenario 2c: one unit sold at the till, then the next products run."""
+        self.idle_full()
+        if self._sale is None:
+            sku = till_sale(self.workspace.pos_path)
+            self._sale = (sku, self.lab.run(self.workspace, "sync", "till sale", self.size))
+        return self._sale
+
     def price_change(self) -> tuple[ChangeSet, Measured]:
         """Scenario 3a: a share of the prices changed in the POS, then a products run."""
-        self.idle()
+        self.till_sale()
         if self._prices is None:
             changed = change_prices(
                 self.workspace.pos_path, self.lab.sizes.share(self.lab.sizes.price_share)

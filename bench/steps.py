@@ -5,6 +5,9 @@ engines' public functions exactly as `runner.jobs` calls them:
 
 * ``sync``: a products run (`sync.products.sync_products`, with the ledger
   refreshed first, as the runner's products job does);
+* ``sync-full``: the same run when the connector's periodic full read is due
+  (the stored read position is forgotten first, so an incremental connector
+  reads every item, as it does every ``full_read_every_s``);
 * ``allocation``: one allocation cycle (`sync.allocation.refresh_and_push`):
   read the orders modified since the cursor, then push the stock they moved;
 * ``reconcile``: read every linked product back and fix drift
@@ -30,15 +33,16 @@ from typing import Any, Literal
 from bench.profiling import hotspots
 from bench.workspace import STORE, RequestCount, Workspace
 from storebridge.bootstrap import Services
-from storebridge.sync.catalogue.products import sync_products
+from storebridge.persistence.repositories.cursors import advance_cursor
+from storebridge.sync.catalogue.products import POS_READ_STREAM, sync_products
 from storebridge.sync.catalogue.reconcile import reconcile
 from storebridge.sync.orders.allocation import ledger_refresher, refresh_and_push
 from storebridge.sync.report import RunReport
 
 __all__ = ["STEPS", "Step", "StepResult", "run_step"]
 
-Step = Literal["sync", "allocation", "reconcile"]
-STEPS: tuple[Step, ...] = ("sync", "allocation", "reconcile")
+Step = Literal["sync", "sync-full", "allocation", "reconcile"]
+STEPS: tuple[Step, ...] = ("sync", "sync-full", "allocation", "reconcile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,12 @@ async def _sync(services: Services) -> tuple[dict[str, int], str | None]:
     return _report_counts(run.report)
 
 
+async def _sync_full(services: Services) -> tuple[dict[str, int], str | None]:
+    with services.sessions.begin() as session:
+        advance_cursor(session, store=STORE, stream=POS_READ_STREAM, value=None)
+    return await _sync(services)
+
+
 async def _reconcile(services: Services) -> tuple[dict[str, int], str | None]:
     report = await reconcile(services, STORE, refresh_ledger=ledger_refresher(services, STORE))
     return _report_counts(report)
@@ -115,6 +125,7 @@ async def _allocation(services: Services) -> tuple[dict[str, int], str | None]:
 _Outcome = tuple[dict[str, int], str | None]
 _ENGINES: dict[str, Callable[[Services], Coroutine[Any, Any, _Outcome]]] = {
     "sync": _sync,
+    "sync-full": _sync_full,
     "allocation": _allocation,
     "reconcile": _reconcile,
 }

@@ -22,7 +22,15 @@ from typing import Any
 
 from storebridge.connectors.demo.schema import connect, transaction
 
-__all__ = ["ChangeSet", "change_prices", "count_stock", "order_burst", "spread", "web_skus"]
+__all__ = [
+    "ChangeSet",
+    "change_prices",
+    "count_stock",
+    "order_burst",
+    "spread",
+    "till_sale",
+    "web_skus",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +99,28 @@ def count_stock(path: Path, count: int, *, found: int = 7) -> ChangeSet:
     finally:
         conn.close()
     return ChangeSet(tuple(chosen))
+
+
+def till_sale(path: Path) -> str:
+    """One unit of a stocked item sold at the till (as `demo.simulation` books a sale)."""
+    conn = connect(path)
+    try:
+        with transaction(conn):
+            sku, location = conn.execute(
+                "SELECT sku, location FROM stock WHERE on_hand > 1 ORDER BY rowid LIMIT 1"
+            ).fetchone()
+            conn.execute(
+                "UPDATE stock SET on_hand = on_hand - 1 WHERE sku = ? AND location = ?",
+                (sku, location),
+            )
+            conn.execute(
+                "INSERT INTO stock_moves (sku, location, delta, reason, at)"
+                " VALUES (?, ?, -1, 'sale', ?)",
+                (sku, location, datetime.now(UTC).isoformat()),
+            )
+    finally:
+        conn.close()
+    return str(sku)
 
 
 def web_skus(path: Path, count: int, *, at_least: int) -> list[str]:

@@ -117,6 +117,61 @@ class PosWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReserveReceipt:
+    """What the POS/ERP answered to a reservation."""
+
+    pos_ref: str  # the POS document holding the units (the sale the export later finishes)
+    applied: bool  # True: the POS counts the units as taken now; False: once it imports them
+    already_existed: bool = False  # the idempotency key was found: nothing new written
+
+
+@runtime_checkable
+class PosReserver(Protocol):
+    """Optional capability: hold a web order's units in the POS/ERP before it is exported.
+
+    Every call is keyed by the order's idempotency key (the one `write_order`
+    later gets) and looks it up before writing, so repeating a call after a
+    crash finds its own work.  The reservation and the exported order are
+    one POS document: `write_order` with the same key finishes the reserved
+    document instead of writing a second one.  While a reservation holds,
+    the on-hand `read_items` reports excludes its units.
+    """
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        """Hold the order's units once per idempotency key; returns the holding document."""
+        ...
+
+    def release(self, idempotency_key: str) -> bool:
+        """Give the units of an unexported reservation back; False when none was held.
+
+        Raises `PosRejected` when the reservation cannot be released any more
+        (the POS already shipped it).
+        """
+        ...
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        """When the POS/ERP started holding each of these reservations (unknown keys left out)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PosShipment:
+    """What the POS/ERP did with a reserved order it ships itself (ship-from-POS)."""
+
+    state: str  # "shipped" (done, goods left) | "cancelled" (a human cancelled it in the POS)
+    tracking: str | None = None  # the shipment's tracking reference, when the POS has one
+
+
+@runtime_checkable
+class PosShipper(Protocol):
+    """Optional capability: the POS/ERP ships reserved orders and says when (ship-from-POS)."""
+
+    def shipments(self, idempotency_keys: Iterable[str]) -> dict[str, PosShipment]:
+        """News of these reservations' shipments; keys still waiting to ship are left out."""
+        ...
+
+
 @runtime_checkable
 class PosConnector(PosReader, PosWriter, Protocol):
     """A full connector: both sides, plus cleanup."""

@@ -8,6 +8,7 @@ and imported by the kill -9 child processes from this folder's path.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +35,9 @@ from storebridge.domain.model import (
     CustomerDoc,
     DocLine,
     OrderDocument,
+    RawItem,
 )
+from storebridge.ports import IncrementalReader
 
 WHEN = datetime(2025, 3, 14, 10, 30, tzinfo=UTC)
 FEED_SKUS = ("TEE-RED-M", "TEE-RED-L", "MUG-01", "BAG-7")
@@ -241,3 +244,37 @@ def credit(
         total=sum((ln.total for ln in lines), Decimal("0.00")),
         created_at=WHEN,
     )
+
+
+def replay_incremental(
+    reader: IncrementalReader,
+    operations: Iterable[tuple[Any, ...]],
+    apply: Callable[[tuple[Any, ...]], None],
+    seen: Callable[[RawItem], Any],
+) -> dict[str, Any]:
+    """What incremental reads deliver over a full read, through `operations`.
+
+    A full read first, then each operation: ``("read",)`` reads the changes
+    since the last position (which must be a delta), any other is `apply`-ed;
+    a last read of the changes ends it.  Returns what was seen, by SKU.
+    """
+    view = {str(item.sku): seen(item) for item in reader.read_items_since(None)}
+    first = reader.last_read
+    assert first is not None and first.complete
+    position = first.position
+
+    def read_changes() -> None:
+        nonlocal position
+        for item in reader.read_items_since(position):
+            view[str(item.sku)] = seen(item)
+        outcome = reader.last_read
+        assert outcome is not None and not outcome.complete
+        position = outcome.position
+
+    for op in operations:
+        if op[0] == "read":
+            read_changes()
+        else:
+            apply(op)
+    read_changes()
+    return view

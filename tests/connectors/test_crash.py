@@ -1,11 +1,12 @@
 """kill -9 at the worst moments: the POS must never end up with a second document.
 
 Each test runs a child Python process that builds the connector from the same
-settings, writes an order and is killed with SIGKILL at a chosen point (after
-the write returned and before StoreBridge could record it; inside the SQLite
+settings, writes an order (or reserves, converts or releases one) and is
+killed with SIGKILL at a chosen point (after the write returned and before
+StoreBridge could record it; after each Tryton RPC step; inside the SQLite
 transaction; between the temp file and its rename).  The parent then does
-what StoreBridge does after a restart, writes the same order again, and
-counts documents.
+what StoreBridge does after a restart, makes the same call again, and counts
+documents and units.
 """
 
 from __future__ import annotations
@@ -252,3 +253,207 @@ def test_a_kill_at_any_tryton_export_step_leaves_one_sale_and_stock_moved_once(
 def on_hand_at(connector: TrytonConnector, sku: str) -> int:
     item = next(i for i in connector.read_items() if i.sku == sku)
     return int(str(item.on_hand[tryton_seed.WAREHOUSE]))
+
+
+# The reservation life in a child: reserve, release or export (write_order) one order.
+RESERVATION_CHILD = """
+import os, signal, sys
+sys.path.insert(0, {here!r})
+import connector_samples as samples
+from pydantic import TypeAdapter
+from storebridge.connectors.registry import build_connector
+from storebridge.connectors.settings import ConnectorSettings
+
+settings = TypeAdapter(ConnectorSettings).validate_json(sys.argv[1])
+connector = build_connector(settings)
+{sabotage}
+document = samples.order(int(sys.argv[2]), (samples.line(sys.argv[4], 2),))
+action = sys.argv[3]
+if action == "reserve":
+    print(connector.reserve(document).pos_ref, flush=True)
+elif action == "release":
+    print(connector.release(document.idempotency_key), flush=True)
+else:
+    print(connector.write_order(document).pos_ref, flush=True)
+# The call returned: StoreBridge would now record it. It never gets to.
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+TRYTON_RESERVE_STEPS = [
+    "model.party.party.create",
+    "model.sale.sale.create",
+    "model.sale.sale.quote",
+    "model.sale.sale.confirm",
+    None,  # killed after reserve returned, before StoreBridge recorded it
+]
+TRYTON_CONVERT_STEPS = [
+    "model.stock.shipment.out.assign_force",
+    "model.stock.shipment.out.pick",
+    "model.stock.shipment.out.pack",
+    "model.stock.shipment.out.do",
+    None,
+]
+TRYTON_RELEASE_STEPS = [
+    "model.stock.shipment.out.cancel",
+    "model.account.invoice.cancel",
+    "wizard.sale.handle.shipment.exception.execute",
+    "wizard.sale.handle.invoice.exception.execute",
+    "model.sale.sale.write",
+    None,
+]
+
+
+def run_reservation_child(settings_text: str, action: str, step: str | None) -> str:
+    return run_sabotaged(
+        settings_text, action, "" if step is None else DIE_AFTER_TRYTON_CALL.format(method=step)
+    )
+
+
+def run_sabotaged(settings_text: str, action: str, sabotage: str, sku: str = "MUG-01") -> str:
+    code = RESERVATION_CHILD.format(here=str(HERE), sabotage=sabotage)
+    result = subprocess.run(
+        [sys.executable, "-c", code, settings_text, "1001", action, sku],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("step", TRYTON_RESERVE_STEPS)
+def test_a_kill_at_any_tryton_reserve_step_leaves_one_reservation(
+    step: str | None, tryton: Any, count_documents: CountDocuments
+) -> None:
+    settings = tryton_settings(tryton.url, on_hand="available")
+    connector = TrytonConnector(settings)
+    before = on_hand_at(connector, "MUG-01")
+
+    printed = run_reservation_child(settings_json(settings), "reserve", step)
+
+    assert (printed != "") == (step is None)
+    receipt = connector.reserve(order(1001, (line("MUG-01", 2),)))
+    assert receipt.already_existed == (step != "model.party.party.create")
+    if printed:
+        assert receipt.pos_ref == printed
+    assert count_documents(connector, "main:1001") == 1
+    assert on_hand_at(connector, "MUG-01") == before - 2
+    parties = connector.rpc.call(
+        "party.contact_mechanism", "search_count", [("value", "=", "ann@example.com")]
+    )
+    assert parties == 1
+    connector.close()
+
+
+@pytest.mark.parametrize("step", TRYTON_CONVERT_STEPS)
+def test_a_kill_at_any_step_of_converting_a_reservation_leaves_that_one_sale(
+    step: str | None, tryton: Any, count_documents: CountDocuments
+) -> None:
+    settings = tryton_settings(tryton.url, on_hand="available")
+    connector = TrytonConnector(settings)
+    plain = TrytonConnector(tryton_settings(tryton.url))
+    before = on_hand_at(plain, "MUG-01")
+    reservation = connector.reserve(order(1001, (line("MUG-01", 2),)))
+
+    run_reservation_child(settings_json(settings), "write", step)
+
+    assert (connector.find_document("main:1001") is not None) == (
+        step in ("model.stock.shipment.out.do", None)
+    )
+    receipt = connector.write_order(order(1001, (line("MUG-01", 2),)))
+    assert receipt.pos_ref == reservation.pos_ref
+    assert count_documents(connector, "main:1001") == 1
+    assert on_hand_at(plain, "MUG-01") == before - 2  # shipped once
+    assert on_hand_at(connector, "MUG-01") == before - 2  # available: not held on top
+    connector.close()
+    plain.close()
+
+
+@pytest.mark.parametrize("step", TRYTON_RELEASE_STEPS)
+def test_a_kill_at_any_tryton_release_step_still_gives_the_units_back_once(
+    step: str | None, tryton: Any, count_documents: CountDocuments
+) -> None:
+    settings = tryton_settings(tryton.url, on_hand="available")
+    connector = TrytonConnector(settings)
+    before = on_hand_at(connector, "MUG-01")
+    reservation = connector.reserve(order(1001, (line("MUG-01", 2),)))
+
+    run_reservation_child(settings_json(settings), "release", step)
+
+    released_by_restart = connector.release("main:1001")
+    assert released_by_restart == (step not in ("model.sale.sale.write", None))
+    assert connector.release("main:1001") is False
+    assert count_documents(connector, "main:1001") == 0
+    assert on_hand_at(connector, "MUG-01") == before
+    (sale,) = connector.rpc.call(
+        "sale.sale",
+        "search_read",
+        [("number", "=", reservation.pos_ref)],
+        0,
+        1,
+        None,
+        ["state", "shipment_state", "invoice_state"],
+    )
+    assert (sale["state"], sale["shipment_state"], sale["invoice_state"]) == (
+        "done",
+        "none",
+        "none",
+    )
+    connector.close()
+
+
+@pytest.mark.parametrize("dies_at", ["main__1001.json", "main__1001.release.json"])
+def test_a_kill_before_a_reservation_file_is_renamed_shows_nothing_and_the_retry_writes_once(
+    dies_at: str, tmp_path: Path
+) -> None:
+    settings = file_feed_settings(tmp_path)
+    feed = FileFeed(settings)
+    folder = settings.outbox / "reservations"
+    releasing = dies_at.endswith(".release.json")
+    if releasing:
+        feed.reserve(order(1001, (line("MUG-01", 2),)))
+
+    run_sabotaged(
+        settings_json(settings),
+        "release" if releasing else "reserve",
+        DIE_BEFORE_RENAME.format(suffix=dies_at),
+    )
+
+    assert list(folder.glob(".*.tmp")), "the child should have died holding a temp file"
+    assert not (folder / dies_at).exists()
+    restarted = FileFeed(settings)  # sweeps the dead writer's temp file
+    assert list(folder.glob(".*.tmp")) == []
+    if releasing:
+        assert restarted.release("main:1001") is True
+        assert restarted.release("main:1001") is False
+    else:
+        assert not restarted.reserve(order(1001, (line("MUG-01", 2),))).already_existed
+        assert restarted.reserve(order(1001, (line("MUG-01", 2),))).already_existed
+    assert (folder / dies_at).exists()
+
+
+# Dies inside the demo POS's reservation transaction: the reservation row is in, no unit held.
+DIE_IN_HOLD = """
+import storebridge.connectors.demo.reservations as _reservations
+def _die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+_reservations._hold = _die
+"""
+
+
+@pytest.mark.parametrize("sabotage", ["", DIE_IN_HOLD], ids=["after-return", "in-transaction"])
+def test_a_kill_while_the_demo_pos_reserves_leaves_one_hold_or_none(
+    sabotage: str, tmp_path: Path
+) -> None:
+    settings = demo_settings(tmp_path)
+    pos = DemoPos(settings)
+    sku = next(str(r.sku) for r in pos.read_items() if r.parent_code is None)
+    pos.set_on_hand(sku, settings.effective_web_location, 5)
+
+    printed = run_sabotaged(settings_json(settings), "reserve", sabotage, sku)
+    assert pos.held(sku) == ({settings.effective_web_location: 2} if printed else {})
+
+    receipt = pos.reserve(order(1001, (line(sku, 2),)))
+    assert receipt.already_existed == bool(printed)
+    assert pos.held(sku) == {settings.effective_web_location: 2}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from connector_samples import prepare_sql_pos, sql_settings
+from connector_samples import prepare_sql_pos, replay_incremental, sql_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
@@ -134,26 +134,7 @@ def test_incremental_reads_accumulated_equal_a_full_read(
     )
     @given(st.lists(operation, min_size=1, max_size=10))
     def incremental_reads_miss_nothing(operations: list[tuple[Any, ...]]) -> None:
-        view = {str(item.sku): seen(item) for item in connector.read_items()}
-        last = connector.last_read
-        assert last is not None and last.complete
-        position = last.position
-
-        def read_changes() -> None:
-            nonlocal position
-            for item in connector.read_items_since(position):
-                view[str(item.sku)] = seen(item)
-            outcome = connector.last_read
-            assert outcome is not None and not outcome.complete
-            position = outcome.position
-
-        for op in operations:
-            if op[0] == "read":
-                read_changes()
-            else:
-                pos.apply(op)
-        read_changes()
-
+        view = replay_incremental(connector, operations, pos.apply, seen)
         assert view == {str(item.sku): seen(item) for item in connector.read_items()}
 
     try:

@@ -31,6 +31,7 @@ from storebridge.domain.plan import (
     plan,
     unlinked_keys,
 )
+from storebridge.domain.plan_slices import plan_slices
 
 
 def item(sku: str, price: str = "10", **fields: Any) -> PosItem:
@@ -183,6 +184,23 @@ def test_a_linked_sku_missing_from_a_complete_snapshot_is_delisted_unless_quaran
     result = run([], [gone, held], quarantined={"held"})
     assert [op.sku_key for op in result.updates] == ["gone"]
     assert run([], [gone], complete=False).is_empty
+
+
+def test_an_unchanged_row_is_in_the_snapshot_counted_unchanged_and_planned_once() -> None:
+    kept = linked(item("KEPT"), 1, 3)
+    result = run([], [kept], unchanged={"kept"})
+    assert result.is_empty
+    assert result.unchanged == 1
+    with pytest.raises(ValueError, match="planned twice"):
+        run([item("KEPT")], [kept], unchanged={"kept"})
+
+
+def test_slices_refuse_a_sku_twice_across_slices_and_an_empty_slice() -> None:
+    items = [item("A"), item("B"), item(" a")]
+    with pytest.raises(ValueError, match="planned twice"):
+        list(plan_slices(items, {}, slice_size=1, available={}, existing={}, delist="leave"))
+    with pytest.raises(ValueError, match="slice_size"):
+        list(plan_slices([], {}, slice_size=0, available={}, existing={}, delist="leave"))
 
 
 def test_a_link_without_a_pushed_record_is_zeroed_with_stock_keys_only() -> None:

@@ -1,4 +1,4 @@
-"""Property tests: applying a plan and planning again converges to no writes."""
+"""Property tests: applying a plan and planning again converges to no writes; slices plan alike."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from storebridge.domain.plan import (
     WooView,
     plan,
 )
+from storebridge.domain.plan_slices import plan_slices
 
 STYLES = ["T0", "T1", "T2"]
 LINK_STATES: list[LinkState] = ["linked", "linked", "broken", "deleted", "parked"]
@@ -214,3 +215,29 @@ def test_every_selected_item_is_accounted_for_exactly_once(world: World) -> None
     item_keys = {i.key for i in world.items}
     linked_or_gone = item_keys | {k for k in world.links if k not in world.quarantined}
     assert set(touched) <= linked_or_gone
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds(), st.integers(1, 5))
+def test_planning_in_slices_is_planning_whole(world: World, slice_size: int) -> None:
+    whole = make_plan(world, world.links)
+    parts = list(
+        plan_slices(
+            world.items,
+            world.links,
+            slice_size=slice_size,
+            available=world.available,
+            existing=world.existing,
+            delist=world.delist,
+            quarantined=world.quarantined,
+            complete=world.complete,
+        )
+    )
+
+    for name in ("creates", "adopts", "updates", "variable_creates", "reports"):
+        joined = tuple(op for part in parts for op in getattr(part, name))
+        assert joined == getattr(whole, name), name
+    assert sum(part.unchanged for part in parts) == whole.unchanged
+    assert sum(part.left_alone for part in parts) == whole.left_alone
+    simple = sum(1 for item in world.items if not item.parent_code)
+    assert len(parts) >= 1 + -(-simple // slice_size)  # a slice at a time, then the delistings

@@ -203,3 +203,28 @@ async def test_an_order_body_without_an_id_is_refused_and_not_recorded(
         await ingest_webhook(hooked_shop.services, STORE, delivery)
     with hooked_shop.services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeliveryRow)) == 0
+
+
+async def test_with_reservations_an_order_webhook_holds_the_units_in_the_pos_at_once(
+    tmp_path: Path, _sqlite_template: Path, received: list[httpx.Request]
+) -> None:
+    def receive(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200)
+
+    with make_shop(
+        tmp_path,
+        _sqlite_template,
+        stock=STOCK,
+        webhook_transport=httpx.MockTransport(receive),
+        reservations=True,
+    ) as shop:
+        await shop.sync_products()
+        await subscribe(shop, "order.created")
+        shop.place([("MUG-1", 2)], status="processing")
+        (delivery,) = deliveries(shop, received)
+
+        await ingest_webhook(shop.services, STORE, delivery)
+
+        assert shop.pos.held("MUG-1") == {"store-1": 2}  # no allocation cycle needed
+        assert shop.woo_stock("MUG-1") == 8

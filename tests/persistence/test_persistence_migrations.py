@@ -25,7 +25,7 @@ from storebridge.settings import render_example_config
 TABLES = {
     "product_links", "quarantine", "stock_history", "orders", "order_lines",
     "order_status_history", "exports", "credits", "cursors", "inventory_snapshots", "runs",
-    "webhook_deliveries", "users", "job_locks", "audit_events", "alerts",
+    "webhook_deliveries", "users", "job_locks", "audit_events", "alerts", "reservations",
 }  # fmt: skip
 
 

@@ -15,11 +15,14 @@ When is a line allocated?
 * its order is in an allocating status (default pending, processing,
   on-hold) -> yes, unless the order was exported and released;
 * its order is in an export status (default completed, or a configured
-  "shipped") -> yes until *released*: the POS/ERP has *applied* the exported
-  document (not merely received it: a file feed's document waits in the
-  outbox until the ERP imports it) and an inventory snapshot whose read
-  started after that has been applied, so the POS's on-hand now includes
-  the sale (`release_due`);
+  "shipped") -> yes until *released*: the POS knows the order, because it
+  has *applied* the exported document (not merely received it: a file
+  feed's document waits in the outbox until the ERP imports it) or holds
+  the order's reservation (`domain.reservation_state`), and an inventory
+  snapshot whose read started after that has been applied, so the POS's
+  on-hand now excludes the units (`pos_knows_since`, `release_due`).  With
+  a reservation this happens while the order is still open: the POS holds
+  the units, so StoreBridge must stop holding them too;
 * cancelled, failed, refunded, trash, checkout-draft or any other status ->
   no.  Before export the units are free again at once; after export the POS
   has the sale and a credit note brings the units back there.
@@ -41,6 +44,7 @@ __all__ = [
     "explain",
     "hold_reason",
     "is_allocating",
+    "pos_knows_since",
     "releasable",
     "release_due",
 ]
@@ -57,8 +61,10 @@ class OrderFacts:
 
     `lines` holds (sku_key, quantity) pairs; `export_acked_at` is when the
     POS/ERP accepted the document, `applied_at` when StoreBridge learnt that
-    it applied it; `released` turns true once an inventory snapshot read
-    started after `applied_at` was applied.
+    it applied it; `reserved_at` when the POS started holding the order's
+    reservation (None without one, or once it was released); `released`
+    turns true once an inventory snapshot read started after the POS knew
+    the order (`pos_knows_since`) was applied.
     """
 
     order_id: int
@@ -67,6 +73,7 @@ class OrderFacts:
     export_acked_at: datetime | None = None
     released: bool = False
     applied_at: datetime | None = None
+    reserved_at: datetime | None = None
 
 
 def is_allocating(
@@ -118,21 +125,46 @@ def release_due(applied_at: datetime | None, snapshot_read_started_at: datetime 
     )
 
 
+def pos_knows_since(
+    export_applied_at: datetime | None, reservation_applied_at: datetime | None
+) -> datetime | None:
+    """Since when the on-hand the POS reports excludes the order's units, if it does.
+
+    The earlier of the exported document's application and the reservation's
+    (a reservation that later becomes the exported sale keeps its earlier
+    time: the units left the POS count then, and only once).
+    """
+    known = [at for at in (export_applied_at, reservation_applied_at) if at is not None]
+    return min(known) if known else None
+
+
 def releasable(orders: Iterable[OrderFacts], snapshot_read_started_at: datetime) -> set[int]:
-    """Ids of exported, unreleased orders that a snapshot read started at this time releases."""
+    """Ids of unreleased orders the POS knows that a snapshot read started at this time releases."""
     return {
         order.order_id
         for order in orders
         if not order.released
-        and order.export_acked_at is not None
-        and release_due(order.applied_at, snapshot_read_started_at)
+        and release_due(
+            pos_knows_since(
+                order.applied_at if order.export_acked_at is not None else None,
+                order.reserved_at,
+            ),
+            snapshot_read_started_at,
+        )
     }
 
 
-def hold_reason(exported_at: datetime | None, applied_at: datetime | None, released: bool) -> str:
+def hold_reason(
+    exported_at: datetime | None,
+    applied_at: datetime | None,
+    released: bool,
+    reserved_at: datetime | None = None,
+) -> str:
     """Why an open or exported order still holds units, for "why is stock N"."""
     if released:
         return "released: the POS on-hand includes it"
+    if reserved_at is not None:
+        return "reserved in the POS/ERP, waiting for the next POS stock read"
     if exported_at is None:
         return "not exported yet: the POS does not know it"
     if applied_at is None:

@@ -9,12 +9,14 @@
   the variable product's SKU, so both cannot exist in WooCommerce.
 
 Each pass rewrites `outcomes` in place (a list in feed order); `where` holds
-a "line N"/"row N" label per outcome for the messages.
+a "line N"/"row N" label per outcome for the messages.  An `Unchanged` row
+(not validated again) must not take part in a rule: `validate_feed`
+validates every row a rule could concern before the passes run.
 """
 
 from __future__ import annotations
 
-from storebridge.domain.model import PosItem, Quarantined, sku_key
+from storebridge.domain.model import PosItem, Quarantined, Unchanged, sku_key
 from storebridge.domain.rules import Rule
 
 __all__ = [
@@ -29,13 +31,16 @@ def _others(where: list[str], indexes: list[int], me: int) -> str:
 
 
 def quarantine_duplicate_skus(
-    outcomes: list[PosItem | Quarantined], where: list[str], rows_by_key: dict[str, list[int]]
+    outcomes: list[PosItem | Quarantined | Unchanged],
+    where: list[str],
+    rows_by_key: dict[str, list[int]],
 ) -> None:
     for indexes in rows_by_key.values():
         if len(indexes) < 2:
             continue
         for index in indexes:
             outcome = outcomes[index]
+            assert not isinstance(outcome, Unchanged), "validate_feed validates duplicates"
             outcomes[index] = Quarantined(
                 outcome.ref,
                 outcome.sku,
@@ -47,7 +52,7 @@ def quarantine_duplicate_skus(
 
 
 def quarantine_duplicate_combinations(
-    outcomes: list[PosItem | Quarantined], where: list[str]
+    outcomes: list[PosItem | Quarantined | Unchanged], where: list[str]
 ) -> None:
     rows_by_combination: dict[tuple[str, tuple[tuple[str, str], ...]], list[int]] = {}
     for index, outcome in enumerate(outcomes):
@@ -73,7 +78,9 @@ def quarantine_duplicate_combinations(
             )
 
 
-def quarantine_style_clashes(outcomes: list[PosItem | Quarantined], where: list[str]) -> None:
+def quarantine_style_clashes(
+    outcomes: list[PosItem | Quarantined | Unchanged], where: list[str]
+) -> None:
     # A variable product is linked by its style code used as SKU, so a style code
     # that is also an item's SKU would make two products claim one SKU.
     variants_by_style: dict[str, list[int]] = {}
@@ -89,7 +96,7 @@ def quarantine_style_clashes(outcomes: list[PosItem | Quarantined], where: list[
         variants = variants_by_style[sku_key(sku)]
         for other in [index, *variants]:
             outcome = outcomes[other]
-            if isinstance(outcome, Quarantined):
+            if not isinstance(outcome, PosItem):
                 continue
             outcomes[other] = Quarantined(
                 outcome.ref,

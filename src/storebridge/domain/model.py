@@ -129,6 +129,19 @@ class Quarantined:
     detail: str  # human sentence naming the bad value and the fix
 
 
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A row the caller vouches is as it was when last synced: not validated again.
+
+    Kept raw, so that a feed-wide rule it takes part in (a duplicate SKU, a
+    style clash) can still judge it, and the engine can validate it after all
+    when its stock must be published anew.
+    """
+
+    key: str  # its SKU key
+    raw: RawItem
+
+
 # ---------------------------------------------------------------------------
 # What the POS/ERP is asked to write (design.md §5)
 # ---------------------------------------------------------------------------

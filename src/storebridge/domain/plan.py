@@ -103,6 +103,8 @@ def plan(
     category_ids: Mapping[str, int] | None = None,
     quarantined: Collection[str] = frozenset(),
     complete: bool = True,
+    unchanged: Collection[str] = frozenset(),
+    planned_apart: Collection[str] = frozenset(),
 ) -> Plan:
     """Plan the writes that bring WooCommerce in line with the POS.
 
@@ -119,16 +121,22 @@ def plan(
             alone (a bad row must not zero a product's stock).
         complete: `items` is a full snapshot, so a linked SKU missing from it
             has left the POS and is delisted.  False for a delta.
+        unchanged: SKU keys of feed rows that are as they were at their
+            link's last confirmed sync (`FeedResult.unchanged`): in the feed,
+            so not delisted, and nothing to write for them.
+        planned_apart: SKU keys of feed items planned by another call (another
+            slice, `plan_slices`): in the feed, so not delisted, and not counted.
 
     Raises:
         ValueError: two items share a SKU key.
     """
     planner = _Planner(links, available, existing, delist, category_ids)
+    planner.unchanged = len(unchanged)
     seen: set[str] = set()
     styles: dict[str, list[tuple[str, PosItem]]] = {}
     for item in items:
         key = item.key
-        if key in seen:
+        if key in seen or key in unchanged:
             raise ValueError(
                 f"SKU {item.sku!r} is planned twice; run the feed through validate_feed first"
             )
@@ -141,7 +149,13 @@ def plan(
         planner.style(style_key, variants)
     if complete:
         for key, link in links.items():
-            if key not in seen and key not in quarantined and link.kind != "variable":
+            if (
+                key not in seen
+                and key not in quarantined
+                and key not in unchanged
+                and key not in planned_apart
+                and link.kind != "variable"
+            ):
                 planner.linked_but_gone(link)
     return planner.build()
 

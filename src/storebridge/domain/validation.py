@@ -26,8 +26,9 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,7 +38,15 @@ from storebridge.domain.feed_rules import (
     quarantine_duplicate_skus,
     quarantine_style_clashes,
 )
-from storebridge.domain.model import CENT, PosItem, Quarantined, RawItem, Scalar, sku_key
+from storebridge.domain.model import (
+    CENT,
+    PosItem,
+    Quarantined,
+    RawItem,
+    Scalar,
+    Unchanged,
+    sku_key,
+)
 from storebridge.domain.parsing import (
     ParseError,
     parse_decimal,
@@ -56,10 +65,15 @@ MAX_SKU_LENGTH = 100
 
 @dataclass(frozen=True, slots=True)
 class FeedResult:
-    """A validated feed: the good items and the quarantined rows, in feed order."""
+    """A validated feed: the good items and the quarantined rows, in feed order.
+
+    `unchanged`: the rows the caller's `unchanged` check vouched for and no
+    feed-wide rule concerned, by SKU key: valid, and not validated again.
+    """
 
     items: list[PosItem]
     quarantined: list[Quarantined]
+    unchanged: dict[str, RawItem] = dataclasses.field(default_factory=dict)
 
     @property
     def quarantined_keys(self) -> frozenset[str]:
@@ -113,6 +127,7 @@ def validate_feed(
     date_format: str | None = None,
     max_price: Decimal = Decimal("1000000"),
     max_quantity: int = 1_000_000,
+    unchanged: Callable[[RawItem], str | None] | None = None,
 ) -> FeedResult:
     """Validate a whole feed, row by row, then apply the feed-level rules.
 
@@ -120,26 +135,70 @@ def validate_feed(
     occurrence of a duplicated SKU is quarantined (we cannot know which row is
     right), and so is every variant sharing an attribute combination with
     another variant of its style.
+
+    `unchanged(raw)` returns the row's SKU key when the caller knows the row
+    is exactly as it was when it last validated and synced (with the same
+    options), else None.  Such a row is not validated, unless a feed-wide
+    rule may concern it (its SKU appears twice, its style has a changed
+    variant, its SKU is a style code or its style code a SKU): those are
+    validated after all, so the rules judge the whole feed as before.
     """
     options = _Options(
         selection or Selection(), decimal_comma, date_format, max_price, max_quantity
     )
-    outcomes: list[PosItem | Quarantined] = []
+    outcomes: list[PosItem | Quarantined | Unchanged] = []
     where: list[str] = []
     rows_by_key: dict[str, list[int]] = {}
     for index, raw in enumerate(rows):
-        outcome, key = _validate_row(raw, options)
+        key = unchanged(raw) if unchanged is not None else None
+        outcome: PosItem | Quarantined | Unchanged
+        if key is not None:
+            outcome = Unchanged(key, raw)
+        else:
+            outcome, key = _validate_row(raw, options)
         outcomes.append(outcome)
         where.append(f"line {raw.ref.line}" if raw.ref.line is not None else f"row {index + 1}")
         if key is not None:
             rows_by_key.setdefault(key, []).append(index)
+    _validate_concerned(outcomes, rows_by_key, options)
     quarantine_duplicate_skus(outcomes, where, rows_by_key)
     quarantine_duplicate_combinations(outcomes, where)
     quarantine_style_clashes(outcomes, where)
     return FeedResult(
         items=[o for o in outcomes if isinstance(o, PosItem)],
         quarantined=[o for o in outcomes if isinstance(o, Quarantined)],
+        unchanged={o.key: o.raw for o in outcomes if isinstance(o, Unchanged)},
     )
+
+
+def _validate_concerned(
+    outcomes: list[PosItem | Quarantined | Unchanged],
+    rows_by_key: dict[str, list[int]],
+    options: _Options,
+) -> None:
+    """Validate the unchanged rows a feed-wide rule may concern (see `validate_feed`)."""
+    skipped = [(i, outcome) for i, outcome in enumerate(outcomes) if isinstance(outcome, Unchanged)]
+    if not skipped:
+        return
+    changed_styles = {
+        sku_key(outcome.parent_code)
+        for outcome in outcomes
+        if isinstance(outcome, PosItem) and outcome.parent_code
+    }
+    style_of: dict[int, str] = {}
+    for index, row in skipped:
+        code = text(row.raw.parent_code)
+        if code is not None:
+            style_of[index] = sku_key(code)
+    style_codes = changed_styles | set(style_of.values())
+    for index, row in skipped:
+        style = style_of.get(index)
+        if (
+            len(rows_by_key[row.key]) > 1
+            or row.key in style_codes
+            or (style is not None and (style in changed_styles or style in rows_by_key))
+        ):
+            outcomes[index] = _validate_row(row.raw, options)[0]
 
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,7 @@ __all__ = [
     "OrderStatusChange",
     "ProductLink",
     "QuarantineRow",
+    "Reservation",
     "Run",
     "StockHistory",
     "User",
@@ -137,6 +138,9 @@ class ProductLink(Base):
     pushed_at: Mapped[datetime | None]
     on_hand: Mapped[int | None]  # POS on-hand summed over the store's locations
     on_hand_at: Mapped[datetime | None]
+    # The POS row (and store settings) as at the last confirmed sync; cleared by any push
+    # from elsewhere, so a products run validates and plans the row again.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
     failures: Mapped[int] = _count()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
@@ -270,6 +274,35 @@ class Export(Base):
     applied_at: Mapped[datetime | None]  # when the POS/ERP was seen to have applied it
     released_at: Mapped[datetime | None]  # when the allocation was released
     document_total: Mapped[Decimal | None]
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Reservation(Base):
+    """An order's reservation in the POS/ERP (domain.reservation_state), placed once per key.
+
+    ``state`` is NULL while no reservation was ever placed (a first attempt
+    failed); ``applied_at`` is when the POS held the units, which is what
+    releases StoreBridge's own allocation once a later POS read is applied.
+    """
+
+    __tablename__ = "reservations"
+    __table_args__ = (UniqueConstraint("store", "woo_order_id"),)
+
+    id: Mapped[int] = _id()
+    store: Mapped[str] = _store()
+    woo_order_id: Mapped[int] = mapped_column(BigInteger)
+    # reserved | releasing | released | shipped | converted
+    state: Mapped[str | None] = mapped_column(String(32))
+    pos_ref: Mapped[str | None] = mapped_column(String(255))
+    reserved_at: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    attempts: Mapped[int] = _count()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    tracking: Mapped[str | None] = mapped_column(String(255))  # ship-from-POS
+    shipped_at: Mapped[datetime | None]
+    shipment_problem: Mapped[str | None] = mapped_column(Text)
+    digest: Mapped[str | None] = mapped_column(String(64))  # the reserved document's lines/total
     updated_at: Mapped[datetime] = _updated()
 
 

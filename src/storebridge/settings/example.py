@@ -104,6 +104,15 @@ allocating_statuses = ["pending", "processing", "on-hold"]
 # Order statuses that trigger the export to the POS.
 export_statuses = ["completed"]
 export_max_attempts = 8
+# Hold each open web order's units in the POS itself (a reservation), so the
+# till cannot sell them before the order is exported; completion turns the
+# reservation into the exported sale. Connectors: demo, file_feed, tryton
+# (Tryton also needs on_hand = "available" in its connector settings).
+reservations = false
+# Let the POS/ERP ship web orders (needs reservations; Tryton): once its customer
+# shipment is done, StoreBridge completes the WooCommerce order and adds the
+# tracking reference as a customer note and as order meta.
+ship_from_pos = false
 # Only orders created at or after this moment are exported. Older ones are
 # listed as skipped ("created before go-live ..."): you keyed them into the POS
 # by hand before StoreBridge; `storebridge orders retry ID` exports one anyway.

@@ -276,6 +276,10 @@ def _statuses(value: tuple[str, ...], field: str) -> tuple[str, ...]:
     return cleaned
 
 
+#: Connector types that implement `ports.PosReserver`.
+RESERVING_CONNECTORS: Final = frozenset({"tryton", "demo", "file_feed"})
+
+
 class StoreSettings(_Model):
     """One WooCommerce store joined to one POS/ERP connector."""
 
@@ -302,6 +306,16 @@ class StoreSettings(_Model):
     allocating_statuses: tuple[str, ...] = ("pending", "processing", "on-hold")
     export_statuses: tuple[str, ...] = ("completed",)
     export_max_attempts: int = Field(default=8, ge=1, le=100)
+    reservations: bool = Field(
+        default=False,
+        description="place a reservation in the POS/ERP when a web order starts allocating, "
+        "so the till stops selling its units (connectors: demo, file_feed, tryton)",
+    )
+    ship_from_pos: bool = Field(
+        default=False,
+        description="the POS/ERP ships web orders: StoreBridge completes the WooCommerce order "
+        "with the tracking number once the POS shipment is done (needs reservations; tryton)",
+    )
     export_orders_since: AwareDatetime | Literal["first-run"] = Field(
         default=FIRST_RUN,
         description="only orders created at or after this moment are exported; "
@@ -365,6 +379,31 @@ class StoreSettings(_Model):
     @classmethod
     def _exporting(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _statuses(value, "export_statuses")
+
+    @model_validator(mode="after")
+    def _reservations_supported(self) -> StoreSettings:
+        if self.ship_from_pos and (not self.reservations or self.connector.type != "tryton"):
+            raise ValueError(
+                "ship_from_pos = true needs reservations = true (the order goes to the POS when "
+                "it starts processing) and a connector that reports shipments (tryton)"
+            )
+        if not self.reservations:
+            return self
+        kind = self.connector.type
+        if kind not in RESERVING_CONNECTORS:
+            names = ", ".join(sorted(RESERVING_CONNECTORS))
+            raise ValueError(
+                f"reservations = true needs a connector that can hold them ({names}); the "
+                f"{kind!r} connector cannot: set reservations = false"
+            )
+        if getattr(self.connector, "on_hand", "available") != "available":
+            # Otherwise the reserved units would count twice: StoreBridge stops holding them
+            # once the POS holds them, so the on-hand read must exclude what the POS holds.
+            raise ValueError(
+                "reservations = true needs the connector to read what is free to sell: add "
+                'on_hand = "available" to the connector settings'
+            )
+        return self
 
     @field_validator("export_orders_since", mode="before")
     @classmethod

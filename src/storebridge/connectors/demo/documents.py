@@ -44,7 +44,14 @@ from storebridge.domain.model import (
 from storebridge.errors import PosRejected
 from storebridge.ports import WriteReceipt
 
-__all__ = ["GUEST_REF", "StockRules", "upsert_customer", "write_credit", "write_order"]
+__all__ = [
+    "GUEST_REF",
+    "StockRules",
+    "pos_sku",
+    "upsert_customer",
+    "write_credit",
+    "write_order",
+]
 
 GUEST_REF = "WEB-GUEST"
 _PREFIX = {"invoice": "INV", "credit": "CR"}
@@ -134,7 +141,7 @@ def upsert_customer(
     return ref
 
 
-def _pos_sku(conn: sqlite3.Connection, sku: str | None) -> str | None:
+def pos_sku(conn: sqlite3.Connection, sku: str | None) -> str | None:
     """The POS's own spelling of `sku`, or None when the POS does not know it."""
     if sku is None or not sku.strip():
         return None
@@ -274,11 +281,11 @@ def write_order(
     sold: list[tuple[str, int]] = []
     for line in document.lines:
         line_no += 1
-        pos_sku = _pos_sku(conn, line.sku)
-        kind = "item" if pos_sku is not None else "non_inventory"
-        _insert_line(conn, ref, line_no, kind, pos_sku or line.sku, line)
-        if pos_sku is not None:
-            sold.append((pos_sku, line.quantity))
+        known = pos_sku(conn, line.sku)
+        kind = "item" if known is not None else "non_inventory"
+        _insert_line(conn, ref, line_no, kind, known or line.sku, line)
+        if known is not None:
+            sold.append((known, line.quantity))
     for charge in document.charges:
         line_no += 1
         _insert_line(conn, ref, line_no, charge.kind, None, _charge_line(charge))
@@ -306,13 +313,13 @@ def write_credit(
     refuse_unbalanced(document)
     ref = _insert_document(conn, "credit", document, original["customer_ref"], original["ref"], now)
     for line_no, line in enumerate(document.lines, start=1):
-        pos_sku = _pos_sku(conn, line.sku)
+        known = pos_sku(conn, line.sku)
         _insert_line(
-            conn, ref, line_no, "item" if pos_sku else "non_inventory", pos_sku or line.sku, line
+            conn, ref, line_no, "item" if known else "non_inventory", known or line.sku, line
         )
         # Refund lines may carry negative quantities (WooCommerce does); units come back either way.
-        if pos_sku is not None and line.quantity != 0:
-            _move(conn, pos_sku, rules.web_location, abs(line.quantity), "credit", ref, now)
+        if known is not None and line.quantity != 0:
+            _move(conn, known, rules.web_location, abs(line.quantity), "credit", ref, now)
     for line_no, charge in enumerate(document.charges, start=len(document.lines) + 1):
         _insert_line(conn, ref, line_no, charge.kind, None, _charge_line(charge))
     return ref

@@ -1,7 +1,11 @@
 """The built-in demo POS: a small till system in a SQLite file, seeded with a shop.
 
 `DemoPos` implements `ports.PosConnector` against the schema of
-`demo.schema`.  On first open of an empty database it seeds a believable
+`demo.schema`, `ports.IncrementalReader` (a products run reads only the
+items changed since the previous one, by the schema's change sequence, and
+everything every `full_read_every_s`) and `ports.PosReserver`
+(`demo.reservations`: holds that the till and `read_items` respect).  On
+first open of an empty database it seeds a believable
 catalogue (`demo.catalogue`); `simulate_step` plays store life against it
 (`demo.simulation`); the write side books invoices and credits exactly once
 per idempotency key (`demo.documents`, which documents the stock and guest
@@ -39,9 +43,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from storebridge.connectors.demo import documents as demo_documents
+from storebridge.connectors.demo import reservations as demo_reservations
 from storebridge.connectors.demo.catalogue import WEBSTORE, catalogue, insert_items
 from storebridge.connectors.demo.schema import connect, ensure_schema, transaction
 from storebridge.connectors.demo.simulation import SimEvent, StoreLife
+from storebridge.connectors.read_position import ReadPosition, full_read_due
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.model import (
     CreditDocument,
@@ -53,19 +59,34 @@ from storebridge.domain.model import (
     sku_key,
 )
 from storebridge.errors import ConnectorError, PosUnavailable
-from storebridge.ports import WriteReceipt
+from storebridge.ports import ReadOutcome, ReserveReceipt, WriteReceipt
 
 __all__ = ["DemoDocument", "DemoPos"]
 
 _ITEMS_SQL = """
 SELECT i.rowid AS rowno, i.*,
-       (SELECT json_group_object(s.location, s.on_hand) FROM stock s WHERE s.sku = i.sku)
+       -- what the till may sell: on-hand less the units reservations hold there
+       (SELECT json_group_object(
+                   s.location,
+                   CASE WHEN s.on_hand <= 0 THEN s.on_hand
+                        ELSE max(s.on_hand - (SELECT COALESCE(SUM(h.quantity), 0)
+                                              FROM reservation_lines h
+                                              JOIN reservations r
+                                                ON r.idempotency_key = h.idempotency_key
+                                              WHERE r.state = 'held' AND h.sku = s.sku
+                                                AND h.location = s.location), 0) END)
+        FROM stock s WHERE s.sku = i.sku)
            AS stock_json,
        (SELECT json_group_object(w.webstore, w.price) FROM webstore_prices w WHERE w.sku = i.sku)
            AS web_json
 FROM items i
+{where}
 ORDER BY i.rowid
 """
+_ALL_ITEMS = _ITEMS_SQL.format(where="")
+_CHANGED_ITEMS = _ITEMS_SQL.format(
+    where="WHERE i.sku IN (SELECT c.sku FROM item_changes c WHERE c.seq > ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +139,7 @@ class DemoPos:
         self.unavailable = False
         self._lock = threading.Lock()
         self._faults_left = 0
+        self._last_read: ReadOutcome | None = None
         self._fault: type[ConnectorError] = PosUnavailable
         self._rules = demo_documents.StockRules(
             settings.effective_web_location, settings.locations, settings.allow_negative_stock
@@ -209,8 +231,41 @@ class DemoPos:
         """Stream every item (web-flagged or not) with on-hand per location."""
         self._check_fault("read_items")
         with self._connection() as conn:
-            for row in conn.execute(_ITEMS_SQL):
+            for row in conn.execute(_ALL_ITEMS):
                 yield _raw_item(row)
+
+    def read_items_since(self, position: str | None) -> Iterator[RawItem]:
+        """The items changed since `position` (every item when none, or when a full read is due).
+
+        The highest change number is read *before* the items, in its own
+        statement: every change up to it is committed, so the item query
+        (a later snapshot) sees it; a change committed in between may come
+        twice (now and in the next read), never not at all.
+        """
+        self._check_fault("read_items")
+        now = datetime.now(UTC)
+        start = ReadPosition.decode(position)
+        full = full_read_due(start, now, self.settings.full_read_every_s)
+        since = None if start is None or full else start.cursor
+        if not isinstance(since, int):
+            full, since = True, None
+        self._last_read = None
+        with self._connection() as conn:
+            top = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM item_changes").fetchone()[0])
+            rows = (
+                conn.execute(_ALL_ITEMS)
+                if since is None
+                else conn.execute(_CHANGED_ITEMS, (since,))
+            )
+            for row in rows:
+                yield _raw_item(row)
+        full_read_at = now if full or start is None else start.full_read_at
+        self._last_read = ReadOutcome(full, ReadPosition(top, full_read_at).encode())
+
+    @property
+    def last_read(self) -> ReadOutcome | None:
+        """What the last exhausted `read_items_since` was, and the position to store after it."""
+        return self._last_read
 
     def simulate_step(
         self, rng: random.Random, events: int = 10, *, now: datetime | None = None
@@ -255,15 +310,44 @@ class DemoPos:
             )
 
     def write_order(self, document: OrderDocument) -> WriteReceipt:
+        """Invoice the order once; a reservation under its key ends in the same transaction."""
         self._check_fault("write_order")
+        now = datetime.now(UTC)
         with self._connection() as conn, transaction(conn):
-            return demo_documents.write_order(
-                conn,
-                document,
-                self._rules,
-                datetime.now(UTC),
-                update_customers=self.updates_customers,
+            receipt = demo_documents.write_order(
+                conn, document, self._rules, now, update_customers=self.updates_customers
             )
+            demo_reservations.convert(conn, document.idempotency_key, receipt.pos_ref, now)
+            return receipt
+
+    # -- reservations (ports.PosReserver; see demo.reservations) ------------------------
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        self._check_fault("reserve")
+        with self._connection() as conn, transaction(conn):
+            return demo_reservations.reserve(conn, document, self._rules, datetime.now(UTC))
+
+    def release(self, idempotency_key: str) -> bool:
+        self._check_fault("release")
+        with self._connection() as conn, transaction(conn):
+            return demo_reservations.release(conn, idempotency_key, datetime.now(UTC))
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        self._check_fault("reservations_applied")
+        with self._connection() as conn:
+            return demo_reservations.applied(conn, sorted(set(idempotency_keys)))
+
+    def held(self, sku: str) -> dict[str, int]:
+        """Units of `sku` that live reservations hold per location (tests, dashboard)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT h.location, SUM(h.quantity) AS units FROM reservation_lines h"
+                " JOIN reservations r ON r.idempotency_key = h.idempotency_key"
+                " JOIN items i ON i.sku = h.sku"
+                " WHERE r.state = 'held' AND i.sku_key = ? GROUP BY h.location",
+                (sku_key(sku),),
+            ).fetchall()
+        return {str(row["location"]): int(row["units"]) for row in rows}
 
     def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
         """The demo POS books an order into its stock as it writes it: applied when written."""

@@ -4,7 +4,15 @@ The demo POS stands in for a real till system, so its schema has what one
 has: an item master (with web flag, web-store prices, promotion dates and
 matrix styles), on-hand per location, customers, documents (invoices and
 credits, each under a UNIQUE idempotency key) with their lines, and stock
-moves that say *why* an on-hand figure changed.
+moves that say *why* an on-hand figure changed, and reservations holding web
+orders' units (`demo.reservations`).
+
+Every write to an item, its stock or its web-store prices stamps the item
+with the next number of one change sequence (``item_changes``, kept by
+triggers, so no writer can forget it): writers are serialised, so a later
+commit always carries a higher number, and a reader that remembers the
+highest number it saw reads exactly the items changed since (`DemoPos`'s
+incremental reads).
 
 Money is stored as TEXT holding a two-decimal string (``"19.99"``) so that it
 round-trips through `Decimal` without float error; quantities are INTEGER.
@@ -115,7 +123,46 @@ CREATE TABLE IF NOT EXISTS stock_moves (
     at           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_stock_moves_sku ON stock_moves (sku);
+CREATE TABLE IF NOT EXISTS reservations (
+    idempotency_key TEXT PRIMARY KEY,
+    ref             TEXT NOT NULL UNIQUE,
+    state           TEXT NOT NULL CHECK (state IN ('held', 'converted', 'released')),
+    invoice_ref     TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reservation_lines (
+    idempotency_key TEXT NOT NULL REFERENCES reservations (idempotency_key),
+    sku             TEXT NOT NULL,
+    location        TEXT NOT NULL,
+    quantity        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_reservation_lines_sku ON reservation_lines (sku, location);
+CREATE TABLE IF NOT EXISTS item_changes (
+    sku TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_item_changes_seq ON item_changes (seq);
+-- A reservation held, released or converted changes what `read_items` offers for
+-- its SKUs (on-hand less what is held), so it stamps them too.
+CREATE TRIGGER IF NOT EXISTS tr_reservations_update_changes AFTER UPDATE OF state ON reservations
+BEGIN
+    INSERT INTO item_changes (sku, seq)
+    SELECT DISTINCT sku, (SELECT COALESCE(MAX(seq), 0) + 1 FROM item_changes)
+    FROM reservation_lines WHERE idempotency_key = NEW.idempotency_key
+    ON CONFLICT (sku) DO UPDATE SET seq = excluded.seq;
+END;
+""" + "".join(
+    f"""CREATE TRIGGER IF NOT EXISTS tr_{table}_{event.lower()}_changes AFTER {event} ON {table}
+BEGIN
+    INSERT INTO item_changes (sku, seq)
+    VALUES ({row}.sku, (SELECT COALESCE(MAX(seq), 0) + 1 FROM item_changes))
+    ON CONFLICT (sku) DO UPDATE SET seq = excluded.seq;
+END;
 """
+    for table in ("items", "stock", "webstore_prices", "reservation_lines")
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 
 def connect(path: Path) -> sqlite3.Connection:

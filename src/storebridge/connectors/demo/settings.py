@@ -34,6 +34,12 @@ class DemoPosSettings(StrictSettings):
         description="location web invoices take stock from and credits return it to; "
         "the first location when unset",
     )
+    full_read_every_s: float = Field(
+        default=3600,
+        gt=0,
+        description="products runs read only the items changed since the last run, and "
+        "every item when the last full read is this old",
+    )
     allow_negative_stock: bool = Field(
         default=False, description="let sales drive on-hand below 0 (some tills allow it)"
     )

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from storebridge.connectors.demo.catalogue import WEBSTORE, charm_price, insert_item, simple_item
+from storebridge.connectors.demo.reservations import held_at
 from storebridge.domain.model import money
 
 __all__ = ["EventKind", "SimEvent", "StoreLife", "next_item_seq"]
@@ -141,7 +142,11 @@ class StoreLife:
         row = _pick(conn, rng, "stock", where, (location,))
         if row is None:
             return None
-        sold = wanted if self.allow_negative_stock else min(wanted, row["on_hand"])
+        # Units a web order's reservation holds are not for the till (demo.reservations).
+        free = row["on_hand"] - held_at(conn, row["sku"], location)
+        if not self.allow_negative_stock and free <= 0:
+            return None
+        sold = wanted if self.allow_negative_stock else min(wanted, free)
         self._move(conn, row, -sold, "sale", now)
         return SimEvent(
             "sale", row["sku"], f"sold {sold} at {location}, on hand {row['on_hand'] - sold}"

@@ -31,7 +31,8 @@ under a hidden name (``.export.csv``) and rename it when complete: hidden
 files are never picked up.
 
 Write side: see `file_outbox` (one document per idempotency key, written
-atomically).  `known_skus` answers from the SKUs the feed has shown, a set
+atomically), and `file_feed.reservations` for reservations (the ERP's feed
+must then report on-hand less the reservations it has imported).  `known_skus` answers from the SKUs the feed has shown, a set
 kept in the outbox's ``.storebridge/`` folder so it survives a restart:
 replaced by each complete read of a single feed file, accumulated across the
 files of a drop folder.
@@ -47,6 +48,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storebridge.connectors.file_feed.outbox import FileOutbox, atomic_write, customer_ref_for
+from storebridge.connectors.file_feed.reservations import OutboxReservations
 from storebridge.connectors.file_feed.rows import FeedReader, FileRejected
 from storebridge.connectors.settings import FileFeedSettings
 from storebridge.domain.model import (
@@ -57,7 +59,7 @@ from storebridge.domain.model import (
     sku_key,
 )
 from storebridge.errors import PosRejected
-from storebridge.ports import WriteReceipt
+from storebridge.ports import ReserveReceipt, WriteReceipt
 
 __all__ = ["Acknowledged", "FileFeed", "RejectedFile"]
 
@@ -93,6 +95,7 @@ class FileFeed:
             decimal_comma=settings.decimal_comma,
             encoding=settings.encoding,
         )
+        self._reservations = OutboxReservations(settings.outbox)
         self._lock = threading.Lock()
         self._known: set[str] | None = None
         self._read: list[Path] = []
@@ -218,7 +221,19 @@ class FileFeed:
             customer_ref = self._outbox.upsert_customer(document.customer)
         else:  # a retry: the customer went out with the first write
             customer_ref = customer_ref_for(document.customer.email)
-        return self._outbox.write_order(document, customer_ref)
+        reservation = self._reservations.find(document.idempotency_key)
+        return self._outbox.write_order(document, customer_ref, reservation)
+
+    # -- reservations (ports.PosReserver; see file_feed.reservations) ------------------
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        return self._reservations.reserve(document)
+
+    def release(self, idempotency_key: str) -> bool:
+        return self._reservations.release(idempotency_key)
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        return self._reservations.applied(idempotency_keys)
 
     def write_credit(self, document: CreditDocument) -> str:
         return self._outbox.write_credit(document)

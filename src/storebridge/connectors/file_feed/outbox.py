@@ -7,6 +7,7 @@ Layout (``<outbox>`` is `FileFeedSettings.outbox`)::
     <outbox>/sent/                    where the ERP archives what it imported
     <outbox>/credits/<key>.json|.csv  credits, archived into credits/sent/
     <outbox>/customers/<ref>.json     one file per customer, rewritten when addresses change
+    <outbox>/reservations/            web orders' holds and their releases (`file_feed.reservations`)
     <outbox>/.storebridge/            StoreBridge's own state (known SKUs); not for the ERP
 
 File names come from the idempotency key (``main:1234`` -> ``main__1234``), so
@@ -73,6 +74,7 @@ __all__ = [
     "FileOutbox",
     "atomic_write",
     "customer_ref_for",
+    "dumps",
     "inert_text",
     "safe_name",
     "sweep_temp_files",
@@ -208,7 +210,7 @@ def _json_default(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to an outbox document")
 
 
-def _dumps(value: object) -> bytes:
+def dumps(value: object) -> bytes:
     return json.dumps(value, default=_json_default, indent=2, ensure_ascii=False).encode()
 
 
@@ -334,8 +336,15 @@ class FileOutbox:
 
     # -- writing ------------------------------------------------------------------
 
-    def write_order(self, document: OrderDocument, customer_ref: str) -> WriteReceipt:
-        """Write the order's CSV then JSON once; a known key returns the first write."""
+    def write_order(
+        self, document: OrderDocument, customer_ref: str, reservation: str | None = None
+    ) -> WriteReceipt:
+        """Write the order's CSV then JSON once; a known key returns the first write.
+
+        `reservation` names the reservation file the ERP holds for this order
+        (`file_feed.reservations`): the envelope carries it, so the ERP turns
+        that hold into this sale instead of booking the units a second time.
+        """
         refuse_unbalanced(document)
         name = safe_name(document.idempotency_key)
         existing = self._locate(self.root, f"{name}.json")
@@ -356,7 +365,9 @@ class FileOutbox:
             "written_at": datetime.now(UTC),
             "order": asdict(document),
         }
-        atomic_write(self.root / f"{name}.json", _dumps(envelope))
+        if reservation is not None:
+            envelope["reservation"] = reservation
+        atomic_write(self.root / f"{name}.json", dumps(envelope))
         return WriteReceipt(name, customer_ref)
 
     def write_credit(self, document: CreditDocument) -> str:
@@ -372,7 +383,7 @@ class FileOutbox:
                 "written_at": datetime.now(UTC),
                 "credit": asdict(document),
             }
-            atomic_write(self.credits / f"{name}.json", _dumps(envelope))
+            atomic_write(self.credits / f"{name}.json", dumps(envelope))
         return name
 
     def upsert_customer(self, customer: CustomerDoc) -> str:
@@ -394,7 +405,7 @@ class FileOutbox:
             "billing": {} if guest else asdict(customer.billing),
             "shipping": {} if guest else asdict(customer.shipping),
         }
-        data = _dumps(record)
+        data = dumps(record)
         current = self._locate(self.customers, f"{ref}.json")
         if current is not None and (guest or current.read_bytes() == data):
             return ref  # unchanged: do not make the ERP import it again

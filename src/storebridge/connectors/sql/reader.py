@@ -30,15 +30,14 @@ rows never show up as changes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, TextClause, bindparam, text
 
+from storebridge.connectors.read_position import ReadPosition, full_read_due
 from storebridge.connectors.sql.database import columns_of, require_columns, translated
 from storebridge.connectors.sql.settings import (
     ITEM_COLUMNS,
@@ -53,55 +52,6 @@ __all__ = ["ReadPosition", "ReadResult", "SqlReader"]
 
 _CHUNK = 500  # SKUs per `IN (...)`: far below every driver's bound-parameter limit
 _STREAM = {"stream_results": True, "yield_per": 2_000}
-
-
-@dataclass(frozen=True, slots=True)
-class ReadPosition:
-    """Where the next incremental read starts, and when the last full read was."""
-
-    cursor: object  # datetime | int | Decimal | str | None, as the database compares it
-    full_read_at: datetime
-
-    def encode(self) -> str:
-        return json.dumps(
-            {"cursor": _tagged(self.cursor), "full_read_at": self.full_read_at.isoformat()}
-        )
-
-    @classmethod
-    def decode(cls, value: str | None) -> ReadPosition | None:
-        """The stored position, or None (read everything) when absent or unreadable."""
-        if not value:
-            return None
-        try:
-            data = json.loads(value)
-            return cls(_untagged(data["cursor"]), datetime.fromisoformat(data["full_read_at"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
-def _tagged(value: object) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return {"t": "datetime", "v": value.isoformat()}
-    if isinstance(value, bool | int):
-        return {"t": "int", "v": str(int(value))}
-    if isinstance(value, Decimal):
-        return {"t": "decimal", "v": str(value)}
-    return {"t": "str", "v": str(value)}
-
-
-def _untagged(value: dict[str, str] | None) -> object:
-    if value is None:
-        return None
-    kind, raw = value["t"], value["v"]
-    if kind == "datetime":
-        return datetime.fromisoformat(raw)
-    if kind == "int":
-        return int(raw)
-    if kind == "decimal":
-        return Decimal(raw)
-    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,11 +263,8 @@ class SqlReader:
     def read(self, position: ReadPosition | None, now: datetime) -> Iterator[RawItem]:
         """Everything, or what changed since `position`; `last` describes it once exhausted."""
         settings = self.settings
-        full_due = (
-            position is None
-            or position.cursor is None
-            or not self.queries.incremental
-            or now - position.full_read_at >= timedelta(seconds=settings.full_read_every_s)
+        full_due = not self.queries.incremental or full_read_due(
+            position, now, settings.full_read_every_s
         )
         self.last = None
         with translated("url (connecting)"):

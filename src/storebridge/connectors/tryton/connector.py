@@ -1,4 +1,4 @@
-"""`TrytonConnector`: the read and write sides over one Tryton session (ports.PosConnector).
+"""`TrytonConnector`: read, write and reserve over one Tryton session (ports.PosConnector, PosReserver).
 
 Example::
 
@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from storebridge.connectors.tryton.reader import TrytonReader
+from storebridge.connectors.tryton.reservations import TrytonReservations, TrytonShipments
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.connectors.tryton.writer import TrytonWriter
 from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument, RawItem
-from storebridge.ports import WriteReceipt
+from storebridge.ports import PosShipment, ReserveReceipt, WriteReceipt
 
 __all__ = ["TrytonConnector"]
 
@@ -31,6 +32,8 @@ class TrytonConnector:
         self.rpc = rpc if rpc is not None else TrytonRpc(settings)
         self.reader = TrytonReader(self.rpc, settings)
         self.writer = TrytonWriter(self.rpc, settings)
+        self.reservations = TrytonReservations(self.writer)
+        self.shipping = TrytonShipments(self.writer)
         self.updates_customers = self.writer.updates_customers
 
     def read_items(self) -> Iterator[RawItem]:
@@ -53,6 +56,18 @@ class TrytonConnector:
 
     def applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
         return self.writer.applied(idempotency_keys)
+
+    def reserve(self, document: OrderDocument) -> ReserveReceipt:
+        return self.reservations.reserve(document)
+
+    def release(self, idempotency_key: str) -> bool:
+        return self.reservations.release(idempotency_key)
+
+    def reservations_applied(self, idempotency_keys: Iterable[str]) -> dict[str, datetime]:
+        return self.reservations.reservations_applied(idempotency_keys)
+
+    def shipments(self, idempotency_keys: Iterable[str]) -> dict[str, PosShipment]:
+        return self.shipping.shipments(idempotency_keys)
 
     def close(self) -> None:
         self.rpc.close()

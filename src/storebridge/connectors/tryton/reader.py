@@ -19,7 +19,8 @@ price (`list_price_used`, taxes excluded); the sale price is the configured
 price list's price when it is lower; `web_flag` is the configured boolean
 field (`flag`); `webstore_prices` names the web shops listing the product
 (`webstore`); on-hand is Tryton's `quantity` (done moves up to today) with a
-`locations` context of one warehouse at a time.
+`locations` context of one warehouse at a time, less the units of confirmed
+sales not shipped yet when ``on_hand = "available"`` (reservations need it).
 """
 
 from __future__ import annotations
@@ -129,11 +130,45 @@ class TrytonReader:
                 )
                 for quantity in quantities:
                     on_hand[quantity["id"]][warehouse.label] = quantity["quantity"]
+            if self.settings.on_hand == "available":
+                self._subtract_committed(on_hand, ids, warehouses)
             for row in rows:
                 yield self._item(row, on_hand[row["id"]], attributes, shops, price_list)
             last_id = ids[-1]
             if len(rows) < self.settings.page_size:
                 return
+
+    def _subtract_committed(
+        self, on_hand: dict[int, dict[str, Any]], ids: list[int], warehouses: tuple[Warehouse, ...]
+    ) -> None:
+        """Take the units of confirmed, unshipped sales out of each warehouse's on-hand.
+
+        A confirmed sale (a StoreBridge reservation among them) has planned
+        customer moves out of its warehouse: Tryton counts them in the
+        forecast, not in `quantity`.  The forecast itself is no use here: it
+        also counts planned receipts, which are not on the shelf yet.  So
+        "available" is `quantity` less those planned customer moves, one call
+        per warehouse and page.
+        """
+        for warehouse in warehouses:
+            moves = self.rpc.call(
+                "stock.move",
+                "search_read",
+                [
+                    ("product", "in", ids),
+                    ("from_location", "child_of", [warehouse.id], "parent"),
+                    ("to_location.type", "=", "customer"),
+                    ("state", "in", ["draft", "assigned"]),
+                ],
+                0,
+                None,
+                None,
+                ["product", "internal_quantity"],
+            )
+            for move in moves:
+                by_location = on_hand[int(move["product"])]
+                held = by_location.get(warehouse.label) or 0
+                by_location[warehouse.label] = held - move["internal_quantity"]
 
     # -- one product -------------------------------------------------------------
 

@@ -179,6 +179,30 @@ class TrytonRpc:
         merged = {**self.context, **(context or {})}
         return self._with_retries(f"model.{model}.{method}", [*args, merged])
 
+    def run_wizard(self, wizard: str, model: str, record_id: int, state: str, data: Any) -> Any:
+        """Run one button of a Tryton wizard on one record, as the client does.
+
+        `data` maps each view state to its form values, or is a function of
+        the first state's defaults returning them (the form is filled from
+        what Tryton proposes).  The wizard session is deleted afterwards.
+        """
+        context = {
+            **self.context,
+            "active_id": record_id,
+            "active_ids": [record_id],
+            "active_model": model,
+        }
+        session, start, _end = self._with_retries(f"wizard.{wizard}.create", [self.context])
+        try:
+            if callable(data):
+                shown = self._with_retries(
+                    f"wizard.{wizard}.execute", [session, {}, start, context]
+                )
+                data = data(shown["view"]["defaults"])
+            return self._with_retries(f"wizard.{wizard}.execute", [session, data, state, context])
+        finally:
+            self._with_retries(f"wizard.{wizard}.delete", [session, self.context])
+
     def close(self) -> None:
         self._http.close()
 

@@ -43,6 +43,11 @@ class TrytonSettings(StrictSettings):
     warehouses: tuple[str, ...] = Field(
         default=(), description="codes or names of the warehouses whose on-hand counts"
     )
+    on_hand: Literal["quantity", "available"] = Field(
+        default="quantity",
+        description='"quantity": stock on hand (done moves); "available": on hand less the '
+        "units of confirmed sales not shipped yet (needed by reservations = true)",
+    )
     price_list: str | None = Field(
         default=None, description="name of a product.price_list giving the sale price"
     )

@@ -248,24 +248,7 @@ class TrytonWriter:
             if existing["state"] == "draft":  # a crash before the check: check it now
                 self._check_totals(int(existing["id"]), key, expected)
             return self._resume(existing)
-        lines = self._order_lines(document)
-        party_id = self._party_for(document.customer)
-        shop = self.shop()
-        values = {
-            "party": party_id,
-            "invoice_address": self._address_id(party_id, document.customer.billing),
-            "shipment_address": self._address_id(party_id, document.customer.shipping),
-            "warehouse": shop.warehouse,
-            "web_shop": shop.id,
-            "web_id": key,
-            "currency": shop.currency,
-            "sale_date": (document.completed_at or document.created_at).date(),
-            "reference": f"WooCommerce #{document.number}",
-            "description": f"Web order {document.number}",
-            "comment": _comment(document),
-            "lines": [["create", lines]],
-        }
-        sale_id = self._create_sale(key, values)
+        sale_id = self._create_sale(key, self._sale_values(document))
         if sale_id is None:  # another writer got there first: Tryton's web id rule held
             found = self._find_sale(key)
             assert found is not None
@@ -273,6 +256,26 @@ class TrytonWriter:
         self._check_totals(sale_id, key, expected)
         sale = self._advance(sale_id)
         return WriteReceipt(str(sale["number"]), _party_ref(sale), already_existed=False)
+
+    def _sale_values(self, document: OrderDocument) -> dict[str, Any]:
+        """The new sale of an order (also a reservation's: the export later finishes it)."""
+        lines = self._order_lines(document)
+        party_id = self._party_for(document.customer)
+        shop = self.shop()
+        return {
+            "party": party_id,
+            "invoice_address": self._address_id(party_id, document.customer.billing),
+            "shipment_address": self._address_id(party_id, document.customer.shipping),
+            "warehouse": shop.warehouse,
+            "web_shop": shop.id,
+            "web_id": document.idempotency_key,
+            "currency": shop.currency,
+            "sale_date": (document.completed_at or document.created_at).date(),
+            "reference": f"WooCommerce #{document.number}",
+            "description": f"Web order {document.number}",
+            "comment": _comment(document),
+            "lines": [["create", lines]],
+        }
 
     def _resume(self, sale: dict[str, Any]) -> WriteReceipt:
         sale = self._advance(int(sale["id"]))

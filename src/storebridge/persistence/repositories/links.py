@@ -167,6 +167,7 @@ def upsert_links(
     same_product = _TABLE.c.woo_id.is_not_distinct_from(new.woo_id)
     changes: dict[str, Any] = {name: new[name] for name in _REPAIRED}
     changes.update({name: case((same_product, _TABLE.c[name]), else_=null()) for name in _PUSHED})
+    changes["source_digest"] = null()  # a (re)linked row is judged anew by the next run
     # One cached statement with a parameter list: SQLAlchemy batches it into
     # multi-row INSERTs ("insertmanyvalues") without recompiling per chunk.
     session.execute(
@@ -241,6 +242,9 @@ def mark_pushed_many(
             "failures": 0,
             "last_error": None,
             "updated_at": at,
+            # Only a products run vouches that the POS row and WooCommerce agree
+            # (`sync.catalogue.digests`); it stores the digest again after its pushes.
+            "source_digest": None,
         }
         if has_prices:
             values.update(

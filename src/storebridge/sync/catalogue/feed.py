@@ -14,7 +14,7 @@ allocated - safety)`` with its explanation, the figure the planner publishes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -23,12 +23,20 @@ from storebridge.connectors.settings import FileFeedSettings
 from storebridge.domain.allocation import StockExplanation, explain
 from storebridge.domain.model import PosItem
 from storebridge.domain.selection import Selection
-from storebridge.domain.validation import FeedResult, validate_feed
+from storebridge.domain.validation import FeedResult, validate, validate_feed
 from storebridge.persistence.types import utcnow
 from storebridge.ports import IncrementalReader, PosReader
 from storebridge.settings import StoreSettings
+from storebridge.sync.catalogue.digests import UnchangedRows, settings_fingerprint
 
-__all__ = ["Acknowledging", "Availability", "Feed", "is_complete", "read_feed"]
+__all__ = [
+    "Acknowledging",
+    "Availability",
+    "Feed",
+    "is_complete",
+    "read_feed",
+    "validate_unchanged",
+]
 
 
 @runtime_checkable
@@ -54,6 +62,8 @@ class Feed:
     complete: bool
     #: Where an incremental read ended (store it once the run applied the read).
     position: str | None = None
+    #: The source digest of every row read, by SKU key (`digests.source_digest`).
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def snapshot(self) -> bool:
@@ -65,21 +75,47 @@ class Feed:
         return self.result.items
 
 
-def _selection(settings: StoreSettings) -> Selection:
-    webstore = settings.webstore if settings.selection == "webstore" else None
-    return Selection(settings.selection, webstore)
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """How the store's rows are validated (besides the rules themselves)."""
+
+    selection: Selection
+    decimal_comma: bool
+    date_format: str | None
+
+    @classmethod
+    def of(cls, settings: StoreSettings) -> _Options:
+        options = settings.connector
+        webstore = settings.webstore if settings.selection == "webstore" else None
+        selection = Selection(settings.selection, webstore)
+        if isinstance(options, FileFeedSettings):
+            return cls(selection, options.decimal_comma, options.date_format)
+        return cls(selection, False, None)
 
 
 async def read_feed(
-    connector: PosReader, settings: StoreSettings, position: str | None = None
+    connector: PosReader,
+    settings: StoreSettings,
+    position: str | None = None,
+    *,
+    stored_digests: Callable[[], dict[str, str]] | None = None,
 ) -> Feed:
-    """Read and validate the feed (off the event loop); `position`: see the module docstring."""
-    options = settings.connector
-    decimal_comma = isinstance(options, FileFeedSettings) and options.decimal_comma
-    date_format = options.date_format if isinstance(options, FileFeedSettings) else None
-    started = utcnow()
+    """Read and validate the feed (off the event loop); `position`: see the module docstring.
 
-    incremental = isinstance(connector, IncrementalReader)
+    `stored_digests` loads the links' source digests (`digests`): rows whose
+    digest is unchanged are not validated (`Feed.result.unchanged`).  It is
+    called at most once, in the reading thread, and only if a row arrives.
+    """
+    options = _Options.of(settings)
+    started = utcnow()
+    rows_check = (
+        None
+        if stored_digests is None
+        else UnchangedRows(
+            stored_digests,
+            settings_fingerprint(settings, options.decimal_comma, options.date_format),
+        )
+    )
 
     def read() -> FeedResult:
         rows = (
@@ -89,16 +125,39 @@ async def read_feed(
         )
         return validate_feed(
             rows,
-            selection=_selection(settings),
-            decimal_comma=decimal_comma,
-            date_format=date_format,
+            selection=options.selection,
+            decimal_comma=options.decimal_comma,
+            date_format=options.date_format,
+            unchanged=rows_check,
         )
 
     result = await asyncio.to_thread(read)
+    digests = {} if rows_check is None else rows_check.digests
     outcome = connector.last_read if isinstance(connector, IncrementalReader) else None
-    if incremental and outcome is not None:
-        return Feed(result, started, outcome.complete, outcome.position)
-    return Feed(result, started, is_complete(connector))
+    if isinstance(connector, IncrementalReader) and outcome is not None:
+        return Feed(result, started, outcome.complete, outcome.position, digests)
+    return Feed(result, started, is_complete(connector), digests=digests)
+
+
+def validate_unchanged(feed: Feed, keys: Iterable[str], settings: StoreSettings) -> None:
+    """Validate these unchanged rows after all (their stock must be published anew).
+
+    They move from `feed.result.unchanged` to the feed's items (or, should
+    one fail, its quarantined rows).
+    """
+    options = _Options.of(settings)
+    for key in list(keys):
+        raw = feed.result.unchanged.pop(key)
+        outcome = validate(
+            raw,
+            selection=options.selection,
+            decimal_comma=options.decimal_comma,
+            date_format=options.date_format,
+        )
+        if isinstance(outcome, PosItem):
+            feed.result.items.append(outcome)
+        else:
+            feed.result.quarantined.append(outcome)
 
 
 @dataclass

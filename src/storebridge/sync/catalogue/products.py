@@ -2,10 +2,13 @@
 
 `sync_products` runs one store through a fixed sequence of named steps:
 
-1. **read** the POS feed and validate it (`feed.read_feed`); record the
-   quarantined rows and resolve the fixed ones (`quarantine`); **check** the
-   links of the products changed in WooCommerce since the last check
-   (`link_check`: an edited SKU or a trashed product is marked before any write);
+1. **read** the POS feed (an incremental connector: only what changed since
+   the stored position) and validate it (`feed.read_feed`), skipping the rows
+   whose source digest is the one stored at their last sync (`digests`: they
+   count as unchanged unless their allocation moved); record the quarantined
+   rows and resolve the fixed ones (`quarantine`); **check** the links of the
+   products changed in WooCommerce since the last check (`link_check`: an
+   edited SKU or a trashed product is marked before any write);
 2. **load** the link table (needed columns only) and the order ledger, and
    compute each selected item's available quantity (`feed.Availability`);
 3. **look up** the unlinked SKUs in WooCommerce (`lookup.find_existing`), so
@@ -14,10 +17,11 @@
 4. **plan** (`domain.plan.plan`, pure) and, unless it is a dry run,
 5. **execute** the plan (`executor.Executor`), which records in the link
    table only what WooCommerce confirmed;
-6. **record** the on-hand read, the inventory snapshot (which releases
-   exported orders' allocations), the run and its request counts, and only
-   then acknowledge a drop folder's files; an incremental connector's read
-   position is stored with the on-hand it delivered.
+6. **record** the on-hand read, the source digests of the rows now in sync,
+   the inventory snapshot (which releases exported orders' allocations), the
+   run and its request counts, and only then acknowledge a drop folder's
+   files; an incremental connector's read position is stored with the
+   on-hand it delivered.
 
 Before the read, the connector is asked which exported orders the POS/ERP has
 applied since (`orders.applied.note_applied`): this read's on-hand includes
@@ -30,22 +34,32 @@ WooCommerce but writes neither there nor in the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from storebridge.bootstrap import Services, StoreServices
-from storebridge.domain.allocation import StockExplanation
-from storebridge.domain.links import LinkView
-from storebridge.domain.model import PosItem, sku_key
+from storebridge.domain.allocation import StockExplanation, explain
+from storebridge.domain.links import LinkView, WooView
+from storebridge.domain.model import DelistPolicy, PosItem, sku_key
 from storebridge.domain.operations import Conflict, Plan, SkipBroken
 from storebridge.domain.plan import plan, unlinked_keys
+from storebridge.domain.plan_slices import plan_slices
 from storebridge.domain.price_basis import PriceBasis, price_entry_mismatch
 from storebridge.persistence.repositories.cursors import advance_cursor, get_cursor
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
 from storebridge.ports import IncrementalReader
+from storebridge.settings import StoreSettings
+from storebridge.sync.catalogue.digests import load_source_digests, store_source_digests
 from storebridge.sync.catalogue.executor import Executor, Progress
-from storebridge.sync.catalogue.feed import Acknowledging, Availability, Feed, read_feed
+from storebridge.sync.catalogue.feed import (
+    Acknowledging,
+    Availability,
+    Feed,
+    read_feed,
+    validate_unchanged,
+)
 from storebridge.sync.catalogue.link_check import check_links
 from storebridge.sync.catalogue.link_table import (
     DEFAULT_PARK_AFTER,
@@ -57,6 +71,7 @@ from storebridge.sync.catalogue.link_table import (
     unpark,
 )
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
+from storebridge.sync.catalogue.plan_buffer import PlanBuffer
 from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.orders.applied import note_applied
@@ -69,6 +84,26 @@ __all__ = ["POS_READ_STREAM", "LedgerRefresh", "ProductRun", "plan_products", "s
 
 #: The cursor stream holding an incremental connector's read position.
 POS_READ_STREAM = "pos_items"
+#: Items planned at a time (`domain.plan_slices`).
+PLAN_SLICE = 2_000
+
+
+class _PlanInputs(TypedDict):
+    """`plan`'s arguments besides the items."""
+
+    links: Mapping[str, LinkView]
+    available: Mapping[str, int]
+    existing: Mapping[str, WooView]
+    delist: DelistPolicy
+    category_ids: Mapping[str, int] | None
+    quarantined: Collection[str]
+    complete: bool
+    unchanged: Collection[str]
+
+
+def _slices_of(unit: int) -> int:
+    """Writes that may wait for a full batch: whole executor slices, at least `PLAN_SLICE`."""
+    return -(-PLAN_SLICE // unit) * unit
 
 
 @dataclass
@@ -76,6 +111,8 @@ class ProductRun:
     """A products run's result: its report and the plan it made."""
 
     report: RunReport
+    #: The plan of a dry run; a run that writes plans and applies a slice at a time,
+    #: keeping only the counts (`report.planned`).
     plan: Plan | None = None
     #: Advice for the operator that is not an item problem (price basis vs. tax setting).
     warnings: list[str] = field(default_factory=list)
@@ -160,6 +197,10 @@ class _ProductSync:
         self.refresh_ledger = refresh_ledger
         self.park_after = park_after
 
+    def _stored_digests(self) -> dict[str, str]:
+        with self.sessions() as session:
+            return load_source_digests(session, store=self.name)
+
     def _read_position(self) -> str | None:
         if not isinstance(self.store.connector, IncrementalReader):
             return None
@@ -167,11 +208,17 @@ class _ProductSync:
             state = get_cursor(session, store=self.name, stream=POS_READ_STREAM)
         return None if state is None else state.value
 
-    async def run(self, woo: WooClient, report: RunReport) -> Plan:
+    async def run(self, woo: WooClient, report: RunReport) -> Plan | None:
+        """Run the steps; returns the plan of a dry run (a real run keeps only its counts)."""
         if not self.dry_run:
             # Before the read: an export the ERP has imported by now is in this read's on-hand.
             await note_applied(self.services, self.name)
-        feed = await read_feed(self.store.connector, self.settings, self._read_position())
+        feed = await read_feed(
+            self.store.connector,
+            self.settings,
+            self._read_position(),
+            stored_digests=self._stored_digests,
+        )
         report.quarantined = list(feed.result.quarantined)
         if self.refresh_ledger is not None and not self.dry_run:
             await self.refresh_ledger(woo)
@@ -179,18 +226,19 @@ class _ProductSync:
         # must never receive this run's writes (`link_check`).
         check = await check_links(self.sessions, self.name, woo, persist=not self.dry_run)
         check.report(report)
-        items_by_key = {item.key: item for item in feed.items}
         with self.sessions.begin() as session:
             if not self.dry_run:
                 update = record_quarantine(
                     session,
                     store=self.name,
                     rows=feed.result.quarantined,
-                    valid_keys=items_by_key.keys(),
+                    valid_keys={item.key for item in feed.items} | feed.result.unchanged.keys(),
                     complete=feed.complete,
                 )
                 report.counts["quarantine_resolved"] += update.resolved
-            table = load_links(session, store=self.name)
+            # A delta needs only its own items' links (and their styles'): an idle
+            # cycle of an incremental connector must not load 100,000 links.
+            table = load_links(session, store=self.name, keys=_link_keys(feed))
             _mark_lost(table, check.lost)  # a dry run stored nothing: its plan must skip them too
             allocated = allocated_for_store(
                 session,
@@ -198,30 +246,45 @@ class _ProductSync:
                 self.settings,
                 reading_since=feed.started_at if feed.snapshot else None,
             )
+        # An unchanged row still publishes anew when its allocation moved.
+        validate_unchanged(feed, _stock_moved(feed, table, allocated, self.settings), self.settings)
+        items_by_key = {item.key: item for item in feed.items}
         availability = Availability.compute(feed.items, allocated, self.settings)
         links, revived = table.planning_view(items_by_key, availability.available, self.park_after)
         if revived and not self.dry_run:
             with self.sessions.begin() as session:
                 unpark(session, store=self.name, keys=revived)
-        the_plan = await self._plan(woo, feed, links, availability)
-        report.planned = the_plan.summary()
-        _report_waiting(the_plan, table, report, reported=check.keys)
+        inputs = await self._plan_inputs(woo, feed, links, availability)
         if self.dry_run:
+            the_plan = plan(feed.items, **inputs)
+            report.planned = the_plan.summary()
+            _report_waiting(the_plan, table, report, reported=check.keys)
             return the_plan
-        await self._execute(woo, the_plan, table, availability, items_by_key, report)
+        executor, recorder = self._executor(woo, table, availability, items_by_key, report)
+        # Planned and applied a slice at a time: a 100,000-item plan is never held whole.
+        pending = PlanBuffer(executor.slice_size, _slices_of(executor.slice_size))
+        for part in plan_slices(feed.items, slice_size=PLAN_SLICE, **inputs):
+            for ready in pending.add(part):
+                await executor.apply(ready)
+            report.planned = dict(pending.summary)
+        await executor.apply(pending.drain())
+        waiting = pending.plan_of_reports()
+        _report_waiting(waiting, table, report, reported=check.keys)
         self._record_read(feed, table, availability, keep_position=report.failed_items == 0)
+        self._record_digests(feed, waiting, recorder.failed_keys)
         if isinstance(self.store.connector, Acknowledging) and report.failed_items == 0:
             # Only now are the results durable; a failed item keeps its file for the next run.
             self.store.connector.acknowledge()
-        return the_plan
+        return None
 
-    async def _plan(
+    async def _plan_inputs(
         self,
         woo: WooClient,
         feed: Feed,
         links: dict[str, LinkView],
         availability: Availability,
-    ) -> Plan:
+    ) -> _PlanInputs:
+        """Everything `plan` needs besides the items, WooCommerce's look-ups included."""
         keys = unlinked_keys(feed.items, links)
         spelled: dict[str, str] = {}
         for item in feed.items:
@@ -235,26 +298,27 @@ class _ProductSync:
         if names:
             create = self.settings.create_categories and not self.dry_run
             category_ids = await resolve_categories(woo, names, create=create)
-        return plan(
-            feed.items,
-            links,
+        return _PlanInputs(
+            links=links,
             available=availability.available,
             existing=existing,
             delist=self.settings.delist,
             category_ids=category_ids,
             quarantined=feed.result.quarantined_keys,
             complete=feed.complete,
+            unchanged=feed.result.unchanged.keys(),
         )
 
-    async def _execute(
+    def _executor(
         self,
         woo: WooClient,
-        the_plan: Plan,
         table: LinkTable,
         availability: Availability,
         items_by_key: dict[str, PosItem],
         report: RunReport,
-    ) -> None:
+    ) -> tuple[Executor, DbRecorder]:
+        """The executor of this run, and the recorder it reports to (failed keys)."""
+
         def digest(key: str) -> str | None:
             item = items_by_key.get(key)
             if item is None:
@@ -289,7 +353,25 @@ class _ProductSync:
             digest=digest,
         )
         executor = Executor(woo, recorder, report, sku_of=sku_of, progress=self.progress)
-        await executor.apply(the_plan)
+        return executor, recorder
+
+    def _record_digests(self, feed: Feed, the_plan: Plan, failed: Collection[str]) -> None:
+        """Remember the rows validated by this run that are now in sync with WooCommerce.
+
+        Written after every push of the run (a push clears the digest), and
+        never for a row whose write failed or that waits for a human.
+        """
+        waiting = {entry.sku_key for entry in the_plan.reports}
+        values = {
+            item.key: digest
+            for item in feed.items
+            if item.selected
+            and item.key not in failed
+            and item.key not in waiting
+            and (digest := feed.digests.get(item.key)) is not None
+        }
+        with self.sessions.begin() as session:
+            store_source_digests(session, store=self.name, values=values)
 
     def _record_read(
         self, feed: Feed, table: LinkTable, availability: Availability, *, keep_position: bool
@@ -302,6 +384,8 @@ class _ProductSync:
         unselected = {item.key for item in feed.items if not item.selected}
         changed: dict[str, int | None] = {}
         for key, stored in table.on_hand.items():
+            if key in feed.result.unchanged:
+                continue  # read as it was, on-hand included
             terms = availability.terms.get(key)
             if terms is None and not feed.complete and key not in unselected:
                 continue  # a delta says nothing about the items it does not carry
@@ -321,9 +405,43 @@ class _ProductSync:
                         store=self.name,
                         read_started_at=feed.started_at,
                         applied_at=now,
-                        items=len(feed.items),
+                        items=len(feed.items) + len(feed.result.unchanged),
                     )
                 )
+
+
+def _link_keys(feed: Feed) -> set[str] | None:
+    """The links a run plans with: all for a complete read, else the delta's items and styles."""
+    if feed.complete:
+        return None
+    keys = {item.key for item in feed.items} | feed.result.unchanged.keys()
+    keys.update(sku_key(item.parent_code) for item in feed.items if item.parent_code)
+    return keys
+
+
+def _stock_moved(
+    feed: Feed, table: LinkTable, allocated: Mapping[str, int], settings: StoreSettings
+) -> list[str]:
+    """Unchanged rows whose available quantity is not the one last pushed (allocation moved).
+
+    The row's on-hand is the stored one (the digest vouches it has not
+    changed); a link that is no longer healthy is validated too, so the
+    planner reports it as before.
+    """
+    moved: list[str] = []
+    for key in feed.result.unchanged:
+        link = table.links.get(key)
+        on_hand = table.on_hand.get(key)
+        last = None if link is None else link.last_pushed
+        if link is None or link.state != "linked" or on_hand is None or last is None:
+            moved.append(key)
+            continue
+        terms = explain(
+            {"": on_hand}, (), allocated, settings.safety_stock, settings.safety_overrides, key
+        )
+        if not last.manage_stock or last.stock_quantity != terms.available:
+            moved.append(key)
+    return moved
 
 
 def _new_category_names(

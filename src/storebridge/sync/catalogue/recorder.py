@@ -120,6 +120,8 @@ class DbRecorder:
         self.on_hand = on_hand or (lambda _key: None)
         self.park_after = park_after
         self.digest = digest or (lambda _key: None)
+        #: SKU keys whose writes failed through this recorder.
+        self.failed_keys: set[str] = set()
 
     def confirmed(self, writes: Sequence[Confirmed]) -> None:
         if not writes:
@@ -142,6 +144,7 @@ class DbRecorder:
         parked: set[str] = set()
         if not failures:
             return parked
+        self.failed_keys.update(failure.sku_key for failure in failures)
         with self.sessions.begin() as session:
             for failure in failures:
                 error = with_digest(failure.error, self.digest(failure.sku_key))

@@ -19,6 +19,10 @@
    credit document per WooCommerce refund (key ``...:credit:<refund id>``)
    and one for a cancellation (``...:credit:cancel``), each written once.
 
+With ``ship_from_pos``, orders whose reservation the POS is to ship are left
+alone (``awaiting_pos_shipment``): `sync.orders.ship_from_pos` records their
+export when the POS has shipped them.
+
 Failures never stop the run: `PosUnavailable` (and other transient connector
 or OS errors) schedule a retry with capped exponential backoff and park the
 order after ``export_max_attempts``; `PosRejected` and `ExportError` (a
@@ -62,8 +66,9 @@ from storebridge.domain.export_state import (
     unskip,
 )
 from storebridge.domain.model import money
+from storebridge.domain.reservation_state import ReservationState
 from storebridge.errors import ConnectorError, ExportError, PosRejected
-from storebridge.persistence.tables import Credit, Export
+from storebridge.persistence.tables import Credit, Export, Reservation
 from storebridge.persistence.tables import Order as OrderRow
 from storebridge.persistence.types import utcnow
 from storebridge.ports import PosConnector
@@ -150,6 +155,20 @@ def _candidates(
     ]
 
 
+def _shipping_in_pos(session: Session, store: str) -> set[int]:
+    """Orders whose reservation the POS is to ship (ship-from-POS stores)."""
+    return set(
+        session.scalars(
+            select(Reservation.woo_order_id).where(
+                Reservation.store == store,
+                Reservation.state.in_(
+                    (ReservationState.RESERVED.value, ReservationState.SHIPPED.value)
+                ),
+            )
+        )
+    )
+
+
 class _Exporter:
     """One export run of one store (the steps of the module docstring)."""
 
@@ -175,6 +194,9 @@ class _Exporter:
         # Step 1 in one transaction: a first run over a long order history stays quick.
         with self.sessions.begin() as session:
             cutoff = export_cutoff(session, store=self.store, settings=self.settings)
+            pos_ships = (
+                _shipping_in_pos(session, self.store) if self.settings.ship_from_pos else set()
+            )
             for candidate in _candidates(session, self.store, only):
                 record = candidate.record
                 if record is not None and record.state in (
@@ -199,7 +221,10 @@ class _Exporter:
                     record=observed,
                     version=candidate.version,
                 )
-                if due(observed, self.now):
+                if candidate.order_id in pos_ships:
+                    # Ship-from-POS: the POS ships it and its sale is recorded then, not here.
+                    self.report.counts["awaiting_pos_shipment"] += 1
+                elif due(observed, self.now):
                     due_now.append((candidate, observed))
         for candidate, record in due_now:
             written = await self._export(candidate, record)

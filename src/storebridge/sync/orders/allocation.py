@@ -4,6 +4,10 @@
 
 1. **refresh** the order ledger (`ledger.refresh_ledger`: orders modified
    since the cursor), right before pushing, to keep the overwrite window small;
+   with ``reservations = true``, reserve newly allocating orders in the POS and
+   release cancelled ones (`reservations.settle_reservations`); with
+   ``ship_from_pos = true``, complete in WooCommerce the orders the POS shipped
+   (`ship_from_pos.settle_shipments`);
 2. **release** exported orders whose sale the POS on-hand now includes: the
    connector says the POS/ERP has *applied* the document (`applied.note_applied`
    stores ``applied_at``; a file feed's document must have reached ``sent/``)
@@ -39,6 +43,8 @@ from storebridge.persistence.types import utcnow
 from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import RefreshResult, refresh_ledger
 from storebridge.sync.orders.ledger_view import latest_snapshot_start
+from storebridge.sync.orders.reservations import ReservationCycle, settle_reservations
+from storebridge.sync.orders.ship_from_pos import ShipCycle, settle_shipments
 from storebridge.sync.orders.stock import push_stock
 from storebridge.sync.report import RunReport
 from storebridge.woocommerce import WooClient
@@ -61,6 +67,8 @@ class AllocationCycle:
     released: set[int] = field(default_factory=set)  # order ids released in this cycle
     skus: set[str] = field(default_factory=set)  # SKU keys handed to the stock push
     push: RunReport | None = None
+    reservations: ReservationCycle = field(default_factory=ReservationCycle)
+    shipments: ShipCycle = field(default_factory=ShipCycle)
 
     @property
     def pushed(self) -> int:
@@ -130,7 +138,7 @@ def forget_pushed_stock(session: Session, *, store: str, sku_keys: Collection[st
                 ProductLink.sku_key.in_(keys[start : start + 500]),
                 ProductLink.pushed_stock.is_not(None),
             )
-            .values(pushed_stock=None)
+            .values(pushed_stock=None, source_digest=None)
         )
         touched += int(getattr(result, "rowcount", 0) or 0)
     return touched
@@ -160,6 +168,8 @@ async def refresh_and_push(
     cycle = AllocationCycle()
     async with services.store(store).woo() as woo:
         cycle.refresh = await refresh_ledger(services.sessions, store, woo, since=since)
+    cycle.reservations = await settle_reservations(services, store)
+    cycle.shipments = await settle_shipments(services, store)
     await note_applied(services, store)
     released = settle_ledger(services.sessions, store, cycle.refresh.stock_moved)
     cycle.released = set(released)
@@ -181,6 +191,7 @@ def ledger_refresher(
 
     async def refresh(woo: WooClient) -> RefreshResult:
         result = await refresh_ledger(services.sessions, store, woo, since=since)
+        await settle_reservations(services, store)
         await note_applied(services, store)
         settle_ledger(services.sessions, store, result.stock_moved)
         return result

@@ -6,10 +6,12 @@ products engine and the stock push only *read* it here, through
 `domain.allocation`, so ``allocated`` is always recomputed from the orders and
 never kept as a counter.
 
-An exported order is released once the POS on-hand includes its sale: when
-its export carries ``released_at``, or when the POS/ERP has applied the
-document (``applied_at``) and an inventory read that *started* after that
-has been applied (`domain.allocation.release_due`).  A products run that is
+An order is released once the POS on-hand excludes its units: when its
+export carries ``released_at``, or when the POS/ERP knows the order (it
+applied the exported document, ``exports.applied_at``, or holds its
+reservation, ``reservations.applied_at``) and an inventory read that
+*started* after that has been applied (`domain.allocation.pos_knows_since`,
+`release_due`).  A reserved order is released so while still open.  A products run that is
 reading the POS right now passes that read's start (`reading_since`), since
 the on-hand it is about to publish already includes such exports.
 
@@ -28,9 +30,21 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storebridge.domain.allocation import OrderFacts, allocated_by_sku, release_due
+from storebridge.domain.allocation import (
+    OrderFacts,
+    allocated_by_sku,
+    pos_knows_since,
+    release_due,
+)
 from storebridge.domain.export_state import ExportState
-from storebridge.persistence.tables import Export, InventorySnapshot, Order, OrderLine
+from storebridge.domain.reservation_state import HOLDING
+from storebridge.persistence.tables import (
+    Export,
+    InventorySnapshot,
+    Order,
+    OrderLine,
+    Reservation,
+)
 from storebridge.settings import StoreSettings
 from storebridge.sync.orders.go_live import export_cutoff
 
@@ -76,6 +90,8 @@ def allocated_for_store(
             Export.exported_at,
             Export.applied_at,
             Export.released_at,
+            Reservation.state,
+            Reservation.applied_at,
         )
         .join(
             OrderLine,
@@ -84,6 +100,10 @@ def allocated_for_store(
         .outerjoin(
             Export, (Export.store == Order.store) & (Export.woo_order_id == Order.woo_order_id)
         )
+        .outerjoin(
+            Reservation,
+            (Reservation.store == Order.store) & (Reservation.woo_order_id == Order.woo_order_id),
+        )
         .where(Order.store == store, Order.status.in_(statuses), OrderLine.sku_key.is_not(None))
         .order_by(Order.woo_order_id)
     )
@@ -91,14 +111,19 @@ def allocated_for_store(
     facts: dict[int, tuple[str, datetime | None, datetime | None, bool]] = {}
     rows = session.execute(query)
     for row in rows:
-        order_id, status, key, quantity, created, state, exported_at, applied_at, released_at = row
+        order_id, status, key, quantity, created, state, exported_at, applied_at = row[:8]
+        released_at, reservation_state, reservation_applied_at = row[8:]
         lines.setdefault(order_id, []).append((key, quantity))
         not_exported = state == ExportState.SKIPPED.value or (
             state is None and cutoff is not None and created < cutoff
         )
+        known_since = pos_knows_since(
+            applied_at if exported_at is not None else None,
+            reservation_applied_at if reservation_state in HOLDING else None,
+        )
         released = (
             released_at is not None
-            or (exported_at is not None and release_due(applied_at, snapshot))
+            or release_due(known_since, snapshot)
             or (not_exported and status in settings.export_statuses)
         )
         facts[order_id] = (status, exported_at, applied_at, released)

@@ -8,8 +8,10 @@ pings, and hands every signed delivery to `ingest_webhook`, which
    delivery marked as seen but not applied, and a redelivery changes nothing;
 2. applies the body through `ledger.apply_webhook` (the same code path as
    polling: an older body than the ledger's is ignored, the same body twice is
-   a no-op), then releases exported orders and forgets pushed stock that
-   WooCommerce moved by itself (`allocation.settle_ledger`);
+   a no-op), places or releases the order's POS reservation
+   (`reservations.settle_reservations`, with ``reservations = true``), then
+   releases exported orders and forgets pushed stock that WooCommerce moved
+   by itself (`allocation.settle_ledger`);
 3. pushes stock for the order's SKUs right away (`sync.stock.push_stock`),
    so the shop shows the allocation within seconds, not at the next run —
    under the store's ``catalog`` lock (`sync.locks`), like every other stock
@@ -41,6 +43,7 @@ from storebridge.sync.locks import CATALOG_LOCK, unique_holder, waiting_for_lock
 from storebridge.sync.orders.allocation import forget_pushed_stock, settle_ledger
 from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import LedgerChange, apply_webhook, write_with_retry
+from storebridge.sync.orders.reservations import settle_reservations
 from storebridge.sync.orders.stock import push_stock
 from storebridge.sync.report import RunReport
 
@@ -161,6 +164,8 @@ async def ingest_webhook(
     outcome, change = write_with_retry(services.sessions, record_and_apply)
     if change is None or outcome != "applied":
         return IngestResult(outcome, change)
+    # A new open order is held in the POS within seconds (reservations = true), not next cycle.
+    await settle_reservations(services, store)
     await note_applied(services, store)
     released = settle_ledger(services.sessions, store, change.stock_moved)
     skus = set(change.skus) | {sku for keys in released.values() for sku in keys}

@@ -21,14 +21,21 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from storebridge.domain.allocation import StockExplanation, hold_reason, release_due
+from storebridge.domain.allocation import (
+    StockExplanation,
+    hold_reason,
+    pos_knows_since,
+    release_due,
+)
 from storebridge.domain.model import sku_key
+from storebridge.domain.reservation_state import HOLDING
 from storebridge.persistence.tables import (
     Export,
     Order,
     OrderLine,
     ProductLink,
     QuarantineRow,
+    Reservation,
     StockHistory,
 )
 from storebridge.settings import StoreSettings
@@ -205,6 +212,8 @@ def product_detail(
             Export.exported_at,
             Export.applied_at,
             Export.released_at,
+            Reservation.state,
+            Reservation.applied_at,
         )
         .join(
             OrderLine,
@@ -213,25 +222,22 @@ def product_detail(
         .outerjoin(
             Export, (Export.store == Order.store) & (Export.woo_order_id == Order.woo_order_id)
         )
+        .outerjoin(
+            Reservation,
+            (Reservation.store == Order.store) & (Reservation.woo_order_id == Order.woo_order_id),
+        )
         .where(Order.store == store, OrderLine.sku_key == key, Order.status.in_(statuses))
         .order_by(Order.woo_order_id.desc())
         .limit(_HISTORY)
     )
     snapshot = latest_snapshot_start(session, store=store)
-    orders = [
-        HoldingOrder(
-            order_id,
-            number,
-            status,
-            quantity,
-            hold_reason(
-                exported_at,
-                applied_at,
-                released_at is not None or release_due(applied_at, snapshot),
-            ),
-        )
-        for order_id, number, status, quantity, exported_at, applied_at, released_at in holding
-    ]
+    orders = []
+    for order_id, number, status, quantity, exported_at, applied_at, released_at, *held in holding:
+        reserved_at = held[1] if held[0] in HOLDING else None
+        known = pos_knows_since(applied_at if exported_at is not None else None, reserved_at)
+        released = released_at is not None or release_due(known, snapshot)
+        reason = hold_reason(exported_at, applied_at, released, reserved_at)
+        orders.append(HoldingOrder(order_id, number, status, quantity, reason))
     quarantine = session.scalars(
         select(QuarantineRow)
         .where(

@@ -1,9 +1,11 @@
 """The Orders and Runs pages: export records by state, and the run log.
 
 An export record (one per WooCommerce order, `sync.export`) is listed with
-its order's number, status and total; failed and parked records offer Retry
-and Skip (`sync.export.engine.retry_export` / `skip_export`, the same functions as
-`storebridge orders retry | skip`).
+its order's number, status and total, and where the order stands in the POS
+(`pos_standing`: not known yet, reserved, released, exported, shipped by
+the POS, or a shipment the POS cancelled, for a human); failed and
+parked records offer Retry and Skip (`sync.export.engine.retry_export` /
+`skip_export`, the same functions as `storebridge orders retry | skip`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storebridge.persistence.tables import Export, Order, Run
+from storebridge.persistence.tables import Export, Order, Reservation, Run
 
 __all__ = [
     "EXPORT_STATES",
@@ -23,6 +25,7 @@ __all__ = [
     "export_counts",
     "list_exports",
     "list_runs",
+    "pos_standing",
 ]
 
 EXPORT_STATES = ("failed", "review", "eligible", "seen", "exported", "skipped")
@@ -46,6 +49,7 @@ class ExportLine:
     pos_ref: str | None
     flags: list[str]
     updated_at: datetime
+    in_pos: str = ""  # `pos_standing`
 
     @property
     def parked(self) -> bool:
@@ -65,6 +69,31 @@ class ExportLine:
         return self.state in ("seen", "eligible", "failed")
 
 
+def pos_standing(export_state: str, reservation: Reservation | None) -> str:
+    """Where the order stands in the POS/ERP, in a few words for the Orders page."""
+    if reservation is not None and reservation.shipped_at is not None:
+        tracking = f", tracking {reservation.tracking}" if reservation.tracking else ""
+        done = "" if reservation.state == "converted" else "; WooCommerce not told yet"
+        return f"shipped by the POS as {reservation.pos_ref}{tracking}{done}"
+    if export_state in ("exported", "review"):
+        if reservation is not None and reservation.state == "converted":
+            return "exported (was reserved)"
+        return "exported"
+    if reservation is None:
+        return "not in the POS yet"
+    if reservation.state == "reserved" and reservation.shipment_problem:
+        return f"reserved as {reservation.pos_ref}: {reservation.shipment_problem}"
+    if reservation.state == "reserved":
+        return f"reserved as {reservation.pos_ref}"
+    if reservation.state == "releasing":
+        return "reservation being released"
+    if reservation.state == "released":
+        return "reservation released"
+    if reservation.last_error:
+        return f"reservation failed ({reservation.attempts}x): {reservation.last_error}"
+    return "not in the POS yet"
+
+
 def export_counts(session: Session, *, stores: list[str]) -> dict[str, int]:
     """How many export records are in each state."""
     rows = session.execute(
@@ -78,9 +107,13 @@ def list_exports(
 ) -> list[ExportLine]:
     """Export records (of one state), most recently changed first."""
     query = (
-        select(Export, Order.number, Order.status, Order.total)
+        select(Export, Order.number, Order.status, Order.total, Reservation)
         .outerjoin(
             Order, (Order.store == Export.store) & (Order.woo_order_id == Export.woo_order_id)
+        )
+        .outerjoin(
+            Reservation,
+            (Reservation.store == Export.store) & (Reservation.woo_order_id == Export.woo_order_id),
         )
         .where(Export.store.in_(stores))
         .order_by(Export.updated_at.desc(), Export.id.desc())
@@ -103,8 +136,9 @@ def list_exports(
             pos_ref=export.pos_ref,
             flags=list(export.flags or []),
             updated_at=export.updated_at,
+            in_pos=pos_standing(export.state, reservation),
         )
-        for export, number, status, total in session.execute(query)
+        for export, number, status, total, reservation in session.execute(query).tuples()
     ]
 
 
