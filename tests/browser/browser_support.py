@@ -5,8 +5,8 @@ and the demo POS: a first products run (drafts created, a few existing
 products adopted), a quarantined POS row, web orders placed and completed,
 an allocation cycle, an export whose first attempt fails (the POS was down),
 a reconcile and a second products run.  `WebServer` serves the dashboard from
-a background thread on a free port.  `log_in` and `screenshot` are the steps
-every browser test shares.
+a background thread on a free port (`sandbox.server.AppServer`).  `log_in` and
+`screenshot` are the steps every browser test shares.
 """
 
 from __future__ import annotations
@@ -14,32 +14,25 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-import httpx
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from tests.runner.runner_support import runner_settings
+from tests.runner.runner_support import demo_connector, runner_settings, sandbox_shop
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.connectors.demo.pos import DemoPos
 from storebridge.persistence.repositories import users
 from storebridge.persistence.tables import ProductLink
-from storebridge.retry import RetryPolicy
 from storebridge.runner.clock import SystemClock
 from storebridge.runner.jobs import default_jobs
 from storebridge.runner.scheduler import Scheduler
-from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.sandbox import Sandbox
+from storebridge.sandbox.server import AppServer
 from storebridge.web.security import hash_password
-from storebridge.woocommerce import WooClient, WooConnection
 
 USER = "grace"
 PASSWORD = "a long browser password"
@@ -48,10 +41,6 @@ VIEWER = "vera"
 CUSTOMERS = ("ada@example.com", "alan@example.com", "grace@example.com")
 #: Where to save the README's screenshots (set STOREBRIDGE_SCREENSHOTS=docs/screenshots).
 SCREENSHOTS_ENV = "STOREBRIDGE_SCREENSHOTS"
-
-
-async def _no_sleep(_seconds: float) -> None:
-    """Client retries never wait."""
 
 
 @dataclass
@@ -116,67 +105,29 @@ def build_shop(tmp_path: Path, template: Path) -> Shop:
         tmp_path,
         ("main",),
         safety_stock=1,
-        connector={
-            "type": "demo",
-            "path": str(tmp_path / "pos.sqlite3"),
-            "seed_items": 30,
-            "seed_styles": 2,
-        },
+        connector=demo_connector(tmp_path, seed_items=30, seed_styles=2),
     )
-    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
-    sandbox_app = create_sandbox_app(sandbox=sandbox)
-
-    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
-        return WooClient(
-            connection,
-            transport=httpx.ASGITransport(app=sandbox_app),
-            sleep=_no_sleep,
-            retry_policy=RetryPolicy(max_attempts=3),
-        )
-
-    services = build_services(settings, woo_factory=woo_factory)
+    woo = sandbox_shop()
+    services = build_services(settings, woo_factory=woo.woo_factory)
     with services.sessions.begin() as session:
         password_hash = hash_password(PASSWORD)
         users.add_user(session, username=USER, password_hash=password_hash)
         users.add_user(session, username=VIEWER, password_hash=password_hash, role="viewer")
     # Playwright's sync API keeps an event loop running in this thread: use another one.
     with ThreadPoolExecutor(1) as pool:
-        allocated = pool.submit(asyncio.run, _history(services, sandbox)).result()
-    return Shop(services, sandbox, sandbox_app, allocated)
+        allocated = pool.submit(asyncio.run, _history(services, woo.sandbox)).result()
+    return Shop(services, woo.sandbox, woo.app, allocated)
 
 
-class WebServer:
-    """An ASGI app served by uvicorn from a daemon thread on a free port."""
+class WebServer(AppServer):
+    """An ASGI app (the dashboard) served by uvicorn from a daemon thread on a free port."""
 
     def __init__(self, app: FastAPI) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        )
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        super().__init__(app)
+        self.url = self.base_url
 
-    def __enter__(self) -> WebServer:
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the dashboard did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
+    def start(self, timeout: float = 30.0) -> None:
+        super().start(timeout)
 
 
 def log_in(page: Page, server: WebServer, user: str = USER) -> None:

@@ -1,4 +1,4 @@
-"""Helpers of the runner tests: settings, a manual clock, and jobs the test controls."""
+"""Helpers of the runner tests: settings, a sandbox shop, a manual clock, and jobs the test controls."""
 
 from __future__ import annotations
 
@@ -9,13 +9,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Run
+from storebridge.retry import RetryPolicy
 from storebridge.runner.jobs import Job, JobResult
-from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
+from storebridge.sandbox import (
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    Sandbox,
+    SandboxConfig,
+    create_sandbox_app,
+)
 from storebridge.settings import Settings, parse_settings
+from storebridge.woocommerce import WooClient, WooConnection
 
 SHOP = "https://shop.test"
 
@@ -58,6 +68,43 @@ def runner_settings(
     if intervals:
         data["runner"] = {"intervals": intervals}
     return parse_settings(data)
+
+
+def demo_connector(tmp_path: Path, *, seed_items: int = 12, seed_styles: int = 1) -> dict[str, Any]:
+    """A store's ``connector`` table: the demo POS in `tmp_path`, seeded with items and styles."""
+    return {
+        "type": "demo",
+        "path": str(tmp_path / "pos.sqlite3"),
+        "seed_items": seed_items,
+        "seed_styles": seed_styles,
+    }
+
+
+async def no_sleep(_seconds: float) -> None:
+    """Client retries never wait in tests."""
+
+
+@dataclass(frozen=True)
+class SandboxShop:
+    """An in-process WooCommerce sandbox, and WooCommerce clients that reach it."""
+
+    sandbox: Sandbox
+    app: FastAPI
+
+    def woo_factory(self, _store: str, connection: WooConnection) -> WooClient:
+        """`build_services`' woo_factory: up to 3 attempts per request, retries never wait."""
+        return WooClient(
+            connection,
+            transport=httpx.ASGITransport(app=self.app),
+            sleep=no_sleep,
+            retry_policy=RetryPolicy(max_attempts=3),
+        )
+
+
+def sandbox_shop() -> SandboxShop:
+    """A fresh sandbox over HTTPS that delivers webhooks only when told to; close its sandbox."""
+    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
+    return SandboxShop(sandbox, create_sandbox_app(sandbox=sandbox))
 
 
 class ManualClock:

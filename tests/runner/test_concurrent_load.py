@@ -22,29 +22,23 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from tests.runner.runner_support import run_rows, runner_settings
+from tests.runner.runner_support import demo_connector, run_rows, runner_settings, sandbox_shop
 from tests.web.web_support import PASSWORD, WEBHOOK_SECRET, csrf_of
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.persistence.repositories import users
 from storebridge.persistence.tables import ProductLink, User, WebhookDelivery
-from storebridge.retry import RetryPolicy
 from storebridge.runner.execution import Execution, Ran
 from storebridge.runner.jobs import JOB_NAMES, default_jobs
 from storebridge.runner.scheduler import Scheduler
-from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sign
+from storebridge.sandbox import Sandbox, sign
 from storebridge.web import create_web_app, security
-from storebridge.woocommerce import WooClient, WooConnection
 
 LOGINS = 50
 USERS = [f"clerk{n}" for n in range(5)]
 PAGES = ["/", "/products", "/orders", "/runs", "/quarantine"]
 ORDERS = 8
 STORE = "main"
-
-
-async def _no_sleep(_seconds: float) -> None:
-    """Client retries never wait in tests."""
 
 
 @dataclass
@@ -74,35 +68,21 @@ def world(migrated_db_url: str, tmp_path: Path, cheap_argon2: PasswordHasher) ->
         tmp_path,
         (STORE,),
         secret=WEBHOOK_SECRET,
-        connector={
-            "type": "demo",
-            "path": str(tmp_path / "pos.sqlite3"),
-            "seed_items": 12,
-            "seed_styles": 1,
-        },
+        connector=demo_connector(tmp_path),
     )
-    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
-    sandbox_app = create_sandbox_app(sandbox=sandbox)
-
-    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
-        return WooClient(
-            connection,
-            transport=httpx.ASGITransport(app=sandbox_app),
-            sleep=_no_sleep,
-            retry_policy=RetryPolicy(max_attempts=3),
-        )
+    shop = sandbox_shop()
 
     # Two engines on one database, as the runner and the dashboard processes have.
     with (
-        build_services(settings, woo_factory=woo_factory) as runner,
-        build_services(settings, woo_factory=woo_factory) as web,
+        build_services(settings, woo_factory=shop.woo_factory) as runner,
+        build_services(settings, woo_factory=shop.woo_factory) as web,
     ):
         hashed = cheap_argon2.hash(PASSWORD)
         with web.sessions.begin() as session:
             for name in USERS:
                 users.add_user(session, username=name, password_hash=hashed)
-        yield World(runner, web, sandbox, sandbox_app)
-    sandbox.close()
+        yield World(runner, web, shop.sandbox, shop.app)
+    shop.sandbox.close()
 
 
 async def _place_orders(world: World) -> list[bytes]:

@@ -6,25 +6,24 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
-from tests.runner.runner_support import ManualClock, run_rows, runner_settings
+from tests.runner.runner_support import (
+    ManualClock,
+    demo_connector,
+    run_rows,
+    runner_settings,
+    sandbox_shop,
+)
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.persistence.tables import ProductLink
-from storebridge.retry import RetryPolicy
 from storebridge.runner.execution import Ran
 from storebridge.runner.jobs import JOB_NAMES, default_jobs
 from storebridge.runner.scheduler import Scheduler
-from storebridge.sandbox import Sandbox, SandboxConfig, create_sandbox_app
+from storebridge.sandbox import Sandbox
 from storebridge.sandbox.auth import Authenticator
 from storebridge.web.views.overview import store_overview
-from storebridge.woocommerce import WooClient, WooConnection
-
-
-async def _no_sleep(_seconds: float) -> None:
-    """Client retries never wait in tests."""
 
 
 @pytest.fixture
@@ -32,30 +31,12 @@ def shop(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Services, San
     target = tmp_path / "db.sqlite3"
     shutil.copyfile(_sqlite_template, target)
     settings = runner_settings(
-        f"sqlite:///{target}",
-        tmp_path,
-        ("main",),
-        connector={
-            "type": "demo",
-            "path": str(tmp_path / "pos.sqlite3"),
-            "seed_items": 12,
-            "seed_styles": 1,
-        },
+        f"sqlite:///{target}", tmp_path, ("main",), connector=demo_connector(tmp_path)
     )
-    sandbox = Sandbox(SandboxConfig(webhook_auto_deliver=False, assume_https=True))
-    app = create_sandbox_app(sandbox=sandbox)
-
-    def woo_factory(_store: str, connection: WooConnection) -> WooClient:
-        return WooClient(
-            connection,
-            transport=httpx.ASGITransport(app=app),
-            sleep=_no_sleep,
-            retry_policy=RetryPolicy(max_attempts=3),
-        )
-
-    with build_services(settings, woo_factory=woo_factory) as services:
-        yield services, sandbox
-    sandbox.close()
+    shop = sandbox_shop()
+    with build_services(settings, woo_factory=shop.woo_factory) as services:
+        yield services, shop.sandbox
+    shop.sandbox.close()
 
 
 async def test_each_shipped_job_runs_and_logs_its_api_use(

@@ -44,6 +44,7 @@ async def test_the_overview_shows_each_stores_figures_from_the_database(
         "failed": "1",
         "api_error_rate": "5.0%",
         "api_requests": "20",
+        "open_alerts": "0",
         "batch_concurrency": "\u2014",  # no run recorded the batch concurrency yet
     }
     assert int(shown["linked"]) == expected.linked

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -13,6 +16,7 @@ from tests.web.web_support import WEBHOOK_SECRET, WebWorld, web_world
 
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Order, OrderStatusChange, WebhookDelivery
+from storebridge.runner.logs import JsonFormatter
 from storebridge.sandbox import sign
 from storebridge.sync.orders.webhook_ingest import WebhookDelivery as Delivery
 from storebridge.web.routes.webhooks import MAX_BODY_BYTES
@@ -175,6 +179,59 @@ async def test_the_receiver_answers_before_processing_and_a_failing_ingest_is_on
     assert delivery.body == body
     assert "could not be processed" in caplog.text
     assert "ledger offline" in caplog.text
+
+
+class _JsonLines(logging.Handler):
+    """Formats each record as it is logged, as the JSON log handler of `run` does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@contextmanager
+def _json_lines() -> Iterator[list[dict[str, object]]]:
+    handler = _JsonLines()
+    root = logging.getLogger("storebridge")
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler.lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+async def test_the_receivers_and_the_ingests_log_lines_carry_the_store(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    async def failing(services: Services, store: str, delivery: Delivery) -> None:
+        logging.getLogger("storebridge.sync.orders").info("applying %s", delivery.delivery_id)
+        raise RuntimeError("ledger offline")
+
+    async with web_world(tmp_path, _sqlite_template, ingest=failing) as world:
+        body = b'{"id": 77, "status": "processing"}'
+        with _json_lines() as lines:
+            forged = await world.client.post(
+                URL, content=body, headers=_headers(body, secret="not-the-secret")
+            )
+            accepted = await world.client.post(
+                "/webhooks/woocommerce/outlet", content=body, headers=_headers(body)
+            )
+
+    assert (forged.status_code, accepted.status_code) == (401, 200)
+    by_message = {str(line["message"]): line for line in lines}
+    refused = by_message["store main: webhook with a missing or wrong signature refused"]
+    assert refused["store"] == "main"
+    assert by_message["applying d-1"]["store"] == "outlet"
+    (crashed,) = [line for line in lines if "could not be processed" in str(line["message"])]
+    assert crashed["store"] == "outlet" and "ledger offline" in str(crashed["exception"])
+    assert all("job" not in line for line in lines)
 
 
 def _reconfigure(world: WebWorld, **changes: object) -> None:

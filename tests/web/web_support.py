@@ -15,7 +15,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -23,8 +23,10 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 from tests.runner.runner_support import runner_settings
 
+from storebridge.alerts.ledger import owed, record_delivered, record_failed
 from storebridge.bootstrap import Services, build_services
 from storebridge.domain.model import Quarantined, SourceRef
 from storebridge.persistence.repositories import links, quarantine, runs, users
@@ -124,6 +126,21 @@ async def web_world(
         await client.aclose()
         services.close()
         sandbox.close()
+
+
+def deliver_alerts(
+    session: Session, *, store: str, now: datetime, failing: dict[str, str] | None = None
+) -> None:
+    """Send what `store`'s alerts are owed, as the alerts job would, to one target.
+
+    The notices of the kinds in `failing` fail with the error given; the others arrive.
+    """
+    for notice in owed(session, store=store, now=now):
+        error = (failing or {}).get(notice.notice.kind)
+        if error is None:
+            record_delivered(session, owed_notice=notice, target="t", targets=["t"], now=now)
+        else:
+            record_failed(session, owed_notice=notice, error=error, now=now)
 
 
 @dataclass(frozen=True)

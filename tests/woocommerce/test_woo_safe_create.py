@@ -9,19 +9,24 @@ from tests.woocommerce.woo_helpers import API, FakeProductStore, golden, golden_
 from storebridge.woocommerce import CreateStatus, WooClient, WooTransportError, sku_key
 from storebridge.woocommerce.safe_create import chunk_skus
 
+Fault = tuple[str, Exception]
 
-def _mock(respx_mock: respx.MockRouter, store: FakeProductStore) -> tuple[respx.Route, respx.Route]:
+
+def _mock(
+    respx_mock: respx.MockRouter, *faults: Fault, store: FakeProductStore | None = None
+) -> tuple[FakeProductStore, respx.Route, respx.Route]:
+    """A fake product store behind the batch and list endpoints; `faults` hit its batches."""
+    store = FakeProductStore() if store is None else store
+    store.faults.extend(faults)
     batch = respx_mock.post(f"{API}/products/batch").mock(side_effect=store.batch)
     lookup = respx_mock.get(f"{API}/products").mock(side_effect=store.list)
-    return batch, lookup
+    return store, batch, lookup
 
 
 async def test_a_timed_out_create_that_the_server_applied_is_adopted_not_duplicated(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    store = FakeProductStore()
-    store.faults.append(("after", httpx.ReadTimeout("answer lost")))
-    batch, lookup = _mock(respx_mock, store)
+    store, batch, lookup = _mock(respx_mock, ("after", httpx.ReadTimeout("answer lost")))
 
     results = await client.create_products_safely(
         [{"name": "Linen shirt", "sku": "LS-001", "status": "draft"}]
@@ -40,9 +45,7 @@ async def test_a_timed_out_create_that_the_server_applied_is_adopted_not_duplica
 async def test_a_timed_out_create_that_never_happened_is_created_again_once(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    store = FakeProductStore()
-    store.faults.append(("before", httpx.ReadTimeout("lost on the way")))
-    batch, lookup = _mock(respx_mock, store)
+    store, batch, lookup = _mock(respx_mock, ("before", httpx.ReadTimeout("lost on the way")))
 
     (result,) = await client.create_products_safely([{"name": "Tee", "sku": "TEE-1"}])
 
@@ -55,11 +58,9 @@ async def test_a_timed_out_create_that_never_happened_is_created_again_once(
 async def test_only_the_missing_skus_of_an_ambiguous_chunk_are_re_created(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    store = FakeProductStore()
     # The server applied the batch, then the connection dropped; one SKU was later
     # removed by someone else, so it is truly absent when we look.
-    store.faults.append(("after", httpx.RemoteProtocolError("peer closed")))
-    batch, _ = _mock(respx_mock, store)
+    store, batch, _ = _mock(respx_mock, ("after", httpx.RemoteProtocolError("peer closed")))
 
     async def drop_b_after_first_batch(request: httpx.Request) -> httpx.Response:
         try:
@@ -101,12 +102,11 @@ async def test_a_duplicate_sku_on_create_is_reported_as_already_existing_with_it
 async def test_a_second_ambiguous_failure_ends_as_unknown_without_a_third_create(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    store = FakeProductStore()
-    store.faults += [
+    store, batch, lookup = _mock(
+        respx_mock,
         ("before", httpx.ReadTimeout("slow")),
         ("before", httpx.ReadTimeout("slow again")),
-    ]
-    batch, lookup = _mock(respx_mock, store)
+    )
 
     (result,) = await client.create_products_safely([{"name": "X", "sku": "X-1"}])
 
@@ -120,9 +120,7 @@ async def test_a_second_ambiguous_failure_ends_as_unknown_without_a_third_create
 async def test_an_ambiguous_create_without_a_sku_is_never_re_created(
     client: WooClient, respx_mock: respx.MockRouter
 ) -> None:
-    store = FakeProductStore()
-    store.faults.append(("before", httpx.ReadTimeout("slow")))
-    batch, lookup = _mock(respx_mock, store)
+    _, batch, lookup = _mock(respx_mock, ("before", httpx.ReadTimeout("slow")))
 
     (result,) = await client.create_products_safely([{"name": "No SKU", "sku": ""}])
 
@@ -159,7 +157,7 @@ async def test_sku_lookups_are_chunked_and_keyed_by_lowercase_sku(
     store = FakeProductStore()
     for i in range(120):
         store.add(sku=f"Sku-{i:03d}")
-    _, lookup = _mock(respx_mock, store)
+    _, _, lookup = _mock(respx_mock, store=store)
 
     found = await client.find_products_by_skus([f"SKU-{i:03d}" for i in range(130)] + ["  "])
 

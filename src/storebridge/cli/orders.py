@@ -17,6 +17,7 @@ running products sync); ``export`` and ``retry`` take the ``export`` lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
@@ -27,6 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from storebridge.bootstrap import Services
 from storebridge.cli.sync import (
@@ -238,13 +240,7 @@ def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = N
     with open_services(config) as services:
         name = _one_store(services, store)
         with store_lock(services, name, EXPORT_LOCK):
-            try:
-                with services.sessions.begin() as session:
-                    retry_export(session, store=name, order_id=order_id)
-            except ExportError as exc:
-                raise fail(str(exc), code=1) from None
-            except (OperationalError, ProgrammingError):
-                raise _database_error(services) from None
+            _change(services, partial(retry_export, store=name, order_id=order_id))
             work = partial(export_orders, services, name, order_ids=[order_id])
             report = run_engine(services, work, store=name)
         row = _export_state(services, name, order_id)
@@ -252,6 +248,17 @@ def retry(order_id: OrderId, store: StoreOption = None, config: ConfigOption = N
     print_problems(out, report)
     if report.outcome != "ok":
         raise typer.Exit(code=1)
+
+
+def _change(services: Services, change: Callable[[Session], object]) -> None:
+    """One change of an export record in its own transaction; a refusal ends the command."""
+    try:
+        with services.sessions.begin() as session:
+            change(session)
+    except ExportError as exc:
+        raise fail(str(exc), code=1) from None
+    except (OperationalError, ProgrammingError):
+        raise _database_error(services) from None
 
 
 def _export_state(services: Services, store: str, order_id: int) -> str:
@@ -278,13 +285,7 @@ def skip_command(
     out = console()
     with open_services(config) as services:
         name = _one_store(services, store)
-        try:
-            with services.sessions.begin() as session:
-                skip_export(session, store=name, order_id=order_id, reason=reason)
-        except ExportError as exc:
-            raise fail(str(exc), code=1) from None
-        except (OperationalError, ProgrammingError):
-            raise _database_error(services) from None
+        _change(services, partial(skip_export, store=name, order_id=order_id, reason=reason))
     out.print(escape(f"order {order_id} of store {name}: skipped ({reason})"))
 
 
@@ -296,11 +297,5 @@ def resolve_command(
     out = console()
     with open_services(config) as services:
         name = _one_store(services, store)
-        try:
-            with services.sessions.begin() as session:
-                resolve_review_export(session, store=name, order_id=order_id)
-        except ExportError as exc:
-            raise fail(str(exc), code=1) from None
-        except (OperationalError, ProgrammingError):
-            raise _database_error(services) from None
+        _change(services, partial(resolve_review_export, store=name, order_id=order_id))
     out.print(escape(f"order {order_id} of store {name}: review closed, counted as exported"))

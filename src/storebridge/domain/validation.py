@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -328,28 +328,37 @@ def _check_item(raw: RawItem, sku: str, options: _Options) -> PosItem:
     )
 
 
-def _strings(raw: RawItem) -> Iterator[tuple[str, Scalar]]:
-    for field in (
-        "name",
-        "regular_price",
-        "sale_price",
-        "sale_from",
-        "sale_to",
-        "web_flag",
-        "description",
-        "short_description",
-        "weight",
-        "parent_code",
-        "parent_name",
-    ):
-        yield field, getattr(raw, field)
-    for category in raw.categories:
-        yield "categories", category
-    for mapping_name, mapping in (
+#: The scalar fields of a `RawItem` checked for unreadable characters.
+_STRING_FIELDS = (
+    "name",
+    "regular_price",
+    "sale_price",
+    "sale_from",
+    "sale_to",
+    "web_flag",
+    "description",
+    "short_description",
+    "weight",
+    "parent_code",
+    "parent_name",
+)
+
+
+def _mappings(raw: RawItem) -> tuple[tuple[str, Mapping[str, Scalar]], ...]:
+    """The mapping fields of a `RawItem`, each with its name."""
+    return (
         ("on_hand", raw.on_hand),
         ("webstore_prices", raw.webstore_prices),
         ("attributes", raw.attributes),
-    ):
+    )
+
+
+def _strings(raw: RawItem) -> Iterator[tuple[str, Scalar]]:
+    for field in _STRING_FIELDS:
+        yield field, getattr(raw, field)
+    for category in raw.categories:
+        yield "categories", category
+    for mapping_name, mapping in _mappings(raw):
         for key, value in mapping.items():
             yield mapping_name, key
             yield f"{mapping_name}[{key}]", value
@@ -367,26 +376,11 @@ def _check_encoding(raw: RawItem) -> None:
             )
 
 
-_STRING_FIELDS = (
-    "name",
-    "regular_price",
-    "sale_price",
-    "sale_from",
-    "sale_to",
-    "web_flag",
-    "description",
-    "short_description",
-    "weight",
-    "parent_code",
-    "parent_name",
-)
-
-
 def _has_replacement(raw: RawItem) -> bool:
     """Whether any value `_strings` yields is a string holding U+FFFD (one flat pass)."""
     values: list[object] = [getattr(raw, field) for field in _STRING_FIELDS]
     values.extend(raw.categories)
-    for mapping in (raw.on_hand, raw.webstore_prices, raw.attributes):
+    for _name, mapping in _mappings(raw):
         for key, value in mapping.items():
             values.append(key)
             values.append(value)

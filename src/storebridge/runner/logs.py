@@ -8,8 +8,9 @@ by the global option ``storebridge --log-format json`` (or
 * ``text``: ``2026-12-03 09:00:00,123 INFO    storebridge.runner: ...``;
 * ``json``: one JSON object per line with ``time`` (ISO 8601, UTC), ``level``,
   ``logger``, ``message``, and ``store`` and ``job`` when the line was logged
-  while a job ran (`job_context`, set by `runner.execution`) or passed them as
-  ``extra``; ``exception`` holds a traceback.  Nothing else of the record is
+  while a job ran (`job_context`, set by `runner.execution`), ``store`` alone
+  while the webhook receiver handled a store's delivery (`store_context`), or
+  passed them as ``extra``; ``exception`` holds a traceback.  Nothing else of the record is
   written: arguments and other ``extra`` values stay out, so a secret handed to
   a log call by mistake is not copied into a field of its own.
 
@@ -37,6 +38,7 @@ __all__ = [
     "job_context",
     "select_format",
     "selected_format",
+    "store_context",
     "uvicorn_log_config",
 ]
 
@@ -69,13 +71,22 @@ def selected_format() -> LogFormat:
 
 
 @contextlib.contextmanager
-def job_context(*, store: str, job: str) -> Iterator[None]:
-    """Lines logged inside (in this task and the tasks it starts) carry `store` and `job`."""
-    token = _context.set({**(_context.get() or {}), "store": store, "job": job})
+def _with_context(**fields: str) -> Iterator[None]:
+    token = _context.set({**(_context.get() or {}), **fields})
     try:
         yield
     finally:
         _context.reset(token)
+
+
+def job_context(*, store: str, job: str) -> contextlib.AbstractContextManager[None]:
+    """Lines logged inside (in this task and the tasks it starts) carry `store` and `job`."""
+    return _with_context(store=store, job=job)
+
+
+def store_context(store: str) -> contextlib.AbstractContextManager[None]:
+    """Lines logged inside carry `store` (work for a store outside any job: a webhook)."""
+    return _with_context(store=store)
 
 
 class JsonFormatter(logging.Formatter):

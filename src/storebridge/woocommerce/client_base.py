@@ -8,23 +8,21 @@ a readable size; use `WooClient`, not this class.
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
-from storebridge.retry import RetryPolicy
 from storebridge.woocommerce import pagination
 from storebridge.woocommerce.batch import DEFAULT_BATCH_LIMIT, BatchOutcome, run_batch
-from storebridge.woocommerce.concurrency import AimdPolicy, ConcurrencyLevel
+from storebridge.woocommerce.concurrency import ConcurrencyLevel
 from storebridge.woocommerce.connection import WooConnection
 from storebridge.woocommerce.order_payloads import Order
 from storebridge.woocommerce.params import Params
 from storebridge.woocommerce.payloads import Customer, Product, Variation, Webhook
-from storebridge.woocommerce.session import SleepFn, WooSession
-from storebridge.woocommerce.stats import RequestHook, RequestStats
+from storebridge.woocommerce.session import RequestOptions, SessionOptions, WooSession
+from storebridge.woocommerce.stats import RequestStats
 
 __all__ = ["ClientBase", "Payload"]
 
@@ -39,41 +37,18 @@ class ClientBase:
         self,
         connection: WooConnection,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        auth: httpx.Auth | None = None,
-        retry_policy: RetryPolicy | None = None,
-        sleep: SleepFn | None = None,
-        rng: random.Random | None = None,
-        on_request: RequestHook | None = None,
         batch_limit: int = DEFAULT_BATCH_LIMIT,
-        concurrency_policy: AimdPolicy | None = None,
+        **options: Unpack[SessionOptions],
     ) -> None:
         """Build the client (no I/O happens until the first request).
 
         Args:
             connection: URL, keys and limits of the store.
-            transport: an httpx transport (e.g. `ASGITransport` over the sandbox).
-            auth: an explicit httpx auth flow instead of the one the connection implies.
-            retry_policy: backoff settings; defaults to `connection.max_retries` retries.
-            sleep: the coroutine used to wait between retries (tests inject a recorder).
-            rng: random source for the retry jitter.
-            on_request: called after each attempt with (method, path, status, elapsed).
             batch_limit: objects per batch request (the server accepts at most 100).
-            concurrency_policy: the constants of the adaptive batch concurrency.
+            options: the session's transport, auth, retry policy, sleep, rng,
+                on_request hook and concurrency_policy (`WooSession.__init__` says what each does).
         """
-        options: dict[str, Any] = {}
-        if sleep is not None:
-            options["sleep"] = sleep
-        self._session = WooSession(
-            connection,
-            transport=transport,
-            auth=auth,
-            retry_policy=retry_policy,
-            rng=rng,
-            on_request=on_request,
-            concurrency_policy=concurrency_policy,
-            **options,
-        )
+        self._session = WooSession(connection, **options)
         self.batch_limit = batch_limit
 
     async def __aenter__(self) -> Self:
@@ -109,33 +84,14 @@ class ClientBase:
     # -- generic -----------------------------------------------------------------------
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-        retry: bool = True,
+        self, method: str, path: str, *, retry: bool = True, **options: Unpack[RequestOptions]
     ) -> httpx.Response:
         """Send one request with retries (`retry=False`: one attempt); see `WooSession.request`."""
-        return await self._session.request(
-            method, path, params=params, json=json, idempotent=idempotent, retry=retry
-        )
+        return await self._session.request(method, path, retry=retry, **options)
 
-    async def request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """Send one request with retries and return its decoded JSON body."""
-        return await self._session.request_json(
-            method, path, params=params, json=json, idempotent=idempotent
-        )
+        return await self._session.request_json(method, path, **options)
 
     def iter_pages(
         self, path: str, params: Params | None = None, *, fields: Sequence[str] | None = None

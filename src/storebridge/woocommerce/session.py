@@ -36,7 +36,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -70,6 +70,27 @@ __all__ = ["USER_AGENT", "SleepFn", "WooSession", "batch_shape", "decode_json"]
 USER_AGENT = f"StoreBridge/{__version__}"
 
 SleepFn = Callable[[float], Awaitable[None]]
+
+
+class SessionOptions(TypedDict, total=False):
+    """What a caller may choose of a `WooSession` besides its connection (see its `__init__`)."""
+
+    transport: httpx.AsyncBaseTransport | None
+    auth: httpx.Auth | None
+    retry_policy: RetryPolicy | None
+    sleep: SleepFn
+    rng: random.Random | None
+    on_request: RequestHook | None
+    concurrency_policy: AimdPolicy | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword arguments of `WooSession.request_json` (see `WooSession.request`)."""
+
+    params: Params | None
+    json: Any
+    idempotent: bool | None
+
 
 logger = logging.getLogger("storebridge.woocommerce")
 
@@ -116,6 +137,19 @@ class WooSession:
         monotonic: Callable[[], float] = time.monotonic,
         concurrency_policy: AimdPolicy | None = None,
     ) -> None:
+        """Build the session (no I/O happens until the first request).
+
+        Args:
+            connection: URL, keys and limits of the store.
+            transport: an httpx transport (e.g. `ASGITransport` over the sandbox).
+            auth: an explicit httpx auth flow instead of the one the connection implies.
+            retry_policy: backoff settings; defaults to `connection.max_retries` retries.
+            sleep: the coroutine used to wait between retries (tests inject a recorder).
+            rng: random source for the retry jitter.
+            on_request: called after each attempt with (method, path, status, elapsed).
+            concurrency_policy: the constants of the adaptive batch concurrency.
+            now, monotonic: clocks (for Retry-After dates and request timings).
+        """
         self.connection = connection
         self.policy = retry_policy or RetryPolicy(max_attempts=connection.max_retries + 1)
         self.stats = RequestStats()
@@ -207,17 +241,9 @@ class WooSession:
             await self._sleep(delay)
             attempt += 1
 
-    async def request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """`request()` and decode the JSON body."""
-        response = await self.request(method, path, params=params, json=json, idempotent=idempotent)
+        response = await self.request(method, path, **options)
         return decode_json(response, method.upper(), path)
 
     def _may_retry(self, error: WooError, attempt: int, safe_to_resend: bool) -> bool:

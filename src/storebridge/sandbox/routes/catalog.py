@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import TYPE_CHECKING, Any
 
-from storebridge.sandbox.listing import Page
-from storebridge.sandbox.routes.common import (
-    ITEM_ARGS,
-    authorize,
-    base_url_of,
-    body_of,
-    checked_args,
-    is_forced,
-    many,
-    one,
-    sandbox_of,
-)
+from fastapi import APIRouter
+
+from storebridge.sandbox.routes.resource import Doc, Items, Resource, add_resource_routes
 from storebridge.sandbox.schema import PAGING, Arg
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
@@ -33,99 +27,61 @@ TERM_ORDERBY = (
 TERM_LIST_ARGS = {**PAGING, "orderby": Arg("string", enum=TERM_ORDERBY)}
 
 
-def _term_routes(kind: str, taxonomy: str) -> None:
-    """Register the routes of one taxonomy (categories or tags)."""
+def _term_resource(kind: str, taxonomy: str) -> Resource:
+    """One taxonomy (categories or tags); terms cannot be trashed (`TermStore.delete`)."""
 
-    async def list_terms(request: Request) -> Response:
-        args = checked_args(request, TERM_LIST_ARGS)
-        authorize(request, "list")
-        sandbox, base = sandbox_of(request), base_url_of(request)
+    def listing(sandbox: Sandbox, args: dict[str, Any]) -> list[Doc]:
         orderby, descending = str(args.get("orderby") or "name"), args.get("order") == "desc"
-        terms = sandbox.terms.all(
+        return sandbox.terms.all(
             taxonomy, orderby=orderby, descending=descending, ties=sandbox.ties
         )
-        per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
-        window = terms[(page_no - 1) * per_page : page_no * per_page]
-        page = Page(window, len(terms), page_no, per_page)
-        return many(request, page, lambda doc: sandbox.terms.render(taxonomy, doc, base))
 
-    async def create_term(request: Request) -> Response:
-        body = await body_of(request)
-        authorize(request, "create")
-        sandbox = sandbox_of(request)
-        doc = sandbox.terms.create(taxonomy, body if isinstance(body, dict) else {})
-        rendered = sandbox.terms.render(taxonomy, doc, base_url_of(request))
-        return one(request, rendered, status=201, location=f"/products/{kind}/{doc['id']}")
+    def render(sandbox: Sandbox, doc: Doc, base: str) -> dict[str, Any]:
+        return sandbox.terms.render(taxonomy, doc, base)
 
-    async def read_term(request: Request) -> Response:
-        authorize(request, "read")
-        sandbox = sandbox_of(request)
-        doc = sandbox.terms.get(taxonomy, request.path_params["term_id"])
-        return one(request, sandbox.terms.render(taxonomy, doc, base_url_of(request)))
-
-    async def delete_term(request: Request) -> Response:
-        force = is_forced(request)
-        authorize(request, "delete")
-        sandbox = sandbox_of(request)
-        doc = sandbox.terms.delete(taxonomy, request.path_params["term_id"], force=force)
-        rendered = sandbox.terms.render(taxonomy, doc, base_url_of(request))
+    def render_deleted(sandbox: Sandbox, doc: Doc, base: str) -> dict[str, Any]:
+        rendered = render(sandbox, doc, base)
         # The answer to a DELETE carries no targetHints (golden 163).
         rendered["_links"]["self"][0].pop("targetHints", None)
-        return one(request, rendered)
+        return rendered
 
-    collection, item = f"/products/{kind}", f"/products/{kind}/{{term_id:int}}"
-    router.add_api_route(collection, list_terms, methods=["GET"])
-    router.add_api_route(collection, create_term, methods=["POST"])
-    router.add_api_route(item, read_term, methods=["GET"])
-    router.add_api_route(item, delete_term, methods=["DELETE"])
+    return Resource(
+        Items(
+            path=f"/products/{kind}",
+            read=lambda sandbox, term_id: sandbox.terms.get(taxonomy, term_id),
+            delete=lambda sandbox, term_id, force: sandbox.terms.delete(
+                taxonomy, term_id, force=force
+            ),
+            render=render,
+            render_deleted=render_deleted,
+            checks_item_args=False,
+        ),
+        list_args=TERM_LIST_ARGS,
+        listing=listing,
+        create=lambda sandbox, body: sandbox.terms.create(taxonomy, body),
+    )
 
 
-for _kind, _taxonomy in TAXONOMIES.items():
-    _term_routes(_kind, _taxonomy)
-
-
-@router.get("/coupons")
-async def list_coupons(request: Request) -> Response:
-    """GET /coupons."""
-    args = checked_args(request, {**PAGING, "code": PAGING["search"]})
-    authorize(request, "list")
-    sandbox, base = sandbox_of(request), base_url_of(request)
+def _coupons(sandbox: Sandbox, args: dict[str, Any]) -> list[Doc]:
     coupons = sandbox.coupons.all()
     if args.get("code"):
         coupons = [c for c in coupons if c["code"] == str(args["code"]).lower()]
-    per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
-    page = Page(
-        coupons[(page_no - 1) * per_page : page_no * per_page], len(coupons), page_no, per_page
-    )
-    return many(request, page, lambda doc: sandbox.coupons.render(doc, base))
+    return coupons
 
 
-@router.post("/coupons")
-async def create_coupon(request: Request) -> Response:
-    """POST /coupons."""
-    body = await body_of(request)
-    authorize(request, "create")
-    sandbox = sandbox_of(request)
-    doc = sandbox.coupons.create(body if isinstance(body, dict) else {})
-    rendered = sandbox.coupons.render(doc, base_url_of(request))
-    return one(request, rendered, status=201, location=f"/coupons/{doc['id']}")
-
-
-@router.get("/coupons/{coupon_id:int}")
-async def read_coupon(request: Request) -> Response:
-    """GET /coupons/<id>."""
-    checked_args(request, ITEM_ARGS)
-    authorize(request, "read")
-    sandbox = sandbox_of(request)
-    doc = sandbox.coupons.get(request.path_params["coupon_id"])
-    return one(request, sandbox.coupons.render(doc, base_url_of(request)))
-
-
-@router.delete("/coupons/{coupon_id:int}")
-async def delete_coupon(request: Request) -> Response:
-    """DELETE /coupons/<id>."""
-    force = is_forced(request)
-    authorize(request, "delete")
-    sandbox = sandbox_of(request)
-    doc = sandbox.coupons.delete(request.path_params["coupon_id"], force=force)
-    return one(request, sandbox.coupons.render(doc, base_url_of(request)))
+for _kind, _taxonomy in TAXONOMIES.items():
+    add_resource_routes(router, _term_resource(_kind, _taxonomy))
+add_resource_routes(
+    router,
+    Resource(
+        Items(
+            path="/coupons",
+            read=lambda sandbox, coupon_id: sandbox.coupons.get(coupon_id),
+            delete=lambda sandbox, coupon_id, force: sandbox.coupons.delete(coupon_id, force=force),
+            render=lambda sandbox, doc, base: sandbox.coupons.render(doc, base),
+        ),
+        list_args={**PAGING, "code": PAGING["search"]},
+        listing=_coupons,
+        create=lambda sandbox, body: sandbox.coupons.create(body),
+    ),
+)

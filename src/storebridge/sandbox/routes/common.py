@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 
 from storebridge.sandbox.auth import Caller
+from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.errors import WooError, invalid_json
 from storebridge.sandbox.listing import Page
 from storebridge.sandbox.responses import (
@@ -140,3 +142,34 @@ def many(
 def plain(request: Request, body: Any, *, status: int = 200) -> Response:
     """A JSON answer without list headers (batch results, notes lists)."""
     return json_response(body, base_url_of(request), status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOperations:
+    """What a ``/batch`` route does with each item, each returning the item as rendered."""
+
+    create: Callable[[dict[str, Any]], dict[str, Any]]
+    update: Callable[[int, dict[str, Any]], dict[str, Any]]
+    delete: Callable[[int], dict[str, Any]]
+
+
+async def answer_batch(
+    request: Request, operations: Callable[[Sandbox, str], BatchOperations]
+) -> Response:
+    """A ``/batch`` route: body, permission, then every item (`sandbox.batch.run_batch`).
+
+    `operations` gets the sandbox and the caller's base URL once the caller may batch.
+    """
+    body = await body_of(request)
+    authorize(request, "batch")
+    sandbox = sandbox_of(request)
+    chosen = operations(sandbox, base_url_of(request))
+    result = run_batch(
+        sandbox.db,
+        body,
+        limit=sandbox.config.batch_limit,
+        create=chosen.create,
+        update=chosen.update,
+        delete=chosen.delete,
+    )
+    return plain(request, result)

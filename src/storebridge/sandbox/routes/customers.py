@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
-from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.customers import CUSTOMER_LIST_ARGS, CUSTOMER_WRITE_ARGS, CustomerStore
 from storebridge.sandbox.routes.common import (
-    ITEM_ARGS,
+    BatchOperations,
+    answer_batch,
     authorize,
     base_url_of,
-    body_of,
     checked_args,
-    is_forced,
     many,
     one,
     payload_of,
-    plain,
     sandbox_of,
 )
+from storebridge.sandbox.routes.resource import Items, add_item_routes
 from storebridge.sandbox.schema import Arg
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 # POST /customers checks the address itself: customer_invalid_email, not rest_invalid_param.
@@ -53,47 +54,31 @@ async def create(request: Request) -> Response:
 @router.patch("/customers/batch")
 async def batch(request: Request) -> Response:
     """POST /customers/batch."""
-    body = await body_of(request)
-    authorize(request, "batch")
-    sandbox, base = sandbox_of(request), base_url_of(request)
-    customers = sandbox.customers
 
-    def delete(customer_id: int) -> dict[str, Any]:
-        return CustomerStore.render(customers.delete(customer_id, force=True), base, deleted=True)
+    def operations(sandbox: Sandbox, base: str) -> BatchOperations:
+        customers = sandbox.customers
+        return BatchOperations(
+            create=lambda item: CustomerStore.render(customers.create(item), base),
+            update=lambda cid, item: CustomerStore.render(customers.update(cid, item), base),
+            delete=lambda cid: CustomerStore.render(
+                customers.delete(cid, force=True), base, deleted=True
+            ),
+        )
 
-    result = run_batch(
-        sandbox.db,
-        body,
-        limit=sandbox.config.batch_limit,
-        create=lambda item: CustomerStore.render(customers.create(item), base),
-        update=lambda cid, item: CustomerStore.render(customers.update(cid, item), base),
-        delete=delete,
-    )
-    return plain(request, result)
+    return await answer_batch(request, operations)
 
 
-@router.get("/customers/{customer_id:int}")
-async def read(request: Request) -> Response:
-    """GET /customers/<id>."""
-    checked_args(request, ITEM_ARGS)
-    authorize(request, "read")
-    doc = sandbox_of(request).customers.get(request.path_params["customer_id"])
-    return one(request, CustomerStore.render(doc, base_url_of(request)))
-
-
-@router.api_route("/customers/{customer_id:int}", methods=["POST", "PUT", "PATCH"])
-async def update(request: Request) -> Response:
-    """PUT /customers/<id>."""
-    payload = await payload_of(request, CUSTOMER_WRITE_ARGS)
-    authorize(request, "edit")
-    doc = sandbox_of(request).customers.update(request.path_params["customer_id"], payload)
-    return one(request, CustomerStore.render(doc, base_url_of(request)))
-
-
-@router.delete("/customers/{customer_id:int}")
-async def delete(request: Request) -> Response:
-    """DELETE /customers/<id>?force=true."""
-    force = is_forced(request)
-    authorize(request, "delete")
-    doc = sandbox_of(request).customers.delete(request.path_params["customer_id"], force=force)
-    return one(request, CustomerStore.render(doc, base_url_of(request), deleted=True))
+add_item_routes(
+    router,
+    Items(
+        path="/customers",
+        read=lambda sandbox, customer_id: sandbox.customers.get(customer_id),
+        update=lambda sandbox, customer_id, payload: sandbox.customers.update(customer_id, payload),
+        write_args=CUSTOMER_WRITE_ARGS,
+        delete=lambda sandbox, customer_id, force: sandbox.customers.delete(
+            customer_id, force=force
+        ),
+        render=lambda _sandbox, doc, base: CustomerStore.render(doc, base),
+        render_deleted=lambda _sandbox, doc, base: CustomerStore.render(doc, base, deleted=True),
+    ),
+)

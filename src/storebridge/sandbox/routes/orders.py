@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 
-from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.errors import WooError
 from storebridge.sandbox.orders import ORDER_LIST_ARGS, ORDER_WRITE_ARGS
 from storebridge.sandbox.routes.common import (
     ITEM_ARGS,
+    BatchOperations,
+    answer_batch,
     authorize,
     base_url_of,
     body_of,
@@ -23,6 +24,9 @@ from storebridge.sandbox.routes.common import (
     sandbox_of,
 )
 from storebridge.sandbox.schema import CRUD_ORDERBY, DATE_FILTERS, PAGING, Arg
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 EDIT = ["POST", "PUT", "PATCH"]
@@ -58,23 +62,16 @@ async def create(request: Request) -> Response:
 @router.patch("/orders/batch")
 async def batch(request: Request) -> Response:
     """POST /orders/batch."""
-    body = await body_of(request)
-    authorize(request, "batch")
-    sandbox, base = sandbox_of(request), base_url_of(request)
-    orders, render = sandbox.orders, sandbox.order_renderer.order
 
-    def delete(order_id: int) -> dict[str, Any]:
-        return render(orders.delete(order_id, force=True), base)
+    def operations(sandbox: Sandbox, base: str) -> BatchOperations:
+        orders, render = sandbox.orders, sandbox.order_renderer.order
+        return BatchOperations(
+            create=lambda item: render(orders.create(item), base),
+            update=lambda order_id, item: render(orders.update(order_id, item), base),
+            delete=lambda order_id: render(orders.delete(order_id, force=True), base),
+        )
 
-    result = run_batch(
-        sandbox.db,
-        body,
-        limit=sandbox.config.batch_limit,
-        create=lambda item: render(orders.create(item), base),
-        update=lambda order_id, item: render(orders.update(order_id, item), base),
-        delete=delete,
-    )
-    return plain(request, result)
+    return await answer_batch(request, operations)
 
 
 @router.get("/orders/{order_id:int}")

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 
-from storebridge.sandbox.batch import run_batch
 from storebridge.sandbox.product_query import PRODUCT_LIST_ARGS, VARIATION_LIST_ARGS, list_products
 from storebridge.sandbox.product_write import PRODUCT_ARGS, VARIATION_ARGS
 from storebridge.sandbox.routes.common import (
     ITEM_ARGS,
+    BatchOperations,
+    answer_batch,
     authorize,
     base_url_of,
-    body_of,
     checked_args,
     is_forced,
     many,
     one,
     payload_of,
-    plain,
     sandbox_of,
 )
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 EDIT = ("POST", "PUT", "PATCH")
@@ -54,26 +56,25 @@ async def create(request: Request) -> Response:
 @router.patch("/products/batch")
 async def batch(request: Request) -> Response:
     """POST /products/batch."""
-    body = await body_of(request)
-    authorize(request, "batch")
-    sandbox, base = sandbox_of(request), base_url_of(request)
-    products, render = sandbox.products, sandbox.renderer.product
 
-    def delete(product_id: int) -> dict[str, Any]:
-        # The answer is the product as it was, variations included: render first.
-        body = render(products.get_product(product_id), base, context="edit")
-        products.delete(product_id, force=True)
-        return body
+    def operations(sandbox: Sandbox, base: str) -> BatchOperations:
+        products, render = sandbox.products, sandbox.renderer.product
 
-    result = run_batch(
-        sandbox.db,
-        body,
-        limit=sandbox.config.batch_limit,
-        create=lambda item: render(products.create(item), base, context="edit"),
-        update=lambda item_id, item: render(products.update(item_id, item), base, context="edit"),
-        delete=delete,
-    )
-    return plain(request, result)
+        def delete(product_id: int) -> dict[str, Any]:
+            # The answer is the product as it was, variations included: render first.
+            body = render(products.get_product(product_id), base, context="edit")
+            products.delete(product_id, force=True)
+            return body
+
+        return BatchOperations(
+            create=lambda item: render(products.create(item), base, context="edit"),
+            update=lambda item_id, item: render(
+                products.update(item_id, item), base, context="edit"
+            ),
+            delete=delete,
+        )
+
+    return await answer_batch(request, operations)
 
 
 @router.get("/products/{product_id:int}")
@@ -140,27 +141,21 @@ async def create_variation(request: Request) -> Response:
 @router.patch("/products/{parent_id:int}/variations/batch")
 async def batch_variations(request: Request) -> Response:
     """POST /products/<id>/variations/batch."""
-    body = await body_of(request)
-    authorize(request, "batch")
-    sandbox, base = sandbox_of(request), base_url_of(request)
     parent_id = request.path_params["parent_id"]
-    variations, render = sandbox.variations, sandbox.renderer.variation
 
-    def delete(variation_id: int) -> dict[str, Any]:
-        doc = variations.delete(parent_id, variation_id, force=True)
-        return render(doc, base, context="edit")
+    def operations(sandbox: Sandbox, base: str) -> BatchOperations:
+        variations, render = sandbox.variations, sandbox.renderer.variation
+        return BatchOperations(
+            create=lambda item: render(variations.create(parent_id, item), base, context="edit"),
+            update=lambda vid, item: render(
+                variations.update(parent_id, vid, item, missing=404), base, context="edit"
+            ),
+            delete=lambda vid: render(
+                variations.delete(parent_id, vid, force=True), base, context="edit"
+            ),
+        )
 
-    result = run_batch(
-        sandbox.db,
-        body,
-        limit=sandbox.config.batch_limit,
-        create=lambda item: render(variations.create(parent_id, item), base, context="edit"),
-        update=lambda vid, item: render(
-            variations.update(parent_id, vid, item, missing=404), base, context="edit"
-        ),
-        delete=delete,
-    )
-    return plain(request, result)
+    return await answer_batch(request, operations)
 
 
 @router.get("/products/{parent_id:int}/variations/{variation_id:int}")

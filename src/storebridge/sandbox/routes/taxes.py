@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fastapi import APIRouter, Request, Response
 
 from storebridge.sandbox.errors import trash_not_supported
-from storebridge.sandbox.listing import Page
 from storebridge.sandbox.routes.common import (
-    ITEM_ARGS,
     authorize,
     base_url_of,
     body_of,
-    checked_args,
-    is_forced,
-    many,
     one,
     plain,
     sandbox_of,
 )
+from storebridge.sandbox.routes.resource import Doc, Items, Resource, add_resource_routes
 from storebridge.sandbox.schema import PAGING, Arg
+
+if TYPE_CHECKING:
+    from storebridge.sandbox.sandbox import Sandbox
 
 router = APIRouter()
 EDIT = ["POST", "PUT", "PATCH"]
@@ -61,50 +62,32 @@ async def update_setting(request: Request) -> Response:
     return one(request, sandbox.settings.render(setting, base_url_of(request)))
 
 
-@router.get("/taxes")
-async def list_rates(request: Request) -> Response:
-    """GET /taxes."""
-    args = checked_args(request, TAX_LIST_ARGS)
-    authorize(request, "list")
-    sandbox, base = sandbox_of(request), base_url_of(request)
+def _rates(sandbox: Sandbox, args: dict[str, Any]) -> list[Doc]:
     rates = sandbox.tax_rates.all()
     if args.get("include"):
         wanted = {int(i) for i in args["include"]}
         rates = [rate for rate in rates if rate["id"] in wanted]
-    per_page, page_no = int(args.get("per_page") or 10), int(args.get("page") or 1)
-    window = rates[(page_no - 1) * per_page : page_no * per_page]
-    page = Page(window, len(rates), page_no, per_page)
-    return many(request, page, lambda doc: sandbox.tax_rates.render(doc, base))
+    return rates
 
 
-@router.post("/taxes")
-async def create_rate(request: Request) -> Response:
-    """POST /taxes."""
-    body = await body_of(request)
-    authorize(request, "create")
-    sandbox = sandbox_of(request)
-    doc = sandbox.tax_rates.create(body if isinstance(body, dict) else {})
-    rendered = sandbox.tax_rates.render(doc, base_url_of(request))
-    return one(request, rendered, status=201, location=f"/taxes/{doc['id']}")
-
-
-@router.get("/taxes/{rate_id:int}")
-async def read_rate(request: Request) -> Response:
-    """GET /taxes/<id>."""
-    checked_args(request, ITEM_ARGS)
-    authorize(request, "read")
-    sandbox = sandbox_of(request)
-    doc = sandbox.tax_rates.get(request.path_params["rate_id"])
-    return one(request, sandbox.tax_rates.render(doc, base_url_of(request)))
-
-
-@router.delete("/taxes/{rate_id:int}")
-async def delete_rate(request: Request) -> Response:
-    """DELETE /taxes/<id>: rates cannot be trashed, force=true is required."""
-    force = is_forced(request)
-    authorize(request, "delete")
-    sandbox = sandbox_of(request)
+def _delete_rate(sandbox: Sandbox, rate_id: int, force: bool) -> Doc:
+    """Rates cannot be trashed: force=true is required (checked before the rate is looked up)."""
     if not force:
         raise trash_not_supported("Taxes do not support trashing.")
-    doc = sandbox.tax_rates.delete(request.path_params["rate_id"])
-    return one(request, sandbox.tax_rates.render(doc, base_url_of(request)))
+    return sandbox.tax_rates.delete(rate_id)
+
+
+add_resource_routes(
+    router,
+    Resource(
+        Items(
+            path="/taxes",
+            read=lambda sandbox, rate_id: sandbox.tax_rates.get(rate_id),
+            delete=_delete_rate,
+            render=lambda sandbox, doc, base: sandbox.tax_rates.render(doc, base),
+        ),
+        list_args=TAX_LIST_ARGS,
+        listing=_rates,
+        create=lambda sandbox, body: sandbox.tax_rates.create(body),
+    ),
+)

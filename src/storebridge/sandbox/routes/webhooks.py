@@ -7,16 +7,15 @@ import asyncio
 from fastapi import APIRouter, Request, Response
 
 from storebridge.sandbox.routes.common import (
-    ITEM_ARGS,
     authorize,
     base_url_of,
     checked_args,
-    is_forced,
     many,
     one,
     payload_of,
     sandbox_of,
 )
+from storebridge.sandbox.routes.resource import Items, add_item_routes
 from storebridge.sandbox.schema import Arg
 from storebridge.sandbox.webhooks import WEBHOOK_LIST_ARGS, WEBHOOK_WRITE_ARGS, WebhookStore
 
@@ -49,28 +48,14 @@ async def create(request: Request) -> Response:
     return one(request, body, status=201, location=f"/webhooks/{doc['id']}")
 
 
-@router.get("/webhooks/{webhook_id:int}")
-async def read(request: Request) -> Response:
-    """GET /webhooks/<id>."""
-    checked_args(request, ITEM_ARGS)
-    authorize(request, "read")
-    doc = sandbox_of(request).webhooks.get(request.path_params["webhook_id"])
-    return one(request, WebhookStore.render(doc, base_url_of(request)))
-
-
-@router.api_route("/webhooks/{webhook_id:int}", methods=["POST", "PUT", "PATCH"])
-async def update(request: Request) -> Response:
-    """PUT /webhooks/<id>."""
-    payload = await payload_of(request, WEBHOOK_WRITE_ARGS)
-    authorize(request, "edit")
-    doc = sandbox_of(request).webhooks.update(request.path_params["webhook_id"], payload)
-    return one(request, WebhookStore.render(doc, base_url_of(request)))
-
-
-@router.delete("/webhooks/{webhook_id:int}")
-async def delete(request: Request) -> Response:
-    """DELETE /webhooks/<id>?force=true."""
-    force = is_forced(request)
-    authorize(request, "delete")
-    doc = sandbox_of(request).webhooks.delete(request.path_params["webhook_id"], force=force)
-    return one(request, WebhookStore.render(doc, base_url_of(request)))
+add_item_routes(
+    router,
+    Items(
+        path="/webhooks",
+        read=lambda sandbox, webhook_id: sandbox.webhooks.get(webhook_id),
+        update=lambda sandbox, webhook_id, payload: sandbox.webhooks.update(webhook_id, payload),
+        write_args=WEBHOOK_WRITE_ARGS,
+        delete=lambda sandbox, webhook_id, force: sandbox.webhooks.delete(webhook_id, force=force),
+        render=lambda _sandbox, doc, base: WebhookStore.render(doc, base),
+    ),
+)

@@ -1,4 +1,4 @@
-"""The dashboard pages: Overview, Products (+ one SKU), Quarantine, Orders, Runs.
+"""The dashboard pages: Overview, Products (+ one SKU), Quarantine, Orders, Runs, Alerts.
 
 Every page needs a logged-in user and reads StoreBridge's database through
 `web.views`; only the product names and statuses (list, search and product
@@ -21,6 +21,7 @@ from storebridge.bootstrap import Services
 from storebridge.persistence.types import utcnow
 from storebridge.runner.jobs import ALERTS_JOB, JOB_NAMES
 from storebridge.web.deps import ServicesDep, UserDep, render
+from storebridge.web.views.alerts import RECOVERED_WINDOW, list_alerts
 from storebridge.web.views.catalog import (
     LINK_STATES,
     PAGE_SIZE,
@@ -254,4 +255,24 @@ async def runs(
         outcome=outcome,
         jobs=(*JOB_NAMES, ALERTS_JOB),
         stores=services.store_names(),
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts(
+    request: Request, services: ServicesDep, _user: UserDep, store: str | None = None
+) -> HTMLResponse:
+    """Alert conditions open now, what people were told, and the recent recoveries."""
+    now = utcnow()
+    with services.sessions() as session:
+        opened, recovered = list_alerts(session, stores=_stores(services, store), now=now)
+    return render(
+        request,
+        "alerts.html",
+        opened=opened,
+        recovered=recovered,
+        recovered_days=RECOVERED_WINDOW.days,
+        store=store,
+        stores=services.store_names(),
+        at=now,
     )

@@ -18,7 +18,9 @@ store's ``webhook_rate_per_minute`` requests a minute 429
 ``webhook_secret_previous`` is accepted too.  A valid delivery is answered 200 at once and handed to
 the ingest function (`sync.orders.webhook_ingest` by default) in a background task;
 the ingest records each ``X-WC-Webhook-Delivery-ID`` once, so a redelivery is
-processed once.  Bodies and signatures are never logged.
+processed once.  Bodies and signatures are never logged; the lines logged while
+a known store's request or delivery is handled carry the store
+(`runner.logs.store_context`: a ``store`` field in JSON logs).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from storebridge.bootstrap import Services
+from storebridge.runner.logs import store_context
 from storebridge.sync.orders.webhook_ingest import WebhookDelivery
 from storebridge.web.webhook_limits import StoreRateLimit
 from storebridge.woocommerce import parse_ping, parse_webhook_headers, verify_signature
@@ -77,16 +80,17 @@ def _refuse(status: int, message: str) -> JSONResponse:
 async def _process(
     ingest: WebhookIngest, services: Services, store: str, delivery: WebhookDelivery
 ) -> None:
-    try:
-        await ingest(services, store, delivery)
-    except Exception:  # a background task has nobody to report to: log it, the poll catches up
-        logger.exception(
-            "store %s: webhook delivery %s (%s) could not be processed; the next orders run"
-            " reads the change instead",
-            store,
-            delivery.delivery_id,
-            delivery.topic,
-        )
+    with store_context(store):
+        try:
+            await ingest(services, store, delivery)
+        except Exception:  # a background task has nobody to report to: log it, the poll catches up
+            logger.exception(
+                "store %s: webhook delivery %s (%s) could not be processed; the next orders run"
+                " reads the change instead",
+                store,
+                delivery.delivery_id,
+                delivery.topic,
+            )
 
 
 @router.post("/webhooks/woocommerce/{store}")
@@ -95,6 +99,13 @@ async def receive(store: str, request: Request, background: BackgroundTasks) -> 
     services: Services = request.app.state.services
     if store not in services.stores:
         raise HTTPException(404, f"no store named {store!r}")
+    with store_context(store):
+        return await _receive(services, store, request, background)
+
+
+async def _receive(
+    services: Services, store: str, request: Request, background: BackgroundTasks
+) -> JSONResponse:
     store_settings = services.store(store).settings
     rate: StoreRateLimit = request.app.state.webhook_rate
     wait = rate.hit(store, store_settings.webhook_rate_per_minute)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storebridge.persistence.repositories.runs import latest_runs, list_runs
 from storebridge.persistence.tables import (
+    Alert,
     Export,
     Order,
     ProductLink,
@@ -108,6 +109,7 @@ class StoreOverview:
     exports: Mapping[str, int]
     parked_exports: int
     api: ApiUsage
+    open_alerts: int
     concurrency: ConcurrencyLevel | None = None
 
     @property
@@ -272,5 +274,6 @@ def store_overview(
         exports=exports,
         parked_exports=parked,
         api=usage,
+        open_alerts=_count(session, Alert.store == store, Alert.resolved_at.is_(None)),
         concurrency=batch_concurrency(session, store),
     )
