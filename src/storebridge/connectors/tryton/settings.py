@@ -73,6 +73,18 @@ class TrytonSettings(StrictSettings):
     guest_party_code: str = Field(
         default="WEB-GUEST", description="code of the party that books guest orders without e-mail"
     )
+    full_read_every_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="products runs read only the products changed since the last run, and "
+        "every product when the last full read is this old (deleted memberships, deactivations)",
+    )
+    cursor_overlap_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="changes reads restart this many seconds before the newest Tryton stamp "
+        "seen, for transactions that commit after a read with an earlier stamp",
+    )
     page_size: int = Field(default=500, ge=1, le=5_000, description="products read per call")
     timeout: float = Field(default=30.0, gt=0, le=600, description="seconds per RPC call")
     max_attempts: int = Field(default=4, ge=1, le=10, description="tries of a transient failure")
