@@ -350,3 +350,11 @@ def test_a_move_done_ahead_of_its_date_is_read_again_on_a_new_day(
 
     assert sku in {str(item.sku) for item in connector.read_items_since(stale)}
     assert connector.last_read is not None and not connector.last_read.complete
+
+
+def test_the_schedule_settings_refuse_nonsense() -> None:
+    with pytest.raises(ValueError, match="full_read_every_s"):
+        tryton_settings("http://erp:8000", full_read_every_s=0)
+    with pytest.raises(ValueError, match="cursor_overlap_s"):
+        tryton_settings("http://erp:8000", cursor_overlap_s=-1)
+    assert tryton_settings("http://erp:8000").full_read_every_s == 3600
