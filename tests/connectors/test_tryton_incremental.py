@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from connector_samples import line, order, tryton_settings
+from connector_samples import line, order, replay_incremental, tryton_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +84,11 @@ class Shop:
         )
         #: Set when a web shop was edited from its own form since the last read.
         self.shop_edited = False
+
+    def take_edited(self) -> bool:
+        """Whether a web shop was edited from its own form since the last call (a full read)."""
+        edited, self.shop_edited = self.shop_edited, False
+        return edited
 
     def _product(self, index: int) -> dict[str, Any]:
         rows = self.rpc.call(
@@ -195,28 +200,7 @@ def test_changes_reads_applied_over_a_full_read_equal_a_full_read(
     )
     @given(st.lists(operation, min_size=1, max_size=7))
     def changes_reads_miss_nothing(operations: list[tuple[Any, ...]]) -> None:
-        view = {str(item.sku): seen(item) for item in connector.read_items_since(None)}
-        first = connector.last_read
-        assert first is not None and first.complete
-        position = first.position
-
-        def read_changes() -> None:
-            nonlocal position, view
-            delivered = {str(item.sku): seen(item) for item in connector.read_items_since(position)}
-            outcome = connector.last_read
-            assert outcome is not None
-            # Only an edit from the web shop's own form may cost a full read.
-            assert outcome.complete == shop.shop_edited
-            view = delivered if outcome.complete else {**view, **delivered}
-            position = outcome.position
-            shop.shop_edited = False
-
-        for op in operations:
-            if op[0] == "read":
-                read_changes()
-            else:
-                shop.apply(op)
-        read_changes()
+        view = replay_incremental(connector, operations, shop.apply, seen, shop.take_edited)
         assert view == {str(item.sku): seen(item) for item in connector.read_items()}
 
     changes_reads_miss_nothing()

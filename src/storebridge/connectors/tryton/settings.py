@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
-from storebridge.connectors.settings_base import StrictSettings
+from storebridge.connectors.settings_base import StampCursorSettings
 
 __all__ = ["TrytonSettings", "rate_key"]
 
@@ -24,7 +24,7 @@ def rate_key(rate: str | Decimal) -> str:
     return text
 
 
-class TrytonSettings(StrictSettings):
+class TrytonSettings(StampCursorSettings):
     """A trytond server reached over JSON-RPC, and which of its records StoreBridge uses.
 
     `password` may be given as `password_file` (any secret may).  `warehouses`
@@ -72,18 +72,6 @@ class TrytonSettings(StrictSettings):
     )
     guest_party_code: str = Field(
         default="WEB-GUEST", description="code of the party that books guest orders without e-mail"
-    )
-    full_read_every_s: float = Field(
-        default=3600.0,
-        gt=0,
-        description="products runs read only the products changed since the last run, and "
-        "every product when the last full read is this old (deleted memberships, deactivations)",
-    )
-    cursor_overlap_s: float = Field(
-        default=60.0,
-        ge=0,
-        description="changes reads restart this many seconds before the newest Tryton stamp "
-        "seen, for transactions that commit after a read with an earlier stamp",
     )
     page_size: int = Field(default=500, ge=1, le=5_000, description="products read per call")
     timeout: float = Field(default=30.0, gt=0, le=600, description="seconds per RPC call")
