@@ -64,16 +64,26 @@ def test_the_cursor_never_moves_back_and_an_idle_read_keeps_it() -> None:
     assert Stamps(ChangeCursor(None, DAY), MINUTE).cursor(DAY).at is None
 
 
-def test_an_oversized_window_forgets_its_oldest_records(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bulk_transaction_is_kept_as_its_stamp_past_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(stamps_module, "MAX_SEEN", 2)
     seen = Stamps(ChangeCursor(T0, DAY), MINUTE)
-    for n in range(4):
-        seen.fresh(f"m:{n}", row(T0 + timedelta(seconds=n)))
-    assert set(seen.cursor(DAY).seen) == {"m:2", "m:3"}  # the others are read once more
+    for n in range(5):  # one import: five records, one stamp
+        seen.fresh(f"p:{n}", row(T0))
+    seen.fresh("m:1", row(T0 + timedelta(seconds=1)))
+
+    after = seen.cursor(DAY)
+
+    assert dict(after.seen) == {"m:1": T0 + timedelta(seconds=1)}
+    assert after.bulk == {T0}
+    again = Stamps(after, MINUTE)
+    assert not any(again.fresh(f"p:{n}", row(T0)) for n in range(5))  # no re-delivery
+    assert again.fresh("p:0", row(T0 + timedelta(seconds=2)))  # written again: news
 
 
 def test_the_cursor_survives_its_text_and_refuses_garbage() -> None:
-    cursor = ChangeCursor(T0, DAY, {"p:1": T0, "m:7": T0 - timedelta(seconds=3)})
+    cursor = ChangeCursor(T0, DAY, {"p:1": T0, "m:7": T0 - timedelta(seconds=3)}, frozenset({T0}))
     assert ChangeCursor.decode(cursor.encode()) == cursor
     assert ChangeCursor.decode(ChangeCursor(None, DAY).encode()) == ChangeCursor(None, DAY)
     for garbage in (None, 7, "", "not json", '{"at": 3}', '{"at": null, "day": "x", "seen": {}}'):

@@ -14,7 +14,12 @@ So a read from cursor *c* asks for stamps ``>= c - overlap`` (a closed,
 overlapping start: late commits up to `overlap` seconds long are seen), and
 drops the records it already delivered at the very same stamp (`seen`,
 kept for the overlap window only).  Stamps are only ever compared with
-other stamps of the same server, never with StoreBridge's clock.
+other stamps of the same server, never with StoreBridge's clock.  A bulk
+transaction (an import of thousands of products) stamps more records than
+the position should carry: past `MAX_SEEN` records, the largest groups are
+kept as their stamp alone (`bulk`: every record at that stamp was
+delivered; a transaction commits whole, and another one beginning in the
+same microsecond is the only thing this could skip).
 
 `day` is StoreBridge's UTC date at the read: when it changes, done moves
 dated from that day on are read again, since a move done ahead of its
@@ -48,6 +53,7 @@ class ChangeCursor:
     at: datetime | None
     day: date
     seen: Mapping[str, datetime] = field(default_factory=dict)
+    bulk: frozenset[datetime] = frozenset()
 
     def since(self, overlap: timedelta) -> datetime | None:
         """The closed start of the next read (None: from the beginning)."""
@@ -59,6 +65,7 @@ class ChangeCursor:
                 "at": None if self.at is None else self.at.isoformat(),
                 "day": self.day.isoformat(),
                 "seen": {key: stamp.isoformat() for key, stamp in self.seen.items()},
+                "bulk": sorted(stamp.isoformat() for stamp in self.bulk),
             },
             separators=(",", ":"),
         )
@@ -72,7 +79,8 @@ class ChangeCursor:
             data = json.loads(text)
             at = None if data["at"] is None else datetime.fromisoformat(data["at"])
             seen = {str(k): datetime.fromisoformat(v) for k, v in data["seen"].items()}
-            return cls(at, date.fromisoformat(data["day"]), seen)
+            bulk = frozenset(datetime.fromisoformat(v) for v in data.get("bulk", []))
+            return cls(at, date.fromisoformat(data["day"]), seen, bulk)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -100,7 +108,7 @@ class Stamps:
         since = self.start.since(self.overlap)
         if since is not None and stamp < since:
             return False  # a related record matched by its own stamp is not this one's news
-        return self.start.seen.get(key) != stamp
+        return stamp not in self.start.bulk and self.start.seen.get(key) != stamp
 
     def cursor(self, day: date) -> ChangeCursor:
         """Where the next read starts: the newest stamp, with what was seen in its window."""
@@ -109,9 +117,16 @@ class Stamps:
             return ChangeCursor(None, day)
         at = max(stamps)
         window = at - self.overlap
-        near = sorted(
-            ((key, stamp) for key, stamp in self.observed.items() if stamp >= window),
-            key=lambda pair: pair[1],
-            reverse=True,
-        )[:MAX_SEEN]  # forgetting one only means delivering it once more
-        return ChangeCursor(at, day, dict(near))
+        groups: dict[datetime, list[str]] = {}
+        for key, stamp in self.observed.items():
+            if stamp >= window:
+                groups.setdefault(stamp, []).append(key)
+        seen: dict[str, datetime] = {}
+        bulk: set[datetime] = set()
+        # The smallest groups keep their records; the largest, past the budget, their stamp.
+        for stamp, keys in sorted(groups.items(), key=lambda group: len(group[1])):
+            if len(seen) + len(keys) <= MAX_SEEN:
+                seen.update(dict.fromkeys(keys, stamp))
+            else:
+                bulk.add(stamp)
+        return ChangeCursor(at, day, seen, frozenset(bulk))
