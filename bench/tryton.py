@@ -39,6 +39,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,38 @@ def _read_tryton(settings: TrytonSettings, label: str) -> Read:
         connector.close()
 
 
+def _read_changes(settings: TrytonSettings) -> list[Read]:
+    """Changes reads after a full one: idle, then after one template's price write."""
+    connector = TrytonConnector(settings)
+    reads: list[Read] = []
+    try:
+        list(connector.read_items_since(None))
+        assert connector.last_read is not None
+        position = connector.last_read.position
+
+        def measured(label: str) -> None:
+            nonlocal position
+            connector.rpc.calls.clear()
+            clock, cpu = time.perf_counter(), time.process_time()
+            items = sum(1 for _ in connector.read_items_since(position))
+            seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+            assert connector.last_read is not None and not connector.last_read.complete
+            position = connector.last_read.position
+            reads.append(Read(label, items, sum(connector.rpc.calls.values()), seconds, cpu))
+
+        measured("Tryton, changes read, nothing changed")
+        (template,) = connector.rpc.call(
+            "product.template", "search", [("code", "=", "MUG-01")], 0, 1, None
+        )
+        connector.rpc.call(
+            "product.template", "write", [template], {"list_price": Decimal("13.00")}
+        )
+        measured("Tryton, changes read, one price written")
+    finally:
+        connector.close()
+    return reads
+
+
 def measure_tryton(root: Path, products: int, page_sizes: Sequence[int]) -> tuple[list[Read], int]:
     """Cold and warm reads per page size; also returns the catalogue's size."""
     built = tryton_server.built_database(tryton_seed.ADMIN_PASSWORD)
@@ -256,6 +289,9 @@ def measure_tryton(root: Path, products: int, page_sizes: Sequence[int]) -> tupl
                 read = _read_tryton(settings, f"Tryton, {page_size} a page, {state}")
                 _log(f"  {read.items:,} items, {read.calls} calls, {read.seconds:.1f} s")
                 reads.append(read)
+            if page_size == page_sizes[-1]:
+                _log("Tryton changes reads")
+                reads += _read_changes(settings)
     return reads, reads[0].items
 
 
@@ -305,6 +341,9 @@ def section(reads: Sequence[Read], products: int, command: str, started: datetim
         "the reading process's CPU time: the rest of the wall time is trytond's (computing "
         "`quantity` from the stock moves and the price list's price product by product) and "
         "the machine's other load.",
+        "Changes reads (`read_items_since`, after a full one): one `search_read` per kind of "
+        "record whose stamps can change a product (products and templates, web shops, stock "
+        "moves, price-list lines, the price list), then the changed products alone.",
         "Demo POS: the same number of items in its SQLite file with its 3 locations, read in one "
         "query inside the process.",
     ]

@@ -251,12 +251,15 @@ def replay_incremental(
     operations: Iterable[tuple[Any, ...]],
     apply: Callable[[tuple[Any, ...]], None],
     seen: Callable[[RawItem], Any],
+    full_due: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
     """What incremental reads deliver over a full read, through `operations`.
 
     A full read first, then each operation: ``("read",)`` reads the changes
-    since the last position (which must be a delta), any other is `apply`-ed;
-    a last read of the changes ends it.  Returns what was seen, by SKU.
+    since the last position, any other is `apply`-ed; a last read of the
+    changes ends it.  Each read must be a delta unless `full_due()` (asked
+    once per read) says it must be a full one, which replaces what was seen.
+    Returns what was seen, by SKU.
     """
     view = {str(item.sku): seen(item) for item in reader.read_items_since(None)}
     first = reader.last_read
@@ -264,11 +267,12 @@ def replay_incremental(
     position = first.position
 
     def read_changes() -> None:
-        nonlocal position
-        for item in reader.read_items_since(position):
-            view[str(item.sku)] = seen(item)
+        nonlocal position, view
+        delivered = {str(item.sku): seen(item) for item in reader.read_items_since(position)}
         outcome = reader.last_read
-        assert outcome is not None and not outcome.complete
+        assert outcome is not None
+        assert outcome.complete == full_due()
+        view = delivered if outcome.complete else {**view, **delivered}
         position = outcome.position
 
     for op in operations:

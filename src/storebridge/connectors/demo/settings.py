@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from storebridge.connectors.settings_base import StrictSettings
+from storebridge.connectors.settings_base import IncrementalReadSettings
 
 __all__ = ["DEMO_ITEMS", "DEMO_STYLES", "DemoPosSettings"]
 
@@ -16,7 +16,7 @@ DEMO_ITEMS = 60
 DEMO_STYLES = 4
 
 
-class DemoPosSettings(StrictSettings):
+class DemoPosSettings(IncrementalReadSettings):
     """The built-in demo POS: a SQLite database it seeds itself."""
 
     type: Literal["demo"] = "demo"
@@ -33,12 +33,6 @@ class DemoPosSettings(StrictSettings):
         default=None,
         description="location web invoices take stock from and credits return it to; "
         "the first location when unset",
-    )
-    full_read_every_s: float = Field(
-        default=3600,
-        gt=0,
-        description="products runs read only the items changed since the last run, and "
-        "every item when the last full read is this old",
     )
     allow_negative_stock: bool = Field(
         default=False, description="let sales drive on-hand below 0 (some tills allow it)"

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from storebridge.connectors.settings_base import StrictSettings
+from storebridge.connectors.settings_base import StampCursorSettings, StrictSettings
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -146,7 +146,7 @@ class StagingTables(StrictSettings):
         return value
 
 
-class SqlSettings(StrictSettings):
+class SqlSettings(StampCursorSettings):
     """A POS/ERP whose data sits in a SQL database, mapped by SQL."""
 
     type: Literal["sql"] = "sql"
@@ -159,17 +159,6 @@ class SqlSettings(StrictSettings):
     staging: StagingTables = Field(default_factory=StagingTables)
     timezone: str = Field(
         default="UTC", description="zone of timestamps stored without one (sale dates, cursors)"
-    )
-    cursor_overlap_s: float = Field(
-        default=60.0,
-        ge=0,
-        description="incremental reads restart this many seconds before the timestamp cursor, "
-        "for transactions that commit after a read with an earlier updated_at",
-    )
-    full_read_every_s: float = Field(
-        default=3600.0,
-        gt=0,
-        description="an incremental store still reads everything this often (deleted rows)",
     )
     bytes_encoding: str = Field(
         default="utf-8", description="how binary (BLOB/BYTEA) text columns are decoded"

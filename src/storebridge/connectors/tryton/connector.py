@@ -1,4 +1,7 @@
-"""`TrytonConnector`: read, write and reserve over one Tryton session (ports.PosConnector, PosReserver).
+"""`TrytonConnector`: read, write and reserve over one Tryton session.
+
+It implements ports.PosConnector, IncrementalReader (only the products
+changed since the last read, `changes`), PosReserver and PosShipper.
 
 Example::
 
@@ -18,7 +21,7 @@ from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.settings import TrytonSettings
 from storebridge.connectors.tryton.writer import TrytonWriter
 from storebridge.domain.model import CreditDocument, CustomerDoc, OrderDocument, RawItem
-from storebridge.ports import PosShipment, ReserveReceipt, WriteReceipt
+from storebridge.ports import PosShipment, ReadOutcome, ReserveReceipt, WriteReceipt
 
 __all__ = ["TrytonConnector"]
 
@@ -38,6 +41,13 @@ class TrytonConnector:
 
     def read_items(self) -> Iterator[RawItem]:
         return self.reader.read_items()
+
+    def read_items_since(self, position: str | None) -> Iterator[RawItem]:
+        return self.reader.read_items_since(position)
+
+    @property
+    def last_read(self) -> ReadOutcome | None:
+        return self.reader.last_read
 
     def find_document(self, idempotency_key: str) -> str | None:
         return self.writer.find_document(idempotency_key)

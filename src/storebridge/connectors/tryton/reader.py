@@ -12,6 +12,10 @@ So 10,000 products over 3 warehouses at 500 a page take about 1 + 21 x 3 calls.
 Pages are keyed on the product id (``id > last``), so a product created or
 deleted while the snapshot runs cannot shift a page and hide another one.
 
+`read_items_since` reads only the products that changed since the last
+read (`changes`: a fixed number of change queries, then the changed
+products in pages of ids), and everything every `full_read_every_s`.
+
 What is read (docs/operations.md, "Tryton"): salable goods products
 (`all`); the SKU is the product's `code`; the name, style and categories
 come from its `product.template`; the regular price is the template's list
@@ -26,17 +30,25 @@ sales not shipped yet when ``on_hand = "available"`` (reservations need it).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from storebridge.connectors.read_position import ReadPosition, full_read_due
+from storebridge.connectors.tryton.changes import ChangeFinder
 from storebridge.connectors.tryton.rpc import TrytonRpc
 from storebridge.connectors.tryton.settings import TrytonSettings
+from storebridge.connectors.tryton.stamps import ChangeCursor
 from storebridge.domain.model import RawItem, Scalar, SourceRef
 from storebridge.errors import ConfigError
+from storebridge.ports import ReadOutcome
 
 __all__ = ["TrytonReader", "Warehouse", "attribute_rows"]
+
+log = logging.getLogger(__name__)
 
 #: The products StoreBridge reads: goods that may be sold (Tryton refuses others on a sale).
 PRODUCT_DOMAIN: list[Any] = [("type", "=", "goods"), ("salable", "=", True)]
@@ -63,6 +75,10 @@ class TrytonReader:
         self._warehouses: tuple[Warehouse, ...] | None = None
         self._attributes: dict[str, _Attribute] | None = None
         self._price_list: int | None = None
+        self._last_read: ReadOutcome | None = None
+        self.changes = ChangeFinder(
+            rpc, overlap=timedelta(seconds=settings.cursor_overlap_s), on_hand=settings.on_hand
+        )
 
     @property
     def source(self) -> str:
@@ -84,6 +100,56 @@ class TrytonReader:
         return self._warehouses
 
     def read_items(self) -> Iterator[RawItem]:
+        return self._read(None)
+
+    def read_items_since(self, position: str | None) -> Iterator[RawItem]:
+        """The products changed since `position`, or all of them when a full read is due.
+
+        A full read is due without a usable position, every
+        `full_read_every_s`, and when a change query finds a change it
+        cannot pin to products (`changes.ChangeSet.full_reason`).  The change
+        queries run before the products are read, so a change committed
+        meanwhile comes again in the next read, never not at all.
+        """
+        now = datetime.now(UTC)
+        start = ReadPosition.decode(position)
+        cursor = ChangeCursor.decode(start.cursor) if start is not None else None
+        self._last_read = None
+        price_list = self._load_price_list()
+        warehouses = [w.id for w in self.warehouses()]
+        if start is None or cursor is None or cursor.at is None:
+            # Before the products: the changes up to the newest stamp are in this read, so
+            # the records seen near it are marked delivered (the next read skips them).
+            newest = self.changes.newest_stamp(price_list)
+            after = None
+            if newest is not None:
+                first = ChangeCursor(newest, now.date())
+                after = self.changes.since(first, now.date(), warehouses, price_list).cursor
+            yield from self._read(None)
+            encoded = None if after is None else after.encode()
+            self._last_read = ReadOutcome(True, ReadPosition(encoded, now).encode())
+            return
+        found = self.changes.since(cursor, now.date(), warehouses, price_list)
+        full = found.full_reason is not None or full_read_due(
+            start, now, self.settings.full_read_every_s
+        )
+        if found.full_reason is not None:
+            log.info("tryton %s: reading everything: %s", self.settings.database, found.full_reason)
+        yield from self._read(None if full else sorted(found.products))
+        full_read_at = now if full else start.full_read_at
+        self._last_read = ReadOutcome(
+            full, ReadPosition(found.cursor.encode(), full_read_at).encode()
+        )
+
+    @property
+    def last_read(self) -> ReadOutcome | None:
+        """What the last exhausted `read_items_since` was, and the position to store after it."""
+        return self._last_read
+
+    def _read(self, ids: Sequence[int] | None) -> Iterator[RawItem]:
+        """Every product (`ids` None, in pages keyed on the id) or those of `ids`, page by page."""
+        if ids is not None and not ids:
+            return
         warehouses = self.warehouses()
         attributes = self._load_attributes()
         price_list = self._load_price_list()
@@ -104,39 +170,55 @@ class TrytonReader:
         first_context: dict[str, Any] = {"locations": [warehouses[0].id]}
         if price_list is not None:
             first_context["price_list"] = price_list
+        size = self.settings.page_size
         last_id = 0
+        offset = 0
         while True:
+            if ids is None:
+                page: list[Any] = [("id", ">", last_id)]
+            else:
+                page = [("id", "in", list(ids[offset : offset + size]))]
+                offset += size
             rows = self.rpc.call(
                 "product.product",
                 "search_read",
-                [*PRODUCT_DOMAIN, ("id", ">", last_id)],
+                [*PRODUCT_DOMAIN, *page],
                 0,
-                self.settings.page_size,
+                size,
                 [("id", "ASC")],
                 fields,
                 context=first_context,
             )
-            if not rows:
+            if rows:
+                yield from self._page(rows, warehouses, attributes, shops, price_list)
+                last_id = rows[-1]["id"]
+            if len(rows) < size if ids is None else offset >= len(ids):
                 return
-            on_hand = {row["id"]: {warehouses[0].label: row["quantity"]} for row in rows}
-            ids = [row["id"] for row in rows]
-            for warehouse in warehouses[1:]:
-                quantities = self.rpc.call(
-                    "product.product",
-                    "read",
-                    ids,
-                    ["quantity"],
-                    context={"locations": [warehouse.id]},
-                )
-                for quantity in quantities:
-                    on_hand[quantity["id"]][warehouse.label] = quantity["quantity"]
-            if self.settings.on_hand == "available":
-                self._subtract_committed(on_hand, ids, warehouses)
-            for row in rows:
-                yield self._item(row, on_hand[row["id"]], attributes, shops, price_list)
-            last_id = ids[-1]
-            if len(rows) < self.settings.page_size:
-                return
+
+    def _page(
+        self,
+        rows: list[dict[str, Any]],
+        warehouses: tuple[Warehouse, ...],
+        attributes: Mapping[str, _Attribute],
+        shops: Mapping[str, frozenset[int]],
+        price_list: int | None,
+    ) -> Iterator[RawItem]:
+        on_hand = {row["id"]: {warehouses[0].label: row["quantity"]} for row in rows}
+        ids = [row["id"] for row in rows]
+        for warehouse in warehouses[1:]:
+            quantities = self.rpc.call(
+                "product.product",
+                "read",
+                ids,
+                ["quantity"],
+                context={"locations": [warehouse.id]},
+            )
+            for quantity in quantities:
+                on_hand[quantity["id"]][warehouse.label] = quantity["quantity"]
+        if self.settings.on_hand == "available":
+            self._subtract_committed(on_hand, ids, warehouses)
+        for row in rows:
+            yield self._item(row, on_hand[row["id"]], attributes, shops, price_list)
 
     def _subtract_committed(
         self, on_hand: dict[int, dict[str, Any]], ids: list[int], warehouses: tuple[Warehouse, ...]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
-from storebridge.connectors.settings_base import StrictSettings
+from storebridge.connectors.settings_base import StampCursorSettings
 
 __all__ = ["TrytonSettings", "rate_key"]
 
@@ -24,7 +24,7 @@ def rate_key(rate: str | Decimal) -> str:
     return text
 
 
-class TrytonSettings(StrictSettings):
+class TrytonSettings(StampCursorSettings):
     """A trytond server reached over JSON-RPC, and which of its records StoreBridge uses.
 
     `password` may be given as `password_file` (any secret may).  `warehouses`
