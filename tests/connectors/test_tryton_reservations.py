@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storebridge.connectors.tryton import seed as tryton_seed
 from connector_samples import line, order, settings_json, tryton_settings
 from tests.connectors.test_tryton_round_trip import tryton_of, tryton_on_hand
 from tests.orders.orders_helpers import STORE, Shop, make_shop
 
+from storebridge.connectors.tryton import seed as tryton_seed
 from storebridge.connectors.tryton.connector import TrytonConnector
 from storebridge.connectors.tryton.reservations import released_web_id
 from storebridge.errors import PosRejected

@@ -25,9 +25,11 @@ from typing import Any, TypeVar
 
 import pytest
 import tomli_w
+from sqlalchemy import select
 from tests.orders.orders_helpers import EARLY_GO_LIVE
 
 from storebridge.bootstrap import Services, build_services
+from storebridge.persistence.tables import Export, Reservation
 from storebridge.sandbox import (
     DEMO_CONSUMER_KEY,
     DEMO_CONSUMER_SECRET,
@@ -41,10 +43,13 @@ __all__ = [
     "STORE",
     "STOREBRIDGE",
     "console_script_fixture",
+    "crash_then_again",
     "customer_notes",
+    "export_row",
     "in_process",
     "install",
     "killed",
+    "recorded",
     "said",
     "sandbox_server_fixture",
     "shop_fixture",
@@ -187,6 +192,14 @@ def storebridge(
     )
 
 
+def crash_then_again(folder: Path, *command: str, kill_at: str) -> None:
+    """The command killed right after `kill_at`, then run again at once: it must succeed."""
+    crashed = storebridge(folder, *command, kill_at=kill_at)
+    assert killed(crashed), said(crashed)
+    again = storebridge(folder, *command)
+    assert again.returncode == 0, said(again)
+
+
 def killed(result: subprocess.CompletedProcess[str]) -> bool:
     return result.returncode == -signal.SIGKILL
 
@@ -239,3 +252,28 @@ def in_process(folder: Path, engine: Callable[[Services, str], Coroutine[Any, An
 def customer_notes(shop: SandboxServer, order_id: int) -> list[str]:
     """The texts of the customer notes WooCommerce holds for the order."""
     return [str(note["note"]) for note in shop.sandbox.notes.for_order(order_id, "customer")]
+
+
+def export_row(folder: Path, order_id: int) -> Export:
+    """StoreBridge's export record of the order."""
+    services = build_services(load_settings(folder / "storebridge.toml"))
+    try:
+        with services.sessions() as session:
+            return session.scalars(select(Export).where(Export.woo_order_id == order_id)).one()
+    finally:
+        services.close()
+
+
+def recorded(folder: Path, order_id: int) -> tuple[str | None, str | None] | None:
+    """(state, POS reference) of StoreBridge's reservation record, None without one."""
+    services = build_services(load_settings(folder / "storebridge.toml"))
+    try:
+        with services.sessions() as session:
+            row = session.scalars(
+                select(Reservation).where(
+                    Reservation.store == STORE, Reservation.woo_order_id == order_id
+                )
+            ).one_or_none()
+            return None if row is None else (row.state, row.pos_ref)
+    finally:
+        services.close()

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from tests.e2e.cli_kill import (  # noqa: F401  (the *_fixture names: pytest finds them here)
     STORE,
     console_script_fixture,
+    export_row,
     in_process,
     install,
     killed,
@@ -37,7 +38,7 @@ from tests.orders.orders_helpers import LOCATIONS, add_items
 
 from storebridge.bootstrap import build_services
 from storebridge.connectors.demo.pos import DemoPos
-from storebridge.persistence.tables import Export, ProductLink
+from storebridge.persistence.tables import ProductLink
 from storebridge.sandbox import SandboxServer
 from storebridge.settings import load_settings
 from storebridge.sync.catalogue.products import sync_products
@@ -130,15 +131,6 @@ def customers(kind: str, folder: Path) -> int:
         return int(row[0])
     files = (folder / "outbox" / "customers").glob("*.json")
     return sum(1 for path in files if json.loads(path.read_text()).get("email") == EMAIL)
-
-
-def export_row(folder: Path, order_id: int) -> Export:
-    services = build_services(load_settings(folder / "storebridge.toml"))
-    try:
-        with services.sessions() as session:
-            return session.scalars(select(Export).where(Export.woo_order_id == order_id)).one()
-    finally:
-        services.close()
 
 
 def completed_order(folder: Path, shop: SandboxServer, kind: str) -> int:
