@@ -26,6 +26,7 @@ from storebridge.domain.reservation_state import (
     released,
     releasing,
     reserved,
+    reserving,
     shipment_cancelled,
     shipped,
 )
@@ -122,6 +123,26 @@ def test_transitions_replay_harmlessly_and_refuse_what_would_make_a_second_docum
         releasing(ReservationRecord())
 
 
+def test_a_half_placed_reservation_is_finished_or_released_never_forgotten() -> None:
+    # Killed (or timed out) after asking the POS to hold the units, before recording its answer.
+    half = reserving(None)
+    assert half.state is ReservationState.RESERVING and not half.holding
+    assert reserving(half) == half
+    assert step_for(half, "processing") is Step.RESERVE  # the POS finds its hold under the key
+    assert reserved(half, "S1", T0, T0).state is ReservationState.RESERVED
+    assert step_for(half, "cancelled") is Step.RELEASE  # the POS may hold it: ask it to let go
+    assert step_for(half, "processing", never=True) is Step.RELEASE
+    assert releasing(half).state is ReservationState.RELEASING
+    assert released(half, T0).state is ReservationState.RELEASED
+    assert step_for(half, "completed") is Step.NOTHING  # the export finds the hold, if any
+    assert step_for(failed(half, "timeout"), "cancelled") is Step.RELEASE
+    assert reserving(released(HELD, T0)).state is ReservationState.RESERVING  # order restored
+    with pytest.raises(ValueError, match=r"cannot reserve .* 'reserved'"):
+        reserving(HELD)
+    with pytest.raises(ValueError, match=r"cannot reserve .* 'converted'"):
+        reserving(converted(HELD))
+
+
 def test_a_half_done_release_is_finished_unless_the_order_came_back() -> None:
     half = releasing(HELD)
     assert step_for(half, "cancelled") is Step.RELEASE
@@ -164,6 +185,7 @@ class World:
         """One reservation pass; `crash`: killed after the POS answered, before the record."""
         step = step_for(self.record, self.status, exported=self.exported_at is not None)
         if step is Step.RESERVE:
+            self.record = reserving(self.record)  # written before the POS is asked
             self.pos_holds = True  # the POS looks the key up first: a found hold is kept
             self.tick()
             if not crash:
@@ -248,6 +270,10 @@ def test_the_units_are_never_free_twice_and_never_held_twice_once_settled(
     world.read()
     if world.status in ALLOCATING + EXPORTING:
         assert world.read_excluded != world.storebridge_holds(), world
+    elif world.exported_at is None:
+        # Ended before export: the POS gave the units back, even if the kill came right after
+        # it held them and before StoreBridge could record that it asked.
+        assert not world.pos_holds, world
 
 
 def test_ship_from_pos_a_shipped_reservation_is_completed_in_woocommerce_then_converted() -> None:

@@ -3,10 +3,10 @@
 `storebridge sync products` and `storebridge orders export` run as their own
 process (the installed console script) against a sandbox served over HTTP,
 the file feed and the demo POS.  A ``sitecustomize`` module on that
-process's PYTHONPATH wraps the step named by STOREBRIDGE_TEST_KILL_AT so that
-the process SIGKILLs itself right after it: a real kill of the real command,
-with no test hook inside StoreBridge.  The same command then runs again at
-once.  It must run (the lock of a dead process blocks nothing) and leave the
+process's PYTHONPATH (tests/e2e/cli_kill.py) wraps the step named by
+STOREBRIDGE_TEST_KILL_AT so that the process SIGKILLs itself right after it:
+a real kill of the real command, with no test hook inside StoreBridge.  The
+same command then runs again at once.  It must run (the lock of a dead process blocks nothing) and leave the
 end state exactly-once: every SKU one WooCommerce product, linked; every
 order one POS document and one customer, recorded as exported.
 """
@@ -15,176 +15,44 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
-from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-import tomli_w
 from sqlalchemy import select
-from tests.orders.orders_helpers import EARLY_GO_LIVE, LOCATIONS, add_items
-
-from storebridge.bootstrap import Services, build_services
-from storebridge.connectors.demo.pos import DemoPos
-from storebridge.persistence.tables import Export, ProductLink
-from storebridge.sandbox import (
-    DEMO_CONSUMER_KEY,
-    DEMO_CONSUMER_SECRET,
-    SandboxConfig,
-    SandboxServer,
+from tests.e2e.cli_kill import (  # noqa: F401  (the *_fixture names: pytest finds them here)
+    STORE,
+    console_script_fixture,
+    export_row,
+    in_process,
+    install,
+    killed,
+    said,
+    sandbox_server_fixture,
+    shop_fixture,
+    storebridge,
 )
+from tests.orders.orders_helpers import LOCATIONS, add_items
+
+from storebridge.bootstrap import build_services
+from storebridge.connectors.demo.pos import DemoPos
+from storebridge.persistence.tables import ProductLink
+from storebridge.sandbox import SandboxServer
 from storebridge.settings import load_settings
 from storebridge.sync.catalogue.products import sync_products
 from storebridge.sync.orders.allocation import refresh_and_push
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
-STORE = "main"
 EMAIL = "crash@example.com"
-STOREBRIDGE = Path(sys.executable).with_name("storebridge")
-T = TypeVar("T")
-
-# Imported by the child's interpreter at start-up (it is first on its PYTHONPATH).
-KILL_HOOK = '''
-import asyncio, functools, os, signal
-
-def _die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-def _after(owner, name, when=lambda *args, **kwargs: True):
-    """Let owner.name run, then die if when(*args) says this call is the step."""
-    original = getattr(owner, name)
-    if asyncio.iscoroutinefunction(original):
-        async def wrapped(*args, **kwargs):
-            result = await original(*args, **kwargs)
-            if when(*args, **kwargs):
-                _die()
-            return result
-    else:
-        def wrapped(*args, **kwargs):
-            result = original(*args, **kwargs)
-            if when(*args, **kwargs):
-                _die()
-            return result
-    setattr(owner, name, functools.wraps(original)(wrapped))
-
-point = os.environ.get("STOREBRIDGE_TEST_KILL_AT")
-if point == "products.after_read":  # the POS read is recorded, nothing written yet
-    from storebridge.sync.catalogue.products import _ProductSync
-    _after(_ProductSync, "_record_read")
-elif point == "products.after_create":  # WooCommerce created the drafts; no link recorded
-    from storebridge.woocommerce.client import WooClient
-    _after(WooClient, "create_products_safely")
-elif point == "products.after_record":  # the created products' links are committed
-    from storebridge.sync.catalogue.recorder import DbRecorder
-    _after(DbRecorder, "confirmed", lambda self, writes: bool(writes))
-elif point == "products.after_update":  # WooCommerce took a price update; not recorded
-    from storebridge.woocommerce.client import WooClient
-    _after(WooClient, "batch", lambda self, path, **kw: bool(kw.get("update")))
-elif point in ("export.after_customer", "export.after_write"):
-    from storebridge.connectors.demo.pos import DemoPos
-    from storebridge.connectors.file_feed.feed import FileFeed
-    for connector in (DemoPos, FileFeed):
-        _after(connector, "upsert_customer" if point.endswith("customer") else "write_order")
-elif point == "export.after_record":  # the "exported" record is committed
-    from storebridge.sync.export.engine import _Exporter
-    _after(
-        _Exporter, "_save",
-        lambda self, candidate, record, **extra: record.state.value == "exported",
-    )
-elif point:
-    raise SystemExit(f"unknown kill point {point!r}")
-'''
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(webhook_auto_deliver=False)) as running:
-        yield running
-
-
-@pytest.fixture
-def shop(server: SandboxServer) -> SandboxServer:
-    server.sandbox.reset()
-    return server
-
-
-@pytest.fixture(autouse=True)
-def _needs_the_console_script() -> None:
-    if not STOREBRIDGE.exists():
-        pytest.skip(f"the storebridge console script is not installed at {STOREBRIDGE}")
-
-
-def storebridge(
-    folder: Path, *args: str, kill_at: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the real `storebridge` command on `folder`'s configuration, as its own process."""
-    hooks = folder / "kill_hook"
-    hooks.mkdir(exist_ok=True)
-    (hooks / "sitecustomize.py").write_text(KILL_HOOK, encoding="utf-8")
-    path = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "200"}
-    env.pop("STOREBRIDGE_TEST_KILL_AT", None)
-    if kill_at is not None:
-        env["STOREBRIDGE_TEST_KILL_AT"] = kill_at
-    return subprocess.run(
-        [str(STOREBRIDGE), *args, "--config", str(folder / "storebridge.toml")],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env=env,
-    )
-
-
-def killed(result: subprocess.CompletedProcess[str]) -> bool:
-    return result.returncode == -signal.SIGKILL
-
-
-def said(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-
-
-def install(folder: Path, template: Path, shop: SandboxServer, connector: dict[str, Any]) -> None:
-    shutil.copyfile(template, folder / "state.sqlite3")
-    store = {
-        "selection": "all",
-        "woocommerce": {"url": shop.base_url, "consumer_key": DEMO_CONSUMER_KEY,
-                        "consumer_secret": DEMO_CONSUMER_SECRET, "max_retries": 1},
-        "connector": connector,
-        "export_orders_since": EARLY_GO_LIVE,
-    }  # fmt: skip
-    (folder / "storebridge.toml").write_text(
-        tomli_w.dumps(
-            {
-                "storage": {"url": f"sqlite:///{folder / 'state.sqlite3'}"},
-                "web": {"secret_key": "k" * 40},
-                "stores": {STORE: store},
-            }
-        ),
-        encoding="utf-8",
-    )
 
 
 def file_feed(folder: Path, rows: str) -> dict[str, Any]:
     feed = folder / "items.csv"
     feed.write_text(f"sku,name,price,quantity\n{rows}", encoding="utf-8")
     return {"type": "file_feed", "path": str(feed), "outbox": str(folder / "outbox")}
-
-
-def in_process(folder: Path, engine: Callable[[Services, str], Coroutine[Any, Any, T]]) -> T:
-    """Run an engine for the store in this process (set-up and checks, not what is killed)."""
-    services = build_services(load_settings(folder / "storebridge.toml"))
-    try:
-        return asyncio.run(engine(services, STORE))
-    finally:
-        services.close()
 
 
 def linked(folder: Path) -> dict[str, int]:
@@ -263,15 +131,6 @@ def customers(kind: str, folder: Path) -> int:
         return int(row[0])
     files = (folder / "outbox" / "customers").glob("*.json")
     return sum(1 for path in files if json.loads(path.read_text()).get("email") == EMAIL)
-
-
-def export_row(folder: Path, order_id: int) -> Export:
-    services = build_services(load_settings(folder / "storebridge.toml"))
-    try:
-        with services.sessions() as session:
-            return session.scalars(select(Export).where(Export.woo_order_id == order_id)).one()
-    finally:
-        services.close()
 
 
 def completed_order(folder: Path, shop: SandboxServer, kind: str) -> int:

@@ -128,7 +128,7 @@ async def test_a_record_lost_after_the_pos_call_is_found_again_not_held_twice(
     real_save = engine.save_reservation
 
     def crash(session: object, *, store: str, order_id: int, record: ReservationRecord) -> None:
-        if record.state is ReservationState.RELEASING:
+        if record.state in (ReservationState.RESERVING, ReservationState.RELEASING):
             real_save(session, store=store, order_id=order_id, record=record)  # type: ignore[arg-type]
             return  # the intent is written before the POS call; the kill comes after it
         raise KeyboardInterrupt("killed before the record was written")
@@ -137,7 +137,8 @@ async def test_a_record_lost_after_the_pos_call_is_found_again_not_held_twice(
     with pytest.raises(KeyboardInterrupt):
         await shop.refresh()
     assert shop.pos.held("MUG-1") == {"store-1": 2}
-    assert reservation(shop, order["id"]) is None
+    row = reservation(shop, order["id"])
+    assert row is not None and row.state == "reserving"  # so a release would ask the POS
 
     monkeypatch.setattr(engine, "save_reservation", real_save)
     await shop.refresh()
@@ -171,7 +172,8 @@ async def test_a_pos_that_keeps_failing_parks_the_reservation_and_allocation_car
         assert order["id"] in first.reservations.failed
         assert order["id"] in second.reservations.failed
         row = reservation(shop, order["id"])
-        assert row is not None and row.state is None and row.attempts == 2
+        # The POS might have held the units before failing: the intent stays for a release.
+        assert row is not None and row.state == "reserving" and row.attempts == 2
         assert "injected fault" in (row.last_error or "")
         third = await shop.refresh()
         assert third.reservations.reserved == set()  # parked: a human looks first

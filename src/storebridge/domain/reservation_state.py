@@ -6,9 +6,10 @@ order took.  With reservations (a connector capability, optional per store)
 StoreBridge places a reservation in the POS as soon as the order allocates,
 so the POS itself stops offering the units:
 
-    (none) ──order allocates──> reserved(pos_ref)
+    (none) ──order allocates──> reserving ──> reserved(pos_ref)
     reserved ──order completes, export writes the same document──> converted
     reserved ──order cancelled/refunded/failed before export──> releasing ──> released
+    reserving ──order ended before the POS answer was recorded──> releasing ──> released
     released | releasing ──order allocates again (a cancelled order restored)──> reserved
     reserved ──ship-from-POS: the POS shipped it──> shipped ──WooCommerce completed──> converted
 
@@ -21,9 +22,16 @@ A release is recorded as ``releasing`` *before* the POS is asked: from then
 on StoreBridge no longer counts on the POS holding the units.  Otherwise a
 kill after the POS gave the units back but before the record, followed by
 the order being restored, would leave nobody holding them (the property
-test of `tests/domain/test_reservation_state.py` found exactly that).  A
-crash after the reserve call errs the other way: the POS holds units
-StoreBridge still holds too, until the record or the export catches up.
+test of `tests/domain/test_reservation_state.py` found exactly that).
+
+A reservation is likewise recorded as ``reserving`` before the POS is asked
+to hold the units: the POS may hold them from then on.  Without it, a kill
+(or a timeout) after the POS held them and before the record, followed by
+the order's cancellation, left a hold nobody would ever release: no record,
+so nothing to release (the property test found that too).  While
+``reserving`` the POS *may* hold the units, so StoreBridge still holds them
+itself (the safe side: counted twice, never free twice) until the record or
+the export catches up.
 
 `next_step` says what the reservation engine must do for an order now;
 `reserved`, `released`, `converted` and `failed` are the transitions and
@@ -39,6 +47,7 @@ from enum import StrEnum
 
 __all__ = [
     "HOLDING",
+    "LIVE",
     "ReservationRecord",
     "ReservationState",
     "Step",
@@ -48,12 +57,14 @@ __all__ = [
     "released",
     "releasing",
     "reserved",
+    "reserving",
     "shipment_cancelled",
     "shipped",
 ]
 
 
 class ReservationState(StrEnum):
+    RESERVING = "reserving"  # the POS is being asked to hold the units: it may hold them
     RESERVED = "reserved"
     RELEASING = "releasing"  # the POS is being asked to give the units back
     RELEASED = "released"
@@ -68,6 +79,15 @@ HOLDING = frozenset(
         ReservationState.SHIPPED.value,
         ReservationState.CONVERTED.value,
     }
+)
+
+
+#: States in which the POS holds or may hold the units: an order that ends must be released.
+LIVE = frozenset(
+    {ReservationState.RESERVING, ReservationState.RESERVED, ReservationState.RELEASING}
+)
+_MAY_RESERVE = frozenset(
+    {None, ReservationState.RESERVING, ReservationState.RELEASED, ReservationState.RELEASING}
 )
 
 
@@ -149,13 +169,14 @@ def next_step(
         return Step.NOTE_CONVERTED if state is ReservationState.RESERVED else Step.NOTHING
     if record is not None and record.attempts >= parked_after:
         return Step.NOTHING  # parked: shown on the dashboard, retried by a human
-    live = state in (ReservationState.RESERVED, ReservationState.RELEASING)
+    live = state in LIVE
     if edited and state is ReservationState.RESERVED:
         return Step.RELEASE
     if never_exported:
         return Step.RELEASE if live else Step.NOTHING
     if order_status in export_statuses:
-        # The export converts a held reservation; one half released is finished first.
+        # The export converts a held reservation (one half placed included: its write finds the
+        # hold under the key, if the POS has it); one half released is finished first.
         return Step.RELEASE if state is ReservationState.RELEASING else Step.NOTHING
     if order_status in allocating_statuses:
         return Step.NOTHING if state is ReservationState.RESERVED else Step.RESERVE
@@ -179,18 +200,28 @@ def reserved(
     current = record or ReservationRecord()
     if current.state is ReservationState.RESERVED and current.pos_ref == pos_ref:
         return current
-    if current.state not in (None, ReservationState.RELEASED, ReservationState.RELEASING):
+    if current.state not in _MAY_RESERVE:
         raise _illegal(current, "reserve")
     if not pos_ref:
         raise ValueError("a reservation needs the POS document reference")
     return ReservationRecord(ReservationState.RESERVED, pos_ref, at, applied_at, digest=digest)
 
 
+def reserving(record: ReservationRecord | None) -> ReservationRecord:
+    """About to ask the POS to hold the units: from now on a release must ask the POS too."""
+    current = record or ReservationRecord()
+    if current.state is ReservationState.RESERVING:
+        return current
+    if current.state not in _MAY_RESERVE:
+        raise _illegal(current, "reserve")
+    return replace(current, state=ReservationState.RESERVING)
+
+
 def releasing(record: ReservationRecord) -> ReservationRecord:
     """About to ask the POS to give the units back: stop counting on its hold first."""
     if record.state is ReservationState.RELEASING:
         return record
-    if record.state is not ReservationState.RESERVED:
+    if record.state not in (ReservationState.RESERVED, ReservationState.RESERVING):
         raise _illegal(record, "release")
     return replace(record, state=ReservationState.RELEASING)
 
@@ -199,7 +230,7 @@ def released(record: ReservationRecord, at: datetime) -> ReservationRecord:
     """The POS gave the units back (the reservation was cancelled there)."""
     if record.state is ReservationState.RELEASED:
         return record
-    if record.state not in (ReservationState.RESERVED, ReservationState.RELEASING):
+    if record.state not in LIVE:
         raise _illegal(record, "release")
     return replace(
         record, state=ReservationState.RELEASED, released_at=at, attempts=0, last_error=None

@@ -18,7 +18,9 @@ after the ledger refresh:
 
 Every connector call happens outside any database transaction and is keyed,
 so a kill between the POS call and the local record only repeats a call that
-finds its own work.  A failure counts an attempt and is retried next cycle;
+finds its own work; the move is recorded as ``reserving`` / ``releasing``
+before the call, so that a kill after it is finished or undone by the next
+pass whatever the order did meanwhile.  A failure counts an attempt and is retried next cycle;
 after ``export_max_attempts`` (or at once, when the POS refused the
 document) the reservation is parked on the dashboard for a human, and the
 order is allocated by StoreBridge as without reservations.
@@ -45,6 +47,7 @@ from sqlalchemy.orm import Session
 from storebridge.bootstrap import Services
 from storebridge.domain.export_state import ExportState
 from storebridge.domain.reservation_state import (
+    LIVE,
     ReservationRecord,
     ReservationState,
     Step,
@@ -54,6 +57,7 @@ from storebridge.domain.reservation_state import (
     released,
     releasing,
     reserved,
+    reserving,
 )
 from storebridge.errors import ConnectorError, ExportError, PosRejected
 from storebridge.persistence.tables import Export, Order, Reservation
@@ -163,9 +167,7 @@ def _judge(session: Session, services: Services, store: str) -> list[_Job]:
         .where(Order.store == store)
         .where(
             Order.status.in_(settings.allocating_statuses)
-            | Reservation.state.in_(
-                (ReservationState.RESERVED.value, ReservationState.RELEASING.value)
-            )
+            | Reservation.state.in_([state.value for state in LIVE])
         )
         .order_by(Order.woo_order_id)
     )
@@ -206,14 +208,18 @@ async def settle_reservations(services: Services, store: str) -> ReservationCycl
         jobs = _judge(session, services, store)
     parked_after = services.store(store).settings.export_max_attempts
     for job in jobs:
+        intent = _intent(job)
         try:
-            record = await _act(services, store, reserver, job)
+            record = await _act(services, store, reserver, job, intent)
         except (PosRejected, ExportError) as error:
             # The POS refused the document: retrying the same one cannot help, a human must look.
+            # It did nothing, so the record is what it was before the intent.
             record = replace(failed(job.record, str(error)), attempts=parked_after)
             cycle.failed[job.order_id] = str(error)
         except _TRANSIENT as error:
-            record = failed(job.record, f"{type(error).__name__}: {error}")
+            # The POS may have done it before the error (a timeout after its commit): the
+            # intent stays, so the next pass finishes the move or undoes it, never forgets it.
+            record = failed(intent or job.record, f"{type(error).__name__}: {error}")
             cycle.failed[job.order_id] = str(error)
         else:
             getattr(cycle, _OUTCOME[job.step]).add(job.order_id)
@@ -240,18 +246,35 @@ _OUTCOME = {Step.RESERVE: "reserved", Step.RELEASE: "released", Step.NOTE_CONVER
 _STEPS_HERE = frozenset(_OUTCOME)
 
 
+def _intent(job: _Job) -> ReservationRecord | None:
+    """What is recorded before the POS is asked to move units (None: no POS call).
+
+    ``releasing``: a kill after the POS gave the units back must not leave
+    StoreBridge counting on a hold the POS no longer has; ``reserving``: a
+    kill after the POS held them must not leave a hold that no record would
+    ever release (domain.reservation_state).
+    """
+    if job.step is Step.RELEASE:
+        assert job.record is not None
+        return releasing(job.record)
+    if job.step is Step.RESERVE:
+        return reserving(job.record)
+    return None
+
+
 async def _act(
-    services: Services, store: str, reserver: PosReserver, job: _Job
+    services: Services,
+    store: str,
+    reserver: PosReserver,
+    job: _Job,
+    intent: ReservationRecord | None,
 ) -> ReservationRecord:
     key = order_key(store, job.order_id)
     if job.step is Step.NOTE_CONVERTED:
         assert job.record is not None
         return converted(job.record)
+    assert intent is not None
     if job.step is Step.RELEASE:
-        assert job.record is not None
-        # Recorded before the POS call: a kill after it must not leave StoreBridge counting on
-        # a hold the POS no longer has (domain.reservation_state).
-        intent = releasing(job.record)
         _save(services, store, job.order_id, intent)
         await asyncio.to_thread(reserver.release, key)
         return released(intent, utcnow())
@@ -261,10 +284,11 @@ async def _act(
     skus = order_skus(order)
     known = await asyncio.to_thread(connector.known_skus, skus) if skus else set()
     document = map_order(order, store=store, known_skus=known)
+    _save(services, store, job.order_id, intent)
     receipt = await asyncio.to_thread(reserver.reserve, document)
     now = utcnow()
     applied = now if receipt.applied else None
-    return reserved(job.record, receipt.pos_ref, now, applied, order_digest(job.payload))
+    return reserved(intent, receipt.pos_ref, now, applied, order_digest(job.payload))
 
 
 def order_digest(payload: str) -> str:

@@ -87,6 +87,10 @@ def pos_standing(export_state: str, reservation: Reservation | None) -> str:
         return f"reserved as {reservation.pos_ref}"
     if reservation.state == "releasing":
         return "reservation being released"
+    if reservation.state == "reserving" and reservation.last_error:
+        return f"reservation failed ({reservation.attempts}x): {reservation.last_error}"
+    if reservation.state == "reserving":
+        return "reservation being placed"
     if reservation.state == "released":
         return "reservation released"
     if reservation.last_error:
