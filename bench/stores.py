@@ -103,7 +103,11 @@ def _config(root: Path, storage: Storage, urls: list[str]) -> Path:
                     "consumer_secret": DEMO_CONSUMER_SECRET,
                     "timeout_s": 60.0,
                 },
-                "connector": {"type": "demo", "path": str(root / f"pos-{n}.sqlite3")},
+                "connector": {
+                    "type": "demo",
+                    "path": str(root / f"pos-{n}.sqlite3"),
+                    "incremental": True,
+                },
             }
             for n, url in enumerate(urls, start=1)
         },

@@ -117,7 +117,13 @@ class Workspace:
 
     def connector_settings(self) -> dict[str, Any]:
         """The ``[stores.bench.connector]`` table."""
-        return {"type": "demo", "path": str(self.pos_path), "seed_items": 0, "seed_styles": 0}
+        return {
+            "type": "demo",
+            "path": str(self.pos_path),
+            "seed_items": 0,
+            "seed_styles": 0,
+            "incremental": True,
+        }
 
     def settings(self) -> Settings:
         """The configuration a user would write for this installation."""

@@ -55,6 +55,7 @@ FEED_MAPPING = ColumnMapping(quantity={"shop": "qty_shop", "back": "qty_back"})
 def demo_settings(folder: Path, **overrides: object) -> DemoPosSettings:
     values: dict[str, object] = {
         "path": folder / "demo.sqlite3",
+        "incremental": True,
         "seed_items": 30,
         "seed_styles": 2,
         "random_seed": 7,

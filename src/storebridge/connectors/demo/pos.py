@@ -245,7 +245,9 @@ class DemoPos:
         self._check_fault("read_items")
         now = datetime.now(UTC)
         start = ReadPosition.decode(position)
-        full = full_read_due(start, now, self.settings.full_read_every_s)
+        full = not self.settings.incremental or full_read_due(
+            start, now, self.settings.full_read_every_s
+        )
         since = None if start is None or full else start.cursor
         if not isinstance(since, int):
             full, since = True, None

@@ -20,6 +20,12 @@ class DemoPosSettings(IncrementalReadSettings):
     """The built-in demo POS: a SQLite database it seeds itself."""
 
     type: Literal["demo"] = "demo"
+    incremental: bool = Field(
+        default=False,
+        description="products runs read only the items changed since the last run (and "
+        "everything every full_read_every_s); off until the allocation simulation's "
+        "convergence with incremental reads is understood (docs/operations.md)",
+    )
     path: Path = Field(
         default=Path("var/demo-pos.sqlite3"), description="SQLite file of the demo POS"
     )

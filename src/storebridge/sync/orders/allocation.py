@@ -52,6 +52,7 @@ from storebridge.woocommerce import WooClient
 __all__ = [
     "AllocationCycle",
     "forget_pushed_stock",
+    "forgotten_stock",
     "ledger_refresher",
     "refresh_and_push",
     "release_exported",
@@ -144,6 +145,26 @@ def forget_pushed_stock(session: Session, *, store: str, sku_keys: Collection[st
     return touched
 
 
+def forgotten_stock(session: Session, store: str) -> set[str]:
+    """Linked SKUs whose pushed stock was forgotten (`forget_pushed_stock`) and not yet resent.
+
+    The refresh that forgot them may have run inside a products run whose read
+    was incremental: an unchanged product is not in such a read, so nothing
+    there pushed it, and the next cycle's refresh sees no new order for it.
+    """
+    return set(
+        session.scalars(
+            select(ProductLink.sku_key).where(
+                ProductLink.store == store,
+                ProductLink.state == "linked",
+                ProductLink.kind != "variable",
+                ProductLink.pushed_stock.is_(None),
+                ProductLink.pushed_at.is_not(None),
+            )
+        )
+    )
+
+
 def settle_ledger(
     sessions: sessionmaker[Session], store: str, stock_moved: Collection[str]
 ) -> dict[int, set[str]]:
@@ -173,7 +194,11 @@ async def refresh_and_push(
     await note_applied(services, store)
     released = settle_ledger(services.sessions, store, cycle.refresh.stock_moved)
     cycle.released = set(released)
-    cycle.skus = cycle.refresh.skus | {key for keys in released.values() for key in keys}
+    with services.sessions() as session:
+        forgotten = forgotten_stock(session, store)
+    cycle.skus = (
+        cycle.refresh.skus | {key for keys in released.values() for key in keys} | forgotten
+    )
     if cycle.skus:
         cycle.push = await push_stock(services, store, sorted(cycle.skus))
     return cycle
