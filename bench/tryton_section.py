@@ -11,12 +11,25 @@ __all__ = ["SECTION_HEADING", "keep_section", "splice"]
 SECTION_HEADING = "## Tryton: reading a whole catalogue"
 
 
+def _section_end(document: str, start: int) -> int:
+    """Where the Tryton section starting at `start` ends: the next heading or section marker."""
+    ends = [
+        at
+        for at in (
+            document.find("\n## ", start + len(SECTION_HEADING)),
+            document.find("\n<!-- ", start + len(SECTION_HEADING)),
+        )
+        if at >= 0
+    ]
+    return min(ends, default=-1)
+
+
 def splice(document: str, new_section: str) -> str:
     """`document` with its Tryton section replaced by `new_section` (or appended)."""
     start = document.find(SECTION_HEADING)
     if start < 0:
         return document.rstrip("\n") + "\n\n" + new_section
-    end = document.find("\n## ", start + len(SECTION_HEADING))
+    end = _section_end(document, start)
     tail = "" if end < 0 else document[end + 1 :]
     return document[:start] + new_section + ("\n" + tail if tail else "")
 
@@ -26,6 +39,6 @@ def keep_section(old_document: str, new_document: str) -> str:
     start = old_document.find(SECTION_HEADING)
     if start < 0:
         return new_document
-    end = old_document.find("\n## ", start + len(SECTION_HEADING))
+    end = _section_end(old_document, start)
     kept = old_document[start:] if end < 0 else old_document[start : end + 1]
     return splice(new_document, kept.rstrip("\n") + "\n")

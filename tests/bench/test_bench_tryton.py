@@ -63,3 +63,11 @@ def test_the_bench_cli_keeps_the_tryton_section_of_the_page_it_rewrites(tmp_path
     text = page.read_text(encoding="utf-8")
     assert "### Oversell: a busy day" in text and "figures" not in text
     assert text.rstrip().endswith(f"{SECTION_HEADING}\n\n| Tryton | 65 |")
+
+
+def test_the_tryton_section_ends_at_the_next_sections_marker() -> None:
+    page = splice(OTHER, f"{SECTION_HEADING}\n\nold\n") + "\n<!-- stores:start -->\n## Stores\n"
+
+    replaced = splice(page, f"{SECTION_HEADING}\n\nnew\n")
+
+    assert "<!-- stores:start -->\n## Stores" in replaced and "old" not in replaced
