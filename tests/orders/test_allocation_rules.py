@@ -18,6 +18,7 @@ from tests.orders.orders_helpers import STORE, Shop, make_shop
 
 from storebridge.persistence.tables import InventorySnapshot
 from storebridge.persistence.types import utcnow
+from storebridge.sync.orders.allocation import forget_pushed_stock, forgotten_stock
 from storebridge.sync.orders.ledger_view import allocated_for_store
 
 
@@ -143,3 +144,20 @@ async def test_on_hand_sums_the_selected_locations_and_safety_stock_is_held_back
     scoped_shop.place([("MUG-1", 2)], status="processing")
     await scoped_shop.refresh()
     assert scoped_shop.woo_stock("MUG-1") == 3  # 6 - 2 - 1
+
+
+async def test_a_forgotten_stock_figure_is_pushed_by_the_next_cycle(shop: Shop) -> None:
+    # A refresh inside a products run may forget a figure (WooCommerce moved the stock by
+    # itself) that the run's incremental read does not carry; the next cycle sees no new
+    # order for it, so it must push it because it was forgotten.
+    await shop.sync_products()
+    shop.sandbox.products.update(shop.sandbox.products.by_sku("MUG-1")["id"], {"stock_quantity": 3})
+    with shop.services.sessions.begin() as session:
+        forget_pushed_stock(session, store=STORE, sku_keys={"mug-1"})
+
+    cycle = await shop.refresh()
+
+    assert "mug-1" in cycle.skus
+    assert shop.woo_stock("MUG-1") == 10
+    with shop.services.sessions() as session:
+        assert forgotten_stock(session, STORE) == set()
