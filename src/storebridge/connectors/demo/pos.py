@@ -45,7 +45,7 @@ from pathlib import Path
 from storebridge.connectors.demo import documents as demo_documents
 from storebridge.connectors.demo import reservations as demo_reservations
 from storebridge.connectors.demo.catalogue import WEBSTORE, catalogue, insert_items
-from storebridge.connectors.demo.schema import connect, ensure_schema, transaction
+from storebridge.connectors.demo.schema import connect, ensure_schema, times_by_key, transaction
 from storebridge.connectors.demo.simulation import SimEvent, StoreLife
 from storebridge.connectors.read_position import ReadPosition, full_read_due
 from storebridge.connectors.settings import DemoPosSettings
@@ -355,19 +355,13 @@ class DemoPos:
         """The demo POS books an order into its stock as it writes it: applied when written."""
         self._check_fault("applied")
         keys = sorted(set(idempotency_keys))
-        found: dict[str, datetime] = {}
         with self._connection() as conn:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" for _ in chunk)
-                rows = conn.execute(
-                    "SELECT idempotency_key, created_at FROM documents"
-                    f" WHERE kind = 'invoice' AND idempotency_key IN ({marks})",
-                    chunk,
-                )
-                for row in rows:
-                    found[str(row["idempotency_key"])] = datetime.fromisoformat(row["created_at"])
-        return found
+            return times_by_key(
+                conn,
+                "SELECT idempotency_key, created_at FROM documents"
+                " WHERE kind = 'invoice' AND idempotency_key IN ({marks})",
+                keys,
+            )
 
     def write_credit(self, document: CreditDocument) -> str:
         self._check_fault("write_credit")

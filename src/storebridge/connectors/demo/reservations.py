@@ -26,6 +26,7 @@ from datetime import datetime
 
 from storebridge.connectors.balance import refuse_unbalanced
 from storebridge.connectors.demo.documents import StockRules, pos_sku
+from storebridge.connectors.demo.schema import times_by_key
 from storebridge.domain.model import OrderDocument
 from storebridge.ports import ReserveReceipt
 
@@ -119,15 +120,9 @@ def convert(conn: sqlite3.Connection, key: str, invoice_ref: str, now: datetime)
 
 def applied(conn: sqlite3.Connection, keys: list[str]) -> dict[str, datetime]:
     """When each live or converted hold of these keys was placed: the till saw it at once."""
-    found: dict[str, datetime] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        marks = ",".join("?" for _ in chunk)
-        rows = conn.execute(
-            "SELECT idempotency_key, updated_at FROM reservations"
-            f" WHERE state IN ('held', 'converted') AND idempotency_key IN ({marks})",
-            chunk,
-        )
-        for row in rows:
-            found[str(row["idempotency_key"])] = datetime.fromisoformat(row["updated_at"])
-    return found
+    return times_by_key(
+        conn,
+        "SELECT idempotency_key, updated_at FROM reservations"
+        " WHERE state IN ('held', 'converted') AND idempotency_key IN ({marks})",
+        keys,
+    )

@@ -26,8 +26,9 @@ numbering) cannot interleave with another writer.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from storebridge.errors import PosUnavailable
@@ -235,3 +236,17 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.OperationalError as exc:
         conn.execute("ROLLBACK")
         raise PosUnavailable(f"demo POS commit failed: {exc}") from exc
+
+
+def times_by_key(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> dict[str, datetime]:
+    """`query`'s (idempotency key, ISO time) rows for `keys`, 500 keys a statement.
+
+    `query` selects the two columns and holds ``{marks}`` where the key list goes.
+    """
+    found: dict[str, datetime] = {}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        rows = conn.execute(query.format(marks=",".join("?" for _ in chunk)), chunk)
+        for key, at in rows:
+            found[str(key)] = datetime.fromisoformat(at)
+    return found
