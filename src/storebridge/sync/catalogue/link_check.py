@@ -50,7 +50,7 @@ catches that from the write's answer.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -64,7 +64,7 @@ from storebridge.domain.links import BrokenLink, Deleted, LinkView, judge_remote
 from storebridge.persistence.repositories import cursors as cursor_repo
 from storebridge.persistence.repositories import links as link_repo
 from storebridge.persistence.types import utcnow
-from storebridge.sync.catalogue.link_table import load_links_of_products
+from storebridge.sync.catalogue.link_table import linked_parent_ids, load_links_of_products
 from storebridge.sync.catalogue.recorder import Lost
 from storebridge.sync.messages import broken_link, deleted_product, trashed_product
 from storebridge.sync.orders.ledger import load_cursor
@@ -89,6 +89,8 @@ _FIELDS = ("id", "sku", "status", "type", "date_modified_gmt")
 _VARIATION_FIELDS = ("id", "sku", "status")
 #: Link states the engine may write to (a parked link comes back by itself).
 _WRITABLE = ("linked", "parked")
+#: Pages judged between two writes of the cursor when no link was lost (a crash re-reads them).
+_SAVE_EVERY = 20
 
 
 @dataclass
@@ -128,8 +130,10 @@ async def check_links(
     result = LinkCheck()
     with sessions.begin() as session:
         cursor = load_cursor(session, store=store, stream=CHANGES_STREAM)
+        parents = linked_parent_ids(session, store=store)
     sweep = Sweep(cursor, per_page)
     started: datetime | None = None  # the server's clock when this check began
+    unsaved = 0  # pages judged since the cursor was last written
     while True:
         query = sweep.query()
         params: dict[str, Any] = {
@@ -145,8 +149,6 @@ async def check_links(
             "_fields": list(_FIELDS),
         }
         response = await woo.request("GET", "/products", params=params)
-        if started is None:
-            started = _server_time(response)
         page = decode_json(response, "GET", "/products")
         if not isinstance(page, list):
             raise WooInvalidResponse(
@@ -155,17 +157,24 @@ async def check_links(
             )  # fmt: skip
         bodies = [item for item in page if isinstance(item, dict) and "id" in item]
         step = sweep.receive(_records(bodies))
-        # A "beyond" page only proves the clock moved on; it is read again next.
-        judged = bodies if sweep.phase != "beyond" else []
+        if started is None:
+            started = _server_time(response)
+            horizon = None if started is None else started - SEAL_MARGIN
+            step = replace(step, sweep=step.sweep.sealed_before(horizon))
+        # Only fresh products are judged: one read again (same id, same second) was judged
+        # when it was delivered, and a "beyond" page only proves the clock moved on.
         fresh = {record_id for record_id, _ in step.fresh}
-        lost = await _judge(sessions, store, woo, judged, fresh)
+        judged = [item for item in bodies if int(item["id"]) in fresh]
+        lost = await _judge(sessions, store, woo, judged, parents)
         result.lost.extend(lost)
+        unsaved += 1
         reached = step.sweep.cursor
         if step.done:
             reached = seal_past(reached, started, SEAL_MARGIN)
-        if persist:
+        if persist and (lost or step.done or unsaved >= _SAVE_EVERY):
             work = partial(_record, store=store, lost=lost, cursor=reached, now=utcnow())
             write_with_retry(sessions, work)
+            unsaved = 0
         if step.done:
             return result
         sweep = step.sweep
@@ -197,19 +206,20 @@ async def _judge(
     store: str,
     woo: WooClient,
     bodies: Sequence[Mapping[str, Any]],
-    fresh: Collection[int],
+    parents: Collection[int],
 ) -> list[Lost]:
-    """The links among these products (and their variations) that may not be written to.
-
-    Every product read is judged (it costs nothing more), but the variations of
-    a parent are read only when the parent is `fresh` (not delivered before at
-    this modification second), or an idle check would read them on every run.
-    """
+    """The links among these freshly delivered products (and their variations) that may not
+    be written to; `parents` are the products with linked variations."""
     if not bodies:
         return []
     products = {int(item["id"]): item for item in bodies}
     with sessions.begin() as session:
-        table = load_links_of_products(session, store=store, woo_ids=products.keys())
+        table = load_links_of_products(
+            session,
+            store=store,
+            woo_ids=products.keys(),
+            parent_ids=[woo_id for woo_id in products if woo_id in parents],
+        )
     writable = [
         link for link in table.links.values() if link.state in _WRITABLE and link.woo_id is not None
     ]
@@ -220,7 +230,7 @@ async def _judge(
             item = products.get(link.live_id)
             if item is not None:
                 lost.extend(_verdict(link, str(item.get("sku") or ""), str(item.get("status"))))
-        elif link.woo_parent_id in products and link.woo_parent_id in fresh:
+        elif link.woo_parent_id in products:
             variations.setdefault(link.woo_parent_id, []).append(link)
     for parent_id, links in variations.items():
         if products[parent_id].get("status") == "trash":
