@@ -274,13 +274,16 @@ def test_below_the_horizon_a_page_holds_only_records_never_delivered() -> None:
 
 
 def test_an_id_a_previous_run_delivered_is_excluded_only_within_its_own_second() -> None:
-    # Delivered at second 5 by an earlier run, then modified again at second 8.
-    earlier = Cursor(at(5), frozenset({1, 2}))
-    sweep = Sweep(earlier).sealed_before(at(20))
-    assert sweep.query() == PageQuery(at(4), at(20), frozenset(), 100)
-    page = serve({1: 8, 2: 5, 3: 5}, sweep.query())
-    step = sweep.receive(page)
+    # 1 and 2 were delivered at second 5 by an earlier run (1 was modified again at 8
+    # since), 4 by this sweep.
+    earlier = Cursor(at(5), frozenset({1, 2, 4}))
+    sweep = Sweep(earlier, ours=frozenset({4})).sealed_before(at(20))
+    assert sweep.query() == PageQuery(at(4), at(20), frozenset({4}), 100)
+    step = sweep.receive(serve({1: 8, 2: 5, 3: 5, 4: 5}, sweep.query()))
     assert step.fresh == [(3, at(5)), (1, at(8))]
     assert (step.sweep.cursor, step.done) == (Cursor(at(20)), False)
+    # With none of its own ids to exclude, the read needs no bound: a short page ends it.
+    alone = Sweep(earlier).sealed_before(at(20))
+    assert alone.query() == PageQuery(at(4), None, frozenset(), 100)
     with pytest.raises(ValueError, match="own ids"):
         Sweep(earlier, ours=frozenset({9}))

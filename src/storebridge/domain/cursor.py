@@ -244,11 +244,17 @@ class Sweep:
         value = self.cursor.value
         return self.horizon is not None and value is not None and value < self.horizon
 
+    @property
+    def _bounded(self) -> bool:
+        """The normal read excludes this sweep's ids, so it must stop at the horizon (without
+        ids to exclude it needs no bound, and a short page then proves the sweep done)."""
+        return self._below_horizon and bool(self.ours)
+
     def query(self) -> PageQuery:
         """The next request to send."""
         value = self.cursor.value
         if self.phase == "normal" or value is None:
-            if self._below_horizon:
+            if self._bounded:
                 return PageQuery(query_from(self.cursor), self.horizon, self.ours, self.per_page)
             return PageQuery(query_from(self.cursor), None, frozenset(), self.per_page)
         if self.phase == "beyond":
@@ -268,7 +274,7 @@ class Sweep:
         cursor, fresh = advance(self.cursor, page)
         if self.phase == "normal":
             if not full:
-                if self._below_horizon:
+                if self._bounded:
                     # Everything stamped before the horizon is delivered, and nothing
                     # can be stamped there any more: on to the unsealed seconds.
                     assert self.horizon is not None
