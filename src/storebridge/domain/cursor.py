@@ -45,7 +45,9 @@ delivered may since have been modified to a later, still sealed second: it
 is re-read, never excluded outside its own second).  A page that is not
 full proves everything before the horizon delivered, and the cursor jumps
 to the horizon; from there on (the newest, unsealed seconds) the walk
-above applies.
+above applies.  With no id of its own to exclude, a read below the horizon
+needs no bound either, and a short page ends the sweep as usual (an idle
+check stays one request).
 
 The engine persists `sweep.cursor` with the data it covers (same
 transaction), and starts each run with ``Sweep(cursor)``.
