@@ -161,3 +161,25 @@ async def test_a_forgotten_stock_figure_is_pushed_by_the_next_cycle(shop: Shop) 
     assert shop.woo_stock("MUG-1") == 10
     with shop.services.sessions() as session:
         assert forgotten_stock(session, STORE) == set()
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full"])
+async def test_an_order_a_products_run_sees_end_reaches_woocommerce_whatever_the_read(
+    tmp_path: Path, _sqlite_template: Path, incremental: bool
+) -> None:
+    # The products run's ledger refresh consumes the cancellation, and MUG-1 did not change
+    # in the POS, so an incremental read does not carry it: the run must push it itself,
+    # since no later cycle sees that order change again.
+    with make_shop(tmp_path, _sqlite_template, stock=STOCK, incremental=incremental) as shop:
+        await shop.sync_products()
+        order = shop.place([("MUG-1", 2)], status="pending")  # WooCommerce takes nothing yet
+        await shop.refresh()
+        assert shop.woo_stock("MUG-1") == 8
+        shop.set_status(order["id"], "cancelled")
+
+        run = await shop.sync_products()
+
+        assert shop.woo_stock("MUG-1") == 10
+        assert run.report.counts["updated"] == 1
+        await shop.refresh()
+        assert shop.woo_stock("MUG-1") == 10
