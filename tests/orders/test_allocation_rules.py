@@ -183,3 +183,20 @@ async def test_an_order_a_products_run_sees_end_reaches_woocommerce_whatever_the
         assert run.report.counts["updated"] == 1
         await shop.refresh()
         assert shop.woo_stock("MUG-1") == 10
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full"])
+async def test_an_order_a_products_run_sees_first_is_held_back_whatever_the_read(
+    tmp_path: Path, _sqlite_template: Path, incremental: bool
+) -> None:
+    # No cycle ran since the order: the run's ledger refresh is the one that records it.
+    with make_shop(tmp_path, _sqlite_template, stock=STOCK, incremental=incremental) as shop:
+        await shop.sync_products()
+        shop.place([("MUG-1", 2)], status="pending")  # WooCommerce takes nothing yet
+
+        await shop.sync_products()
+
+        assert shop.woo_stock("MUG-1") == 8
+        cycle = await shop.refresh()
+        assert cycle.refresh.changes == []  # the run's refresh consumed the order
+        assert shop.woo_stock("MUG-1") == 8
