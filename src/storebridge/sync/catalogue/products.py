@@ -16,7 +16,9 @@
    drafts' category names to ids;
 4. **plan** (`domain.plan.plan`, pure) and, unless it is a dry run,
 5. **execute** the plan (`executor.Executor`), which records in the link
-   table only what WooCommerce confirmed;
+   table only what WooCommerce confirmed, then push the stock of the SKUs
+   whose allocation the ledger refresh moved that a delta did not carry
+   (`stock.push_available`: the refresh consumed their orders);
 6. **record** the on-hand read, the source digests of the rows now in sync,
    the inventory snapshot (which releases exported orders' allocations), the
    run and its request counts, and only then acknowledge a drop folder's

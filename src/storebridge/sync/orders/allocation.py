@@ -25,7 +25,8 @@
 `allocated` itself is never stored: `ledger_view.allocated_for_store`
 recomputes it from the ledger, so replays cannot count twice.  The same
 steps 2-3 run when a webhook is ingested (`webhook_ingest`) and before a
-products run computes stock (`ledger_refresher`).
+products run computes stock (`ledger_refresher`); each of those then pushes
+the SKUs they moved itself, since no later cycle sees those orders again.
 """
 
 from __future__ import annotations
