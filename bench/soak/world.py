@@ -184,6 +184,7 @@ class SoakWorld:
                         "path": str(self.pos_path),
                         "seed_items": POS_ITEMS,
                         "seed_styles": 0,
+                        "incremental": True,  # the default, which the soak is meant to prove
                     },
                 }
             },

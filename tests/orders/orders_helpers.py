@@ -64,8 +64,14 @@ def golden_order(name: str) -> dict[str, Any]:
     return body
 
 
-def shop_settings(db_url: str, tmp_path: Path, **store: Any) -> Settings:
-    """A one-store configuration ("main") over the demo POS at tmp_path/demo.sqlite3."""
+def shop_settings(
+    db_url: str, tmp_path: Path, *, incremental: bool = True, **store: Any
+) -> Settings:
+    """A one-store configuration ("main") over the demo POS at tmp_path/demo.sqlite3.
+
+    `incremental`: products runs read only the POS rows changed since the last
+    one (the demo POS's default) or, when False, every row.
+    """
     table: dict[str, Any] = {
         "woocommerce": {
             "url": SHOP,
@@ -79,6 +85,7 @@ def shop_settings(db_url: str, tmp_path: Path, **store: Any) -> Settings:
             "seed_items": 0,
             "seed_styles": 0,
             "locations": list(LOCATIONS),
+            "incremental": incremental,
         },
         "selection": "flag",
     }
@@ -225,17 +232,19 @@ def make_shop(
     clock: Clock | None = None,
     webhook_transport: httpx.BaseTransport | None = None,
     db_url: str | None = None,
+    incremental: bool = True,
     **store: Any,
 ) -> Iterator[Shop]:
     """A fresh shop; `template` is a migrated SQLite file to copy (`_sqlite_template`).
 
-    `db_url` is an already migrated database to use instead (e.g. PostgreSQL).
+    `db_url` is an already migrated database to use instead (e.g. PostgreSQL);
+    `incremental` chooses the demo POS's read mode (`shop_settings`).
     """
     if db_url is None:
         target = tmp_path / "storebridge.sqlite3"
         shutil.copyfile(template, target)
         db_url = f"sqlite:///{target}"
-    settings = shop_settings(db_url, tmp_path, **store)
+    settings = shop_settings(db_url, tmp_path, incremental=incremental, **store)
     sandbox = Sandbox(
         SandboxConfig(webhook_auto_deliver=False), clock=clock, webhook_transport=webhook_transport
     )

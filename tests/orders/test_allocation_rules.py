@@ -161,3 +161,27 @@ async def test_a_forgotten_stock_figure_is_pushed_by_the_next_cycle(shop: Shop) 
     assert shop.woo_stock("MUG-1") == 10
     with shop.services.sessions() as session:
         assert forgotten_stock(session, STORE) == set()
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full"])
+async def test_orders_a_products_run_sees_reach_woocommerce_whatever_the_read(
+    tmp_path: Path, _sqlite_template: Path, incremental: bool
+) -> None:
+    # No cycle runs in between: each products run's ledger refresh is the one that sees the
+    # order change, and MUG-1 does not change in the POS, so an incremental read does not
+    # carry it. The run must push it itself: no later cycle sees that order change again.
+    with make_shop(tmp_path, _sqlite_template, stock=STOCK, incremental=incremental) as shop:
+        await shop.sync_products()
+        order = shop.place([("MUG-1", 2)], status="pending")  # WooCommerce takes nothing yet
+
+        await shop.sync_products()
+        assert shop.woo_stock("MUG-1") == 8
+
+        shop.set_status(order["id"], "cancelled")
+        run = await shop.sync_products()
+        assert shop.woo_stock("MUG-1") == 10
+        assert run.report.counts["updated"] == 1
+
+        cycle = await shop.refresh()
+        assert cycle.refresh.changes == []  # the runs' refreshes consumed both changes
+        assert shop.woo_stock("MUG-1") == 10

@@ -153,6 +153,9 @@ consumer_secret = "$consumer_secret"
 type = "demo"
 path = "var/demo-pos.sqlite3"
 seed_items = 200
+# Products runs read only the items changed since the last run, everything every
+# full_read_every_s (3600); incremental = false reads every item on every run.
+incremental = true
 """)
 
 

@@ -12,7 +12,7 @@ failed run and raised.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from storebridge.bootstrap import Services
 from storebridge.errors import ConfigError, PosRejected, PosUnavailable, StoreBridgeError
@@ -32,8 +32,9 @@ __all__ = ["LedgerRefresh", "describe_error", "run_job"]
 
 logger = logging.getLogger("storebridge.sync")
 
-#: Brings the order ledger up to date before stock is computed (the allocation engine's job).
-LedgerRefresh = Callable[[WooClient], Awaitable[object]]
+#: Brings the order ledger up to date before stock is computed (the allocation engine's job);
+#: returns the SKU keys whose allocation it may have moved, which the caller must push.
+LedgerRefresh = Callable[[WooClient], Awaitable[Collection[str]]]
 
 
 def describe_error(error: StoreBridgeError, store: str) -> str:

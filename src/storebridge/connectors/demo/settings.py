@@ -21,10 +21,9 @@ class DemoPosSettings(IncrementalReadSettings):
 
     type: Literal["demo"] = "demo"
     incremental: bool = Field(
-        default=False,
+        default=True,
         description="products runs read only the items changed since the last run (and "
-        "everything every full_read_every_s); off until the allocation simulation's "
-        "convergence with incremental reads is understood (docs/operations.md)",
+        "everything every full_read_every_s); false reads every item on every run",
     )
     path: Path = Field(
         default=Path("var/demo-pos.sqlite3"), description="SQLite file of the demo POS"

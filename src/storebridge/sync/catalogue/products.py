@@ -16,7 +16,9 @@
    drafts' category names to ids;
 4. **plan** (`domain.plan.plan`, pure) and, unless it is a dry run,
 5. **execute** the plan (`executor.Executor`), which records in the link
-   table only what WooCommerce confirmed;
+   table only what WooCommerce confirmed, then push the stock of the SKUs
+   whose allocation the ledger refresh moved that a delta did not carry
+   (`stock.push_available`: the refresh consumed their orders);
 6. **record** the on-hand read, the source digests of the rows now in sync,
    the inventory snapshot (which releases exported orders' allocations), the
    run and its request counts, and only then acknowledge a drop folder's
@@ -78,6 +80,7 @@ from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.stock import push_available
 from storebridge.sync.report import ItemProblem, RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient, WooError
@@ -241,8 +244,9 @@ class _ProductSync:
             stored_digests=self._stored_digests,
         )
         report.quarantined = list(feed.result.quarantined)
+        moved: Collection[str] = ()
         if self.refresh_ledger is not None and not self.dry_run:
-            await self.refresh_ledger(woo)
+            moved = await self.refresh_ledger(woo)
         # Before anything is planned: a product whose SKU was edited or that was trashed
         # must never receive this run's writes (`link_check`).
         check = await check_links(self.sessions, self.name, woo, persist=not self.dry_run)
@@ -289,6 +293,8 @@ class _ProductSync:
                 await executor.apply(ready)
             report.planned = dict(pending.summary)
         await executor.apply(pending.drain())
+        if not feed.complete:
+            await self._push_unread(woo, feed, moved, allocated, report)
         waiting = pending.plan_of_reports()
         _report_waiting(waiting, table, report, reported=check.keys)
         self._record_read(feed, table, availability, keep_position=report.failed_items == 0)
@@ -375,6 +381,32 @@ class _ProductSync:
         )
         executor = Executor(woo, recorder, report, sku_of=sku_of, progress=self.progress)
         return executor, recorder
+
+    async def _push_unread(
+        self,
+        woo: WooClient,
+        feed: Feed,
+        moved: Collection[str],
+        allocated: Mapping[str, int],
+        report: RunReport,
+    ) -> None:
+        """Push the stock of the SKUs the ledger refresh moved that this read did not carry.
+
+        A full read carries every row, and a row whose allocation moved is
+        planned (`_stock_moved`); a delta carries only the rows changed in the
+        POS.  The refresh consumed the orders that moved the others (a cancelled
+        or released order), so no later cycle would push them: their figure is
+        recomputed here from the stored on-hand, current since the POS row has
+        not changed, with the allocation this run publishes.
+        """
+        read = (
+            {item.key for item in feed.items}
+            | feed.result.unchanged.keys()
+            | set(feed.result.quarantined_keys)
+        )
+        unread = sorted(set(moved) - read)
+        if unread:
+            await push_available(self.services, self.name, woo, unread, allocated, report)
 
     def _record_digests(self, feed: Feed, the_plan: Plan, failed: Collection[str]) -> None:
         """Remember the rows validated by this run that are now in sync with WooCommerce.

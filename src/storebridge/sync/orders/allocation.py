@@ -25,7 +25,8 @@
 `allocated` itself is never stored: `ledger_view.allocated_for_store`
 recomputes it from the ledger, so replays cannot count twice.  The same
 steps 2-3 run when a webhook is ingested (`webhook_ingest`) and before a
-products run computes stock (`ledger_refresher`).
+products run computes stock (`ledger_refresher`); each of those then pushes
+the SKUs they moved itself, since no later cycle sees those orders again.
 """
 
 from __future__ import annotations
@@ -206,19 +207,23 @@ async def refresh_and_push(
 
 def ledger_refresher(
     services: Services, store: str, *, since: datetime | None = None
-) -> Callable[[WooClient], Awaitable[RefreshResult]]:
+) -> Callable[[WooClient], Awaitable[set[str]]]:
     """The ``refresh_ledger`` hook of `sync_products` / `push_stock` for `store`.
 
     It refreshes the ledger with the run's own client, then releases and
     forgets as an allocation cycle does, so the figures computed right after
-    are current.
+    are current.  It returns the SKU keys whose allocation it moved (changed
+    orders, released exports), exactly those an allocation cycle would push:
+    the refresh consumed their orders, so no later cycle sees them again and
+    the caller must push them itself, even those its own read did not carry
+    (an incremental read carries only what changed in the POS).
     """
 
-    async def refresh(woo: WooClient) -> RefreshResult:
+    async def refresh(woo: WooClient) -> set[str]:
         result = await refresh_ledger(services.sessions, store, woo, since=since)
         await settle_reservations(services, store)
         await note_applied(services, store)
-        settle_ledger(services.sessions, store, result.stock_moved)
-        return result
+        released = settle_ledger(services.sessions, store, result.stock_moved)
+        return result.skus | {key for keys in released.values() for key in keys}
 
     return refresh

@@ -16,7 +16,7 @@ a delisted product keeps its 0 (or, with ``delist = "leave"``, whatever it has).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from storebridge.bootstrap import Services
@@ -34,7 +34,7 @@ from storebridge.sync.report import RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient
 
-__all__ = ["push_stock"]
+__all__ = ["push_available", "push_stock"]
 
 
 async def push_stock(
@@ -51,7 +51,8 @@ async def push_stock(
         store: the store name.
         sku_keys: the SKUs whose allocation changed (any spelling; compared as keys).
         refresh_ledger: refreshes the order ledger first (skip it when the caller
-            just did, e.g. right after recording a webhook's order).
+            just did, e.g. right after recording a webhook's order); the SKUs whose
+            allocation it moved are pushed too.
 
     Returns:
         The run's report; ``counts["updated"]`` is the number of figures pushed.
@@ -61,47 +62,69 @@ async def push_stock(
     keys = None if sku_keys is None else {sku_key(k) for k in sku_keys}
 
     async def body(woo: WooClient) -> None:
+        wanted = keys
         if refresh_ledger is not None:
-            await refresh_ledger(woo)
+            moved = await refresh_ledger(woo)
+            # The refresh consumed these orders: nothing else will push what they moved.
+            wanted = None if keys is None else keys | set(moved)
         # A product whose SKU was edited or that was trashed is marked before the push.
         check = await check_links(services.sessions, store, woo)
         check.report(report)
         with services.sessions() as session:
-            table = load_links(session, store=store, keys=keys)
             allocated = allocated_for_store(session, store, settings)
-        terms: dict[str, StockExplanation] = {}
-        updates: list[UpdateFields] = []
-        for key, link in table.links.items():
-            on_hand = table.on_hand.get(key)
-            last = link.last_pushed
-            if link.state != "linked" or link.kind == "variable" or on_hand is None:
-                continue
-            if last is None:
-                continue  # never pushed: the next products run creates or adopts it
-            held = allocated.get(key, 0)
-            safety = settings.safety_for(link.sku)
-            available = max(0, on_hand - held - safety)
-            desired = replace(last, manage_stock=True, stock_quantity=available)
-            payload = update_payload(desired, last)
-            if payload:
-                terms[key] = StockExplanation(on_hand, held, safety, available)
-                updates.append(
-                    UpdateFields(key, link.live_id, link.woo_parent_id, payload, desired)
-                )
-        report.counts["checked"] += len(table.links)
-
-        def explain(key: str) -> tuple[StockExplanation, str] | None:
-            found = terms.get(key)
-            return None if found is None else (found, f"stock push: {found}")
-
-        recorder = DbRecorder(services.sessions, store, explain=explain)
-        links = table.links
-        executor = Executor(
-            woo, recorder, report, sku_of=lambda key: links[key].sku if key in links else key
+        report.counts["checked"] += await push_available(
+            services, store, woo, wanted, allocated, report
         )
-        await executor.apply(Plan(updates=tuple(updates)))
 
     # A push follows a ledger refresh (which read orders with the same key) or a webhook
     # delivery; a key check there would cost a read per delivery for nothing.
     await run_job(services, store, report, body, check_key=False)
     return report
+
+
+async def push_available(
+    services: Services,
+    store: str,
+    woo: WooClient,
+    sku_keys: Collection[str] | None,
+    allocated: Mapping[str, int],
+    report: RunReport,
+) -> int:
+    """Push ``max(0, stored on-hand - allocated - safety)`` of `sku_keys` where it changed.
+
+    The body of `push_stock`, also used by a products run for the SKUs its
+    ledger refresh moved that its (incremental) read did not carry.  Returns
+    the number of links checked.
+    """
+    settings = services.store(store).settings
+    with services.sessions() as session:
+        table = load_links(session, store=store, keys=sku_keys)
+    terms: dict[str, StockExplanation] = {}
+    updates: list[UpdateFields] = []
+    for key, link in table.links.items():
+        on_hand = table.on_hand.get(key)
+        last = link.last_pushed
+        if link.state != "linked" or link.kind == "variable" or on_hand is None:
+            continue
+        if last is None:
+            continue  # never pushed: the next products run creates or adopts it
+        held = allocated.get(key, 0)
+        safety = settings.safety_for(link.sku)
+        available = max(0, on_hand - held - safety)
+        desired = replace(last, manage_stock=True, stock_quantity=available)
+        payload = update_payload(desired, last)
+        if payload:
+            terms[key] = StockExplanation(on_hand, held, safety, available)
+            updates.append(UpdateFields(key, link.live_id, link.woo_parent_id, payload, desired))
+
+    def explain(key: str) -> tuple[StockExplanation, str] | None:
+        found = terms.get(key)
+        return None if found is None else (found, f"stock push: {found}")
+
+    recorder = DbRecorder(services.sessions, store, explain=explain)
+    links = table.links
+    executor = Executor(
+        woo, recorder, report, sku_of=lambda key: links[key].sku if key in links else key
+    )
+    await executor.apply(Plan(updates=tuple(updates)))
+    return len(table.links)
