@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,28 +77,33 @@ def test_a_sweep_drains_a_second_holding_more_than_a_page_of_records() -> None:
     sweep = Sweep(Cursor(), per_page=2)
     first = sweep.receive(serve(server, sweep.query()))
     assert first.fresh == [(1, at(5)), (2, at(5))]
-    stuck = first.sweep.receive(serve(server, first.sweep.query()))
-    assert (stuck.fresh, stuck.sweep.phase) == ([], "drain")
-    drain_query = stuck.sweep.query()
-    assert drain_query == PageQuery(at(4), at(6), frozenset({1, 2}), 2)
-    delivered = first.fresh + stuck.fresh
-    step = stuck
+    # A full page of one second: re-reading it from its start would repeat it, so drain it.
+    assert first.sweep.phase == "drain"
+    assert first.sweep.query() == PageQuery(at(4), at(6), frozenset({1, 2}), 2)
+    delivered = list(first.fresh)
+    step = first
     while not step.done:
         step = step.sweep.receive(serve(server, step.sweep.query()))
         delivered += step.fresh
     assert sorted(delivered) == [(1, at(5)), (2, at(5)), (3, at(5)), (4, at(5)), (5, at(9))]
 
 
-def serve(server: dict[int, int], query: PageQuery) -> list[Record]:
-    """A WooCommerce list: strict date bounds, exclude, ordered by modified then id, page 1."""
+def serve(
+    server: dict[int, int], query: PageQuery, ties: random.Random | None = None
+) -> list[Record]:
+    """A WooCommerce list: strict date bounds, exclude, ordered by modified, page 1.
+
+    Ties of `modified` come in id order, or shuffled by `ties` (a new order per
+    request, as WooCommerce, which breaks no tie, may answer).
+    """
     rows = sorted(
-        (modified, record_id)
+        (modified, ties.random() if ties else record_id, record_id)
         for record_id, modified in server.items()
         if (query.modified_after is None or at(modified) > query.modified_after)
         and (query.modified_before is None or at(modified) < query.modified_before)
         and record_id not in query.exclude
     )
-    return [(record_id, at(modified)) for modified, record_id in rows[: query.per_page]]
+    return [(record_id, at(modified)) for modified, _, record_id in rows[: query.per_page]]
 
 
 @dataclass
@@ -112,30 +118,53 @@ class Store:
 
 
 # Few ids and mostly same-second changes: the hard cases are busy seconds.
-modifications = st.lists(st.tuples(st.integers(0, 5), st.sampled_from([0, 0, 1])), max_size=3)
+modifications = st.lists(st.tuples(st.integers(0, 5), st.sampled_from([0, 0, 1, 2])), max_size=3)
 restarts = st.sampled_from([False, False, False, True])
+#: The seal margin of the sweep's horizon (None: the server sends no clock, nothing is sealed).
+margins = st.sampled_from([None, 0, 1, 2])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @example(  # a record joins a drained second, then the clock moves on (the "seal" case)
     initial={0: 3, 1: 3},
     schedule=[([], False)] * 4 + [([(2, 0), (3, 1)], False)],
     per_page=1,
+    margin=None,
+    ties=random.Random(0),
+)
+@example(  # a record delivered below the horizon is modified again while the sweep runs
+    initial={0: 2, 1: 2, 2: 3, 3: 3},
+    schedule=[([], False), ([(0, 0), (4, 2)], False)],
+    per_page=1,
+    margin=0,
+    ties=random.Random(0),
 )
 @given(
     initial=st.dictionaries(st.integers(0, 5), st.integers(2, 3), max_size=6),
     schedule=st.lists(st.tuples(modifications, restarts), max_size=40),
     per_page=st.integers(1, 3),
+    margin=margins,
+    ties=st.randoms(use_true_random=False),
 )
 def test_every_version_is_delivered_once_whatever_the_interleaving_of_changes_and_pages(
-    initial: dict[int, int], schedule: list[tuple[list[tuple[int, int]], bool]], per_page: int
+    initial: dict[int, int],
+    schedule: list[tuple[list[tuple[int, int]], bool]],
+    per_page: int,
+    margin: int | None,
+    ties: random.Random,
 ) -> None:
     store = Store(max(initial.values(), default=0), dict(initial))
     delivered: list[Record] = []
     sweep = Sweep(Cursor(), per_page)
+    first_page = True  # of a run: its answer tells the server's clock (the horizon)
 
     def step_once(sweep: Sweep) -> tuple[Sweep, bool]:
-        step = sweep.receive(serve(store.records, sweep.query()))
+        nonlocal first_page
+        step = sweep.receive(serve(store.records, sweep.query(), ties))
+        if first_page and margin is not None:
+            # Writes are instant here, so a margin of 0 is enough for the model.
+            step = replace(step, sweep=step.sweep.sealed_before(at(store.clock - margin)))
+        first_page = False
         delivered.extend(step.fresh)
         # The cursor's promise, checked after every page: each current version
         # before its value, or at its value with a boundary id, was delivered.
@@ -158,6 +187,7 @@ def test_every_version_is_delivered_once_whatever_the_interleaving_of_changes_an
         if done or restart:
             # A new run (or a crash and restart) resumes from the persisted cursor only.
             sweep = Sweep(sweep.cursor, per_page)
+            first_page = True
     # Quiet store: one more run must catch up completely.
     for _ in range(500):
         sweep, done = step_once(sweep)
@@ -175,7 +205,7 @@ def test_a_record_joining_a_drained_second_before_the_clock_moves_on_is_not_lost
     server = {0: 3, 1: 3}
     sweep = Sweep(Cursor(), per_page=1)
     delivered: list[Record] = []
-    for _ in range(3):  # page, stuck -> drain, drain
+    for _ in range(2):  # page -> drain, drain
         step = sweep.receive(serve(server, sweep.query()))
         delivered += step.fresh
         sweep = step.sweep
@@ -223,3 +253,37 @@ def test_a_sealed_cursor_never_moves_back_and_never_skips_a_later_second(
     assert sealed in (cursor, Cursor(at(second + 1)))
     if sealed != cursor:
         assert at(server) >= at(second + 1) + MARGIN
+
+
+def test_below_the_horizon_a_page_holds_only_records_never_delivered() -> None:
+    # 250 records in second 5 (one batch of writes), 50 in second 6; the clock is at 30.
+    server = {i: 5 for i in range(250)} | {i: 6 for i in range(250, 300)}
+    ties = random.Random(7)
+    sweep, requests, delivered = Sweep(Cursor(), per_page=100), 0, []
+    while True:
+        step = sweep.receive(serve(server, sweep.query(), ties))
+        requests += 1
+        delivered += step.fresh
+        sweep = step.sweep.sealed_before(at(20)) if requests == 1 else step.sweep
+        if step.done:
+            break
+    assert sorted(delivered) == sorted((i, at(s)) for i, s in server.items())
+    # Three full pages, one that finds nothing more below the horizon, one beyond it.
+    assert requests == 5
+    assert sweep.cursor == Cursor(at(20))
+
+
+def test_an_id_a_previous_run_delivered_is_excluded_only_within_its_own_second() -> None:
+    # 1 and 2 were delivered at second 5 by an earlier run (1 was modified again at 8
+    # since), 4 by this sweep.
+    earlier = Cursor(at(5), frozenset({1, 2, 4}))
+    sweep = Sweep(earlier, ours=frozenset({4})).sealed_before(at(20))
+    assert sweep.query() == PageQuery(at(4), at(20), frozenset({4}), 100)
+    step = sweep.receive(serve({1: 8, 2: 5, 3: 5, 4: 5}, sweep.query()))
+    assert step.fresh == [(3, at(5)), (1, at(8))]
+    assert (step.sweep.cursor, step.done) == (Cursor(at(20)), False)
+    # With none of its own ids to exclude, the read needs no bound: a short page ends it.
+    alone = Sweep(earlier).sealed_before(at(20))
+    assert alone.query() == PageQuery(at(4), None, frozenset(), 100)
+    with pytest.raises(ValueError, match="own ids"):
+        Sweep(earlier, ours=frozenset({9}))

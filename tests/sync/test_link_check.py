@@ -8,10 +8,13 @@ moved), and the link is reported broken or deleted on that same run.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from tests.sync.sync_helpers import IDLE, STORE, World, make_world, money, raw
 from tests.sync.test_variable_products import variant
 
@@ -145,4 +148,50 @@ async def test_a_crowded_second_is_sealed_once_the_server_clock_has_left_it(
         idle = await world.sync()
 
     assert sealing.report.requests == {"GET /products": 3}
+    assert idle.report.requests == IDLE
+
+
+class BatchClock:
+    """The sandbox's clock moving one second every `per_second` readings: a fast store
+    stamping a few hundred products in each second (ties in one second: sandbox order)."""
+
+    def __init__(self, start: datetime, per_second: int) -> None:
+        self.start, self.per_second, self.readings = start, per_second, 0
+        self.paused: datetime | None = None
+
+    def __call__(self) -> datetime:
+        if self.paused is not None:
+            return self.paused
+        self.readings += 1
+        return self.start + timedelta(seconds=self.readings // self.per_second)
+
+    def pause(self, after: timedelta) -> None:
+        """Stop moving, `after` past the current second."""
+        self.paused = self.__call__() + after
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "within-the-margin"])
+async def test_reading_back_a_big_first_sync_costs_about_one_request_per_page(
+    tmp_path: Path, _sqlite_template: Path, sealed: bool
+) -> None:
+    clock = BatchClock(datetime(2026, 12, 1, 12, tzinfo=UTC), per_second=700)
+    items = 1_000
+    with make_world(tmp_path, _sqlite_template, clock=clock) as world:
+        for n in range(items):
+            world.pos.put(raw(f"B-{n:04}", "5.00", 3, line=n + 1))
+        await world.sync()
+        # Sealed: the read-back starts after the seal margin; else right after the writes.
+        clock.pause(SEAL_MARGIN + timedelta(seconds=1) if sealed else timedelta(0))
+        seconds = Counter(doc["date_modified"] for doc in world.docs())
+
+        read_back = await world.sync()
+        idle = await world.sync()
+
+    assert sum(1 for count in seconds.values() if count > 100) >= 2  # crowded seconds
+    pages = math.ceil(items / 100)
+    requests = read_back.report.requests["GET /products"]
+    # Below the horizon: full pages, one that reaches it, one beyond (the unsealed seconds:
+    # per crowded second, one page that shows it crowded, a drain to its end, one beyond).
+    assert requests <= pages + 2 + (0 if sealed else 3 * len(seconds))
+    assert read_back.report.writes == 0
     assert idle.report.requests == IDLE

@@ -25,6 +25,29 @@ cursor's second (more than a page of orders modified in one second), the
 sweep *drains* that second with ``exclude=`` the delivered ids, then asks for
 anything newer.  Seeing a newer record proves the server clock has left that
 second, so a last drain catches late arrivals and the cursor moves past it.
+A full page whose newest second already holds half a page of delivered
+records drains that second at once: re-reading it from its start would
+return mostly the same records, in a new order each time.
+
+**The sealed horizon.**  Re-reading the cursor's second costs a page slot
+per record already delivered there, and a second holding hundreds of
+records (one batch of writes) costs several requests.  Once the caller
+knows the server's clock (`Sweep.sealed_before`), seconds older than
+``horizon`` (the clock at the sweep's first answer, minus a margin in which
+every write commits) are *sealed*: no record can be stamped in them any
+more, and a record the sweep delivered that is modified again gets a
+stamp at or after the horizon.  Below the horizon the walk is therefore
+``modified_after=<cursor - 1 s>&modified_before=<horizon>&exclude=<ids this
+sweep delivered at the cursor's second>``: every page holds only records
+never delivered, so N records cost about N / per_page requests.  Only ids
+*this sweep* delivered may be excluded that way (an id a previous run
+delivered may since have been modified to a later, still sealed second: it
+is re-read, never excluded outside its own second).  A page that is not
+full proves everything before the horizon delivered, and the cursor jumps
+to the horizon; from there on (the newest, unsealed seconds) the walk
+above applies.  With no id of its own to exclude, a read below the horizon
+needs no bound either, and a short page ends the sweep as usual (an idle
+check stays one request).
 
 The engine persists `sweep.cursor` with the data it covers (same
 transaction), and starts each run with ``Sweep(cursor)``.
@@ -164,27 +187,77 @@ class Sweep:
     -> process ``step.fresh`` and persist ``step.sweep.cursor`` -> stop when
     ``step.done``, else continue with ``step.sweep``.
 
-    Phases: ``normal`` reads from the cursor; ``drain`` reads the cursor's
-    second excluding delivered ids; ``beyond`` asks for anything newer (only
-    as proof that the second is over; those records are read again);
-    ``seal`` drains the second one last time, then the cursor moves to the
-    next second.
+    Phases: ``normal`` reads from the cursor (below the `horizon`, minus
+    the ids this sweep delivered at the cursor's second); ``drain`` reads
+    the cursor's second excluding delivered ids; ``beyond`` asks for
+    anything newer (only as proof that the second is over; those records
+    are read again); ``seal`` drains the second one last time, then the
+    cursor moves to the next second.  A drained second below the horizon
+    needs neither ``beyond`` nor ``seal``.
+
+    `horizon`: seconds before it are sealed (see the module docstring), None
+    until the caller knows the server's clock.  `ours`: the boundary ids
+    this sweep delivered (a subset of ``cursor.boundary_ids``).
     """
 
     cursor: Cursor = Cursor()
     per_page: int = 100
     phase: Phase = "normal"
+    horizon: datetime | None = None
+    ours: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.per_page < 1:
             raise ValueError("per_page must be at least 1")
         if self.phase != "normal" and self.cursor.value is None:
             raise ValueError(f"phase {self.phase!r} needs a cursor with a value")
+        if self.horizon is not None and self.horizon.tzinfo is None:
+            raise ValueError("the horizon must be timezone-aware (UTC)")
+        if not self.ours <= self.cursor.boundary_ids:
+            raise ValueError("the sweep's own ids must be boundary ids of its cursor")
+
+    def sealed_before(self, horizon: datetime | None) -> Sweep:
+        """This sweep, told that no record can be stamped before `horizon` any more.
+
+        Call it once, on the sweep that `receive` returned for the first
+        answer, with the server's clock at that answer minus the margin in
+        which a write commits (None: the server did not say; nothing is
+        sealed).  A later clock would be wrong: records delivered before it
+        could have been modified again below it.  (On the first sweep it
+        would be wrong too: `receive` must judge the answer to the query
+        that was sent.)
+        """
+        if horizon is None:
+            return self
+        sealed = Sweep(
+            self.cursor, self.per_page, self.phase, horizon.replace(microsecond=0), self.ours
+        )
+        if (
+            sealed.phase == "drain"
+            and sealed._below_horizon
+            and self.ours == self.cursor.boundary_ids
+        ):
+            # Below the horizon the normal read is this drain, widened up to the horizon.
+            return Sweep(sealed.cursor, sealed.per_page, "normal", sealed.horizon, sealed.ours)
+        return sealed
+
+    @property
+    def _below_horizon(self) -> bool:
+        value = self.cursor.value
+        return self.horizon is not None and value is not None and value < self.horizon
+
+    @property
+    def _bounded(self) -> bool:
+        """The normal read excludes this sweep's ids, so it must stop at the horizon (without
+        ids to exclude it needs no bound, and a short page then proves the sweep done)."""
+        return self._below_horizon and bool(self.ours)
 
     def query(self) -> PageQuery:
         """The next request to send."""
         value = self.cursor.value
         if self.phase == "normal" or value is None:
+            if self._bounded:
+                return PageQuery(query_from(self.cursor), self.horizon, self.ours, self.per_page)
             return PageQuery(query_from(self.cursor), None, frozenset(), self.per_page)
         if self.phase == "beyond":
             return PageQuery(value, None, frozenset(), self.per_page)
@@ -203,19 +276,38 @@ class Sweep:
         cursor, fresh = advance(self.cursor, page)
         if self.phase == "normal":
             if not full:
+                if self._bounded:
+                    # Everything stamped before the horizon is delivered, and nothing
+                    # can be stamped there any more: on to the unsealed seconds.
+                    assert self.horizon is not None
+                    return SweepStep(self._jump(self.horizon), fresh, done=False)
                 return SweepStep(self._to("normal", cursor), fresh, done=True)
-            if not fresh:
-                # A full page of records already delivered in this second: drain it.
-                return SweepStep(self._to("drain", cursor), fresh, done=False)
-            return SweepStep(self._to("normal", cursor), fresh, done=False)
+            if not fresh or (
+                not self._below_horizon and 2 * len(cursor.boundary_ids) >= self.per_page
+            ):
+                # The newest second holds at least half a page already delivered (a whole
+                # page: nothing fresh); re-reading it from its start would mostly repeat.
+                return SweepStep(self._to("drain", cursor, fresh), fresh, done=False)
+            return SweepStep(self._to("normal", cursor, fresh), fresh, done=False)
         more = full and bool(fresh)
-        if self.phase == "drain":
-            return SweepStep(self._to("drain" if more else "beyond", cursor), fresh, done=False)
-        # seal: the server clock has passed the cursor's second, nothing can join it now.
+        value = cursor.value
+        assert value is not None
         if more:
-            return SweepStep(self._to("seal", cursor), fresh, done=False)
-        assert cursor.value is not None
-        return SweepStep(self._to("normal", Cursor(cursor.value + _SECOND)), fresh, done=False)
+            return SweepStep(self._to(self.phase, cursor, fresh), fresh, done=False)
+        if self.phase == "seal" or (self.horizon is not None and value < self.horizon):
+            # Drained, and no record can join the second any more: the seal
+            # phase knows the server clock left it, a sealed second is older
+            # than the horizon.
+            return SweepStep(self._jump(value + _SECOND), fresh, done=False)
+        return SweepStep(self._to("beyond", cursor, fresh), fresh, done=False)
 
-    def _to(self, phase: Phase, cursor: Cursor) -> Sweep:
-        return Sweep(cursor, self.per_page, phase)
+    def _to(self, phase: Phase, cursor: Cursor, fresh: Sequence[Record] = ()) -> Sweep:
+        if cursor.value == self.cursor.value:
+            ours = self.ours | {record_id for record_id, at in fresh if at == cursor.value}
+        else:
+            ours = cursor.boundary_ids  # a new second: every id there is this sweep's
+        return Sweep(cursor, self.per_page, phase, self.horizon, ours)
+
+    def _jump(self, value: datetime) -> Sweep:
+        """The cursor moved to `value` with everything before it delivered."""
+        return Sweep(Cursor(value), self.per_page, "normal", self.horizon)

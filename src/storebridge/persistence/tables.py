@@ -118,6 +118,7 @@ class ProductLink(Base):
     __table_args__ = (
         UniqueConstraint("store", "sku_key"),
         Index(None, "store", "woo_id"),
+        Index(None, "store", "woo_parent_id"),  # a changed parent's variations (link check)
     )
 
     id: Mapped[int] = _id()

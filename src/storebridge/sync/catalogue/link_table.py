@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_PARK_AFTER",
     "LinkTable",
     "input_digest",
+    "linked_parent_ids",
     "load_links",
     "load_links_of_products",
     "parked_digest",
@@ -116,15 +117,35 @@ def load_links(session: Session, *, store: str, keys: Collection[str] | None = N
     return table
 
 
-def load_links_of_products(session: Session, *, store: str, woo_ids: Collection[int]) -> LinkTable:
-    """The links to these WooCommerce ids or to variations of them, keyed by SKU key."""
+def load_links_of_products(
+    session: Session,
+    *,
+    store: str,
+    woo_ids: Collection[int],
+    parent_ids: Collection[int] | None = None,
+) -> LinkTable:
+    """The links to these WooCommerce ids or to variations of them, keyed by SKU key.
+
+    `parent_ids`: the ids among `woo_ids` whose variations are wanted (all by
+    default).  ``woo_parent_id`` has no index, so a caller that knows which
+    products are linked parents (`linked_parent_ids`) spares a table scan.
+    """
     table = LinkTable()
     c = _TABLE.c
     ordered = sorted(set(woo_ids))
+    parents = ordered if parent_ids is None else sorted(set(parent_ids))
     for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        _load_into(table, session, store, None, c.woo_id.in_(chunk) | c.woo_parent_id.in_(chunk))
+        _load_into(table, session, store, None, c.woo_id.in_(ordered[start : start + 500]))
+    for start in range(0, len(parents), 500):
+        _load_into(table, session, store, None, c.woo_parent_id.in_(parents[start : start + 500]))
     return table
+
+
+def linked_parent_ids(session: Session, *, store: str) -> set[int]:
+    """The WooCommerce ids of the variable products that have linked variations."""
+    c = _TABLE.c
+    query = select(c.woo_parent_id).where(c.store == store, c.woo_parent_id.is_not(None)).distinct()
+    return {int(parent) for parent in session.scalars(query)}
 
 
 def _load_into(
