@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy.engine import make_url
-from tests.runner.runner_support import ManualClock, ScriptedJob, run_rows, runner_settings
+from tests.runner.runner_support import (
+    ManualClock,
+    ScriptedJob,
+    run_rows,
+    runner_settings,
+    settle,
+)
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.errors import ConfigError
@@ -23,7 +30,7 @@ from storebridge.runner.distributed import (
     ensure_schema,
 )
 from storebridge.runner.jobs import Job, JobResult
-from storebridge.runner.schedule import JobKey
+from storebridge.runner.schedule import MIN_TICK_S, JobKey, next_tick_s
 
 
 @pytest.fixture
@@ -177,3 +184,84 @@ async def test_on_postgresql_a_dead_workers_job_frees_its_store_even_when_a_copy
 
     assert ran == ["main"]
     assert [s["status"] for s in statuses] == ["failed", "succeeded"]
+
+
+@pytest.fixture
+def fifty_second_services(tmp_path: Path, _sqlite_template: Path) -> Iterator[Services]:
+    target = tmp_path / "db.sqlite3"
+    shutil.copyfile(_sqlite_template, target)
+    settings = runner_settings(
+        f"sqlite:///{target}", tmp_path, ("main", "outlet"), intervals={"products": 50}
+    )
+    with build_services(settings) as services:
+        yield services
+
+
+async def test_the_schedule_reads_every_last_start_and_names_the_next_job_to_fall_due(
+    fifty_second_services: Services, clock: ManualClock
+) -> None:
+    connector = InMemoryConnector()
+    job = ScriptedJob(clock=clock)
+    runner = DistributedRunner(
+        fifty_second_services, connector, {"products": job.job()}, clock=clock
+    )
+    start = clock.now()
+    async with runner.app.open_async():
+        await runner.defer("main", "products")
+        await runner.work(wait=False)  # main ran at `start`; outlet never ran
+
+    schedule = runner.schedule(start + timedelta(seconds=10))
+    assert schedule.due == [JobKey("outlet", "products")]
+    assert schedule.upcoming == start + timedelta(seconds=50)
+    later = runner.schedule(start + timedelta(seconds=50))
+    assert later.due == [JobKey("main", "products"), JobKey("outlet", "products")]
+    assert later.upcoming is None
+
+
+async def test_the_ticker_wakes_when_a_job_falls_due_not_at_the_next_fixed_tick(
+    fifty_second_services: Services, clock: ManualClock
+) -> None:
+    connector = InMemoryConnector()
+    job = ScriptedJob(clock=clock)
+    runner = DistributedRunner(
+        fifty_second_services, connector, {"products": job.job()}, clock=clock
+    )
+
+    def waiting() -> list[str]:
+        return sorted(r["args"]["store"] for r in connector.jobs.values() if r["status"] == "todo")
+
+    async with runner.app.open_async():
+        await runner.defer_due()
+        await runner.work(wait=False)  # both stores ran: due again 50 s from now
+        ticker = asyncio.create_task(runner.tick_forever(30.0))
+        try:
+            await settle_threads()
+            await clock.advance(30)  # the longest pause: a look, nothing due yet
+            await settle_threads()
+            assert waiting() == []
+            await clock.advance(19)
+            await settle_threads()
+            assert waiting() == []
+            # A fixed 30 s tick would queue them at 60 s; the ticker woke at 50 s.
+            await clock.advance(1)
+            await settle_threads()
+            assert waiting() == ["main", "outlet"]
+        finally:
+            ticker.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await ticker
+
+
+async def settle_threads() -> None:
+    """Let the ticker's off-loop run-log read finish and its task go on."""
+    for _ in range(5):
+        await asyncio.sleep(0.05)
+        await settle()
+
+
+def test_the_next_look_is_when_the_next_job_falls_due_within_bounds() -> None:
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert next_tick_s(now + timedelta(seconds=7), now, 30.0) == 7.0
+    assert next_tick_s(now + timedelta(seconds=300), now, 30.0) == 30.0
+    assert next_tick_s(now + timedelta(milliseconds=10), now, 30.0) == MIN_TICK_S
+    assert next_tick_s(now - timedelta(seconds=5), now, 30.0) == MIN_TICK_S

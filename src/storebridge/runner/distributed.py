@@ -23,8 +23,10 @@ Tests use procrastinate's `InMemoryConnector`; production uses
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,15 +39,16 @@ from storebridge.bootstrap import Services
 from storebridge.errors import ConfigError
 from storebridge.runner.api_usage import instrument
 from storebridge.runner.clock import Clock, SystemClock
-from storebridge.runner.execution import Busy, NotDue, Ran, execute, last_started
+from storebridge.runner.execution import Busy, NotDue, Ran, execute, last_starts
 from storebridge.runner.jobs import Job, default_jobs
-from storebridge.runner.schedule import JobKey, due_at, intervals
+from storebridge.runner.schedule import JobKey, due_at, intervals, next_tick_s
 from storebridge.runner.scheduler import default_holder
 
 __all__ = [
     "QUEUE",
     "TASK_NAME",
     "DistributedRunner",
+    "Schedule",
     "connector_for",
     "ensure_schema",
     "lock_for",
@@ -58,6 +61,14 @@ QUEUE = "storebridge"
 TASK_NAME = "storebridge.run_job"
 #: A worker silent this long is dead (procrastinate heartbeats every 10 s).
 STALLED_AFTER_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The jobs due at one moment, and when the next one falls due (None: none is waiting)."""
+
+    due: list[JobKey]
+    upcoming: datetime | None
 
 
 def lock_for(store: str) -> str:
@@ -149,11 +160,20 @@ class DistributedRunner:
 
     def due(self, now: datetime) -> list[JobKey]:
         """The (store, job) pairs whose interval has passed since their last start."""
-        return [
-            key
-            for key, interval in sorted(self.intervals.items())
-            if due_at(last_started(self.services, key.store, key.job), interval, now) <= now
-        ]
+        return self.schedule(now).due
+
+    def schedule(self, now: datetime) -> Schedule:
+        """What is due now and when the next job falls due (one query over the run log)."""
+        started = last_starts(self.services)
+        due: list[JobKey] = []
+        upcoming: datetime | None = None
+        for key, interval in sorted(self.intervals.items()):
+            at = due_at(started.get((key.store, key.job)), interval, now)
+            if at <= now:
+                due.append(key)
+            elif upcoming is None or at < upcoming:
+                upcoming = at
+        return Schedule(due, upcoming)
 
     async def requeue_stalled(self) -> list[int]:
         """Put back in the queue the jobs whose worker stopped heart-beating; returns their ids."""
@@ -197,11 +217,17 @@ class DistributedRunner:
 
     async def defer_due(self) -> list[JobKey]:
         """Queue every job that is due; returns those newly queued."""
+        return (await self._defer_due())[0]
+
+    async def _defer_due(self) -> tuple[list[JobKey], datetime | None]:
+        now = self.clock.now()
+        # The run log is read off the event loop: the worker's jobs share this loop.
+        schedule = await asyncio.to_thread(self.schedule, now)
         queued = []
-        for key in self.due(self.clock.now()):
+        for key in schedule.due:
             if await self.defer(key.store, key.job) is not None:
                 queued.append(key)
-        return queued
+        return queued, schedule.upcoming
 
     async def work(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
         """Run procrastinate's worker on the StoreBridge queue (returns when idle unless `wait`)."""
@@ -220,13 +246,24 @@ class DistributedRunner:
         return max(1.0, min(30.0, shortest / 2))
 
     async def tick_forever(self, every_s: float) -> None:
-        """Tick every `every_s` seconds (cancel to stop)."""
+        """Tick until cancelled: at the latest every `every_s` seconds, sooner when a job falls due.
+
+        A fixed tick would start a job up to a whole tick after it fell due, and
+        every job falling due within one tick would be queued in one burst;
+        waking when the next job falls due keeps each store's runs one interval
+        apart (at least `schedule.MIN_TICK_S` between ticks, so a clock that jumps cannot
+        make it spin).
+        """
         while True:
+            wait = every_s
             try:
-                queued = await self.tick()
+                await self.requeue_stalled()
+                queued, upcoming = await self._defer_due()
             except Exception:  # keep ticking through a database hiccup
                 logger.exception("could not queue due jobs; retrying in %s s", every_s)
             else:
                 if queued:
                     logger.info("queued: %s", ", ".join(str(key) for key in queued))
-            await self.clock.sleep(every_s)
+                if upcoming is not None:
+                    wait = next_tick_s(upcoming, self.clock.now(), every_s)
+            await self.clock.sleep(wait)

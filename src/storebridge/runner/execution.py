@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storebridge.bootstrap import Services
 from storebridge.persistence.repositories import locks, runs
@@ -88,6 +88,15 @@ def latest(*moments: datetime | None) -> datetime | None:
     """The latest of the known moments (None when none is known)."""
     known = [moment for moment in moments if moment is not None]
     return max(known) if known else None
+
+
+def last_starts(services: Services) -> dict[tuple[str, str], datetime]:
+    """When the newest run of every (store, job) started, in one query (a tick's schedule)."""
+    with services.sessions() as session:
+        rows = session.execute(
+            select(Run.store, Run.job, func.max(Run.started_at)).group_by(Run.store, Run.job)
+        )
+        return {(store, job): started for store, job, started in rows}
 
 
 def last_started(services: Services, store: str, job: str) -> datetime | None:

@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 
 from storebridge.settings import Settings
 
-__all__ = ["JobKey", "due_at", "intervals", "wait_seconds"]
+__all__ = ["MIN_TICK_S", "JobKey", "due_at", "intervals", "next_tick_s", "wait_seconds"]
+
+#: The shortest pause between two looks for due jobs.
+MIN_TICK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -56,3 +59,12 @@ def due_at(last_started: datetime | None, interval: timedelta, now: datetime) ->
 def wait_seconds(due: datetime, now: datetime) -> float:
     """Seconds to wait until `due` (0 when it is already due)."""
     return max(0.0, (due - now).total_seconds())
+
+
+def next_tick_s(upcoming: datetime, now: datetime, longest_s: float) -> float:
+    """Seconds until the next look for due jobs: when `upcoming` falls due, within bounds.
+
+    Never longer than `longest_s` (stalled jobs and new stores are looked for
+    then too) and never shorter than `MIN_TICK_S`.
+    """
+    return min(longest_s, max(MIN_TICK_S, wait_seconds(upcoming, now)))
