@@ -185,3 +185,100 @@ async def test_orders_a_products_run_sees_reach_woocommerce_whatever_the_read(
         cycle = await shop.refresh()
         assert cycle.refresh.changes == []  # the runs' refreshes consumed both changes
         assert shop.woo_stock("MUG-1") == 10
+
+
+#: Where the process dies: between the ledger refresh's commit and the stock push.
+PUSHES = {
+    "cycle": "storebridge.sync.orders.stock.push_available",
+    "products": "storebridge.sync.catalogue.products.push_available",
+}
+
+
+async def killed_before_the_push(shop: Shop, path: str) -> None:
+    """An allocation cycle or products run killed once its refresh has committed."""
+
+    async def killed(*_args: object, **_kwargs: object) -> int:
+        raise SystemExit("killed between the ledger refresh and the stock push")
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(SystemExit):
+        patch.setattr(path, killed)
+        if path == PUSHES["cycle"]:
+            await shop.refresh()
+        else:
+            await shop.sync_products()
+
+
+@pytest.mark.parametrize("recovery", ["cycle", "products"])
+@pytest.mark.parametrize("killed", ["cycle", "products"])
+async def test_stock_an_order_change_made_due_survives_a_kill_before_its_push(
+    tmp_path: Path, _sqlite_template: Path, killed: str, recovery: str
+) -> None:
+    # The refresh commits the cancellation with its cursor: no later refresh sees it again,
+    # and MUG-1 does not change in the POS, so no incremental read carries it either.
+    with make_shop(tmp_path, _sqlite_template, stock=STOCK, incremental=True) as shop:
+        await shop.sync_products()
+        order = shop.place([("MUG-1", 2)], status="pending")  # WooCommerce takes nothing
+        await shop.refresh()
+        assert shop.woo_stock("MUG-1") == 8
+        shop.set_status(order["id"], "cancelled")  # nothing to restock: only we move it
+
+        await killed_before_the_push(shop, PUSHES[killed])
+        assert shop.woo_stock("MUG-1") == 8
+
+        if recovery == "cycle":
+            assert (await shop.refresh()).refresh.changes == []
+        else:
+            await shop.sync_products()
+        assert shop.woo_stock("MUG-1") == 10
+        with shop.services.sessions() as session:
+            assert forgotten_stock(session, STORE) == set()
+        idle = await shop.refresh()
+        assert (idle.skus, idle.pushed) == (set(), 0)
+        assert (await shop.sync_products()).report.counts["updated"] == 0
+
+
+async def test_a_change_that_leaves_the_figure_as_it_was_marks_nothing(shop: Shop) -> None:
+    await shop.sync_products()
+    order = shop.place([("MUG-1", 2)], status="processing")
+    await shop.refresh()
+    assert shop.woo_stock("MUG-1") == 8
+    shop.set_status(order["id"], "on-hold")  # still allocated: the figure stays 8
+
+    await killed_before_the_push(shop, PUSHES["cycle"])
+
+    with shop.services.sessions() as session:
+        assert forgotten_stock(session, STORE) == set()
+    idle = await shop.refresh()
+    assert (idle.skus, idle.pushed) == (set(), 0)
+    assert shop.woo_stock("MUG-1") == 8
+
+
+async def test_stock_a_release_made_due_survives_a_kill_before_its_push(shop: Shop) -> None:
+    await shop.sync_products()
+    order = shop.place([("MUG-1", 2)], status="completed")
+    await shop.refresh()
+    await shop.export()
+    await shop.refresh()  # the POS has applied the sale: only a later read releases it
+    export = shop.export_row(order["id"])
+    assert export is not None and export.applied_at is not None
+    assert shop.woo_stock("MUG-1") == 8
+    # A later read is recorded (by hand here) with the stored on-hand as it was, 10.
+    with shop.services.sessions.begin() as session:
+        session.add(
+            InventorySnapshot(
+                store=STORE,
+                read_started_at=export.applied_at + timedelta(seconds=1),
+                applied_at=utcnow(),
+                items=3,
+            )
+        )
+
+    await killed_before_the_push(shop, PUSHES["cycle"])
+    export = shop.export_row(order["id"])
+    assert export is not None and export.released_at is not None
+    assert shop.woo_stock("MUG-1") == 8
+
+    cycle = await shop.refresh()
+    assert cycle.released == set()  # released by the killed cycle: only its mark is left
+    assert shop.woo_stock("MUG-1") == 10
+    assert (await shop.refresh()).pushed == 0

@@ -31,7 +31,7 @@ the SKUs they moved itself, since no later cycle sees those orders again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,12 +41,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.bootstrap import Services
 from storebridge.persistence.tables import Export, OrderLine, ProductLink
 from storebridge.persistence.types import utcnow
+from storebridge.settings import StoreSettings
 from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import RefreshResult, refresh_ledger
 from storebridge.sync.orders.ledger_view import latest_snapshot_start
 from storebridge.sync.orders.reservations import ReservationCycle, settle_reservations
 from storebridge.sync.orders.ship_from_pos import ShipCycle, settle_shipments
 from storebridge.sync.orders.stock import push_stock
+from storebridge.sync.orders.stock_due import forget_pushed_stock, mark_stock_due
 from storebridge.sync.report import RunReport
 from storebridge.woocommerce import WooClient
 
@@ -123,35 +125,13 @@ def release_exported(
     return released
 
 
-def forget_pushed_stock(session: Session, *, store: str, sku_keys: Collection[str]) -> int:
-    """WooCommerce moved these SKUs' stock by itself: the last push no longer holds.
-
-    Clearing ``pushed_stock`` makes the next push (stock push or products
-    run) send the computed figure whatever it was before; it is an absolute
-    value, so sending it again is always safe.  Returns the links touched.
-    """
-    keys = sorted(set(sku_keys))
-    touched = 0
-    for start in range(0, len(keys), 500):
-        result = session.execute(
-            update(ProductLink)
-            .where(
-                ProductLink.store == store,
-                ProductLink.sku_key.in_(keys[start : start + 500]),
-                ProductLink.pushed_stock.is_not(None),
-            )
-            .values(pushed_stock=None, source_digest=None)
-        )
-        touched += int(getattr(result, "rowcount", 0) or 0)
-    return touched
-
-
 def forgotten_stock(session: Session, store: str) -> set[str]:
     """Linked SKUs whose pushed stock was forgotten (`forget_pushed_stock`) and not yet resent.
 
-    The refresh that forgot them may have run inside a products run whose read
-    was incremental: an unchanged product is not in such a read, so nothing
-    there pushed it, and the next cycle's refresh sees no new order for it.
+    The SKUs whose stock is due (`stock_due`): WooCommerce moved their stock,
+    or a ledger change moved their figure and the push that followed did not
+    happen (a process killed in between, a products run whose incremental read
+    did not carry them).  The next cycle's refresh sees no new order for them.
     """
     return set(
         session.scalars(
@@ -167,13 +147,17 @@ def forgotten_stock(session: Session, store: str) -> set[str]:
 
 
 def settle_ledger(
-    sessions: sessionmaker[Session], store: str, stock_moved: Collection[str]
+    sessions: sessionmaker[Session], store: str, settings: StoreSettings
 ) -> dict[int, set[str]]:
-    """Steps 2 and 3 of the cycle in one transaction; returns the released orders."""
+    """Step 2 of the cycle; returns the released orders.
+
+    Step 3 happened where the orders were recorded (`stock_due.note_ledger_changes`).
+    The release marks the stock it made due in its own transaction (`stock_due`).
+    """
     with sessions.begin() as session:
         released = release_exported(session, store=store)
-        if stock_moved:
-            forget_pushed_stock(session, store=store, sku_keys=stock_moved)
+        keys = {key for order_keys in released.values() for key in order_keys}
+        mark_stock_due(session, store=store, settings=settings, sku_keys=keys)
     return released
 
 
@@ -188,12 +172,15 @@ async def refresh_and_push(
         since: where the very first ledger read starts (None: every order).
     """
     cycle = AllocationCycle()
+    settings = services.store(store).settings
     async with services.store(store).woo() as woo:
-        cycle.refresh = await refresh_ledger(services.sessions, store, woo, since=since)
+        cycle.refresh = await refresh_ledger(
+            services.sessions, store, woo, since=since, settings=settings
+        )
     cycle.reservations = await settle_reservations(services, store)
     cycle.shipments = await settle_shipments(services, store)
     await note_applied(services, store)
-    released = settle_ledger(services.sessions, store, cycle.refresh.stock_moved)
+    released = settle_ledger(services.sessions, store, settings)
     cycle.released = set(released)
     with services.sessions() as session:
         forgotten = forgotten_stock(session, store)
@@ -213,17 +200,21 @@ def ledger_refresher(
     It refreshes the ledger with the run's own client, then releases and
     forgets as an allocation cycle does, so the figures computed right after
     are current.  It returns the SKU keys whose allocation it moved (changed
-    orders, released exports), exactly those an allocation cycle would push:
-    the refresh consumed their orders, so no later cycle sees them again and
-    the caller must push them itself, even those its own read did not carry
-    (an incremental read carries only what changed in the POS).
+    orders, released exports) and those still due from an earlier run
+    (`forgotten_stock`), exactly those an allocation cycle would push: the
+    refresh consumed their orders, so no later cycle sees them again and the
+    caller must push them itself, even those its own read did not carry (an
+    incremental read carries only what changed in the POS).
     """
+    settings = services.store(store).settings
 
     async def refresh(woo: WooClient) -> set[str]:
-        result = await refresh_ledger(services.sessions, store, woo, since=since)
+        result = await refresh_ledger(services.sessions, store, woo, since=since, settings=settings)
         await settle_reservations(services, store)
         await note_applied(services, store)
-        released = settle_ledger(services.sessions, store, result.stock_moved)
-        return result.skus | {key for keys in released.values() for key in keys}
+        released = settle_ledger(services.sessions, store, settings)
+        with services.sessions() as session:
+            forgotten = forgotten_stock(session, store)
+        return result.skus | {key for keys in released.values() for key in keys} | forgotten
 
     return refresh

@@ -4,7 +4,10 @@
 &orderby=modified&order=asc`` with `domain.cursor.Sweep` (closed start,
 keyset paging, same-second drain), so orders modified in the same second are
 never skipped, even across a page boundary.  Each page's orders and the
-advanced cursor are committed in one transaction.  A second stream reads
+advanced cursor are committed in one transaction, and, given the store's
+settings, so are the marks of the SKUs whose stock the page made due
+(`stock_due.note_ledger_changes`): a process killed before the push that
+follows leaves them for the next push to find.  A second stream reads
 ``status=trash``, which WooCommerce's default ``any`` leaves out, so a
 trashed order releases its allocation even when its webhook was lost.
 
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storebridge.domain.cursor import Cursor, Sweep
 from storebridge.persistence.repositories import cursors as cursor_repo
 from storebridge.persistence.types import utcnow
+from storebridge.settings import StoreSettings
 from storebridge.sync.orders.go_live import mark_go_live
 from storebridge.sync.orders.ledger_record import (
     LedgerChange,
@@ -39,6 +43,7 @@ from storebridge.sync.orders.ledger_record import (
     record_trashed,
     write_with_retry,
 )
+from storebridge.sync.orders.stock_due import note_ledger_changes
 from storebridge.woocommerce import WooClient, WooInvalidResponse
 from storebridge.woocommerce.payloads import parse_gmt
 
@@ -112,15 +117,19 @@ def _record_page(
     cursor: Cursor,
     now: datetime,
     started: datetime,
+    settings: StoreSettings | None,
 ) -> list[LedgerChange]:
-    """One page's orders and the cursor that covers them, in one transaction.
+    """One page's orders, the cursor that covers them and the stock they made due, in one transaction.
 
     `started` is when the refresh began: the go-live moment if this is the first page.
     """
     mark_go_live(session, store=store, at=started)
     changes = [record_order(session, store=store, raw=item, now=now) for item in bodies]
     _save_cursor(session, store, stream, cursor, now)
-    return [change for change in changes if change.outcome in ("new", "changed")]
+    moved = [change for change in changes if change.outcome in ("new", "changed")]
+    if settings is not None:
+        note_ledger_changes(session, store=store, settings=settings, changes=moved)
+    return moved
 
 
 async def _sweep(
@@ -132,6 +141,7 @@ async def _sweep(
     per_page: int,
     since: datetime | None,
     started: datetime,
+    settings: StoreSettings | None,
     result: RefreshResult,
 ) -> None:
     with sessions() as session:
@@ -172,7 +182,8 @@ async def _sweep(
         # A "beyond" page is only proof that the clock moved on; it is read again next.
         process = bodies if sweep.phase != "beyond" else []
         work = partial(_record_page, store=store, stream=stream, bodies=process,
-                       cursor=step.sweep.cursor, now=utcnow(), started=started)  # fmt: skip
+                       cursor=step.sweep.cursor, now=utcnow(), started=started,
+                       settings=settings)  # fmt: skip
         result.changes.extend(write_with_retry(sessions, work))
         if step.done:
             return
@@ -186,6 +197,7 @@ async def refresh_ledger(
     *,
     per_page: int = 100,
     since: datetime | None = None,
+    settings: StoreSettings | None = None,
 ) -> RefreshResult:
     """Read every order modified since the store's cursor into the ledger.
 
@@ -197,9 +209,13 @@ async def refresh_ledger(
         woo: an open client for the store.
         per_page: orders per request (1 to 100).
         since: where a store's very first read starts (None: all orders).
+        settings: the store's settings, to mark the stock each page makes due
+            (None: record the orders only, for a caller that pushes nothing).
     """
     result = RefreshResult()
     started = utcnow()
-    await _sweep(sessions, store, woo, ORDERS_STREAM, None, per_page, since, started, result)
-    await _sweep(sessions, store, woo, TRASH_STREAM, "trash", per_page, since, started, result)
+    for stream, status in ((ORDERS_STREAM, None), (TRASH_STREAM, "trash")):
+        await _sweep(
+            sessions, store, woo, stream, status, per_page, since, started, settings, result
+        )
     return result

@@ -25,6 +25,7 @@ still allocate while they are open (pending, processing, on-hold).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -64,6 +65,7 @@ def allocated_for_store(
     settings: StoreSettings,
     *,
     reading_since: datetime | None = None,
+    sku_keys: Collection[str] | None = None,
 ) -> dict[str, int]:
     """Units allocated per SKU key for `store`, recomputed from its ledger.
 
@@ -73,6 +75,8 @@ def allocated_for_store(
         settings: the store's settings (allocating and export statuses).
         reading_since: start of a POS read in progress whose on-hand will be
             published together with this allocation.
+        sku_keys: only these SKU keys (None: all); an order's facts do not
+            depend on its other lines, so their figures are the same.
     """
     statuses = sorted({*settings.allocating_statuses, *settings.export_statuses})
     snapshot = latest_snapshot_start(session, store=store)
@@ -107,6 +111,8 @@ def allocated_for_store(
         .where(Order.store == store, Order.status.in_(statuses), OrderLine.sku_key.is_not(None))
         .order_by(Order.woo_order_id)
     )
+    if sku_keys is not None:
+        query = query.where(OrderLine.sku_key.in_(sorted(set(sku_keys))))
     lines: dict[int, list[tuple[str, int]]] = {}
     facts: dict[int, tuple[str, datetime | None, datetime | None, bool]] = {}
     rows = session.execute(query)

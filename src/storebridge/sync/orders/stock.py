@@ -17,19 +17,18 @@ a delisted product keeps its 0 (or, with ``delist = "leave"``, whatever it has).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 
 from storebridge.bootstrap import Services
 from storebridge.domain.allocation import StockExplanation
 from storebridge.domain.model import sku_key
-from storebridge.domain.operations import Plan, UpdateFields
-from storebridge.domain.ownership import update_payload
+from storebridge.domain.operations import Plan
 from storebridge.persistence.types import utcnow
 from storebridge.sync.catalogue.executor import Executor
 from storebridge.sync.catalogue.link_check import check_links
 from storebridge.sync.catalogue.link_table import load_links
 from storebridge.sync.catalogue.recorder import DbRecorder
 from storebridge.sync.orders.ledger_view import allocated_for_store
+from storebridge.sync.orders.stock_due import stock_updates
 from storebridge.sync.report import RunReport
 from storebridge.sync.runs import LedgerRefresh, run_job
 from storebridge.woocommerce import WooClient
@@ -99,23 +98,7 @@ async def push_available(
     settings = services.store(store).settings
     with services.sessions() as session:
         table = load_links(session, store=store, keys=sku_keys)
-    terms: dict[str, StockExplanation] = {}
-    updates: list[UpdateFields] = []
-    for key, link in table.links.items():
-        on_hand = table.on_hand.get(key)
-        last = link.last_pushed
-        if link.state != "linked" or link.kind == "variable" or on_hand is None:
-            continue
-        if last is None:
-            continue  # never pushed: the next products run creates or adopts it
-        held = allocated.get(key, 0)
-        safety = settings.safety_for(link.sku)
-        available = max(0, on_hand - held - safety)
-        desired = replace(last, manage_stock=True, stock_quantity=available)
-        payload = update_payload(desired, last)
-        if payload:
-            terms[key] = StockExplanation(on_hand, held, safety, available)
-            updates.append(UpdateFields(key, link.live_id, link.woo_parent_id, payload, desired))
+    updates, terms = stock_updates(table, allocated, settings)
 
     def explain(key: str) -> tuple[StockExplanation, str] | None:
         found = terms.get(key)

@@ -45,6 +45,7 @@ from storebridge.sync.orders.applied import note_applied
 from storebridge.sync.orders.ledger import LedgerChange, apply_webhook, write_with_retry
 from storebridge.sync.orders.reservations import settle_reservations
 from storebridge.sync.orders.stock import push_stock
+from storebridge.sync.orders.stock_due import note_ledger_changes
 from storebridge.sync.report import RunReport
 
 __all__ = [
@@ -139,6 +140,7 @@ async def ingest_webhook(
         ValueError: the body is not a JSON object (or an order body lacks its id).
     """
     at = now or utcnow()
+    settings = services.store(store).settings
     body, raw = _decoded(delivery.body)
     key = delivery_key(delivery.delivery_id, raw)
     resource_id = delivery.resource_id
@@ -157,6 +159,9 @@ async def ingest_webhook(
         if not fresh:
             return "duplicate", None
         change = apply_webhook(session, store=store, topic=delivery.topic, body=body, now=at)
+        if change is not None and change.outcome in ("new", "changed"):
+            # With the change: a process killed before the push below leaves them due.
+            note_ledger_changes(session, store=store, settings=settings, changes=[change])
         outcome = _outcome(change)
         delivery_repo.mark_processed(session, store=store, delivery_id=key, outcome=outcome, now=at)
         return outcome, change
@@ -167,7 +172,7 @@ async def ingest_webhook(
     # A new open order is held in the POS within seconds (reservations = true), not next cycle.
     await settle_reservations(services, store)
     await note_applied(services, store)
-    released = settle_ledger(services.sessions, store, change.stock_moved)
+    released = settle_ledger(services.sessions, store, settings)
     skus = set(change.skus) | {sku for keys in released.values() for sku in keys}
     report = await _push_under_catalog_lock(services, store, skus, lock_wait) if push else None
     return IngestResult(outcome, change, report)
