@@ -4,14 +4,15 @@ The HTTP receiver (web layer) verifies the signature on the raw body, answers
 pings, and hands every signed delivery to `ingest_webhook`, which
 
 1. records the delivery once in ``webhook_deliveries`` **in the same
-   transaction** as its effect on the ledger, so a crash cannot leave a
-   delivery marked as seen but not applied, and a redelivery changes nothing;
+   transaction** as its effect on the ledger and the mark of the stock it made
+   due (`stock_due`), so a crash cannot leave a delivery marked as seen but not
+   applied, nor its stock unpushed, and a redelivery changes nothing;
 2. applies the body through `ledger.apply_webhook` (the same code path as
    polling: an older body than the ledger's is ignored, the same body twice is
    a no-op), places or releases the order's POS reservation
    (`reservations.settle_reservations`, with ``reservations = true``), then
-   releases exported orders and forgets pushed stock that WooCommerce moved
-   by itself (`allocation.settle_ledger`);
+   releases exported orders, marking the stock that made due
+   (`allocation.settle_ledger`);
 3. pushes stock for the order's SKUs right away (`sync.stock.push_stock`),
    so the shop shows the allocation within seconds, not at the next run —
    under the store's ``catalog`` lock (`sync.locks`), like every other stock
