@@ -23,6 +23,7 @@ from storebridge.bootstrap import Services, build_services
 from storebridge.errors import ConfigError
 from storebridge.persistence.db import upgrade
 from storebridge.runner.distributed import (
+    FETCH_POLL_S,
     QUEUE,
     TASK_NAME,
     DistributedRunner,
@@ -265,3 +266,20 @@ def test_the_next_look_is_when_the_next_job_falls_due_within_bounds() -> None:
     assert next_tick_s(now + timedelta(seconds=300), now, 30.0) == 30.0
     assert next_tick_s(now + timedelta(milliseconds=10), now, 30.0) == MIN_TICK_S
     assert next_tick_s(now - timedelta(seconds=5), now, 30.0) == MIN_TICK_S
+
+
+async def test_a_worker_polls_every_second_for_jobs_a_store_lock_held_back(
+    sqlite_services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = DistributedRunner(sqlite_services, InMemoryConnector(), clock=clock)
+    seen: dict[str, object] = {}
+
+    async def capture(**options: object) -> None:
+        seen.update(options)
+
+    monkeypatch.setattr(runner.app, "run_worker_async", capture)
+    await runner.work(wait=False, concurrency=8)
+
+    # procrastinate's own 5 s poll would start such a job up to 5 s after its store freed.
+    assert seen["fetch_job_polling_interval"] == FETCH_POLL_S == 1.0
+    assert seen["concurrency"] == 8 and seen["queues"] == [QUEUE]

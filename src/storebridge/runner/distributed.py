@@ -45,6 +45,7 @@ from storebridge.runner.schedule import JobKey, due_at, intervals, next_tick_s
 from storebridge.runner.scheduler import default_holder
 
 __all__ = [
+    "FETCH_POLL_S",
     "QUEUE",
     "TASK_NAME",
     "DistributedRunner",
@@ -61,6 +62,8 @@ QUEUE = "storebridge"
 TASK_NAME = "storebridge.run_job"
 #: A worker silent this long is dead (procrastinate heartbeats every 10 s).
 STALLED_AFTER_S = 30.0
+#: How often an idle worker looks for jobs it could not take at their notification.
+FETCH_POLL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +234,10 @@ class DistributedRunner:
 
     async def work(self, *, wait: bool = True, concurrency: int = 4, **options: Any) -> None:
         """Run procrastinate's worker on the StoreBridge queue (returns when idle unless `wait`)."""
+        # A job skipped because its store's lock was held is fetched again only on the next
+        # notification or poll; procrastinate polls every 5 s, which would start it up to 5 s
+        # late. One cheap query a second keeps each store's runs on their interval.
+        options.setdefault("fetch_job_polling_interval", FETCH_POLL_S)
         await self.app.run_worker_async(
             queues=[QUEUE],
             wait=wait,
