@@ -72,8 +72,22 @@ def test_storebridge_syncs_changes_and_idles_on_the_same_store(run: RealStoreRun
     assert run.first_sync.requests.count("POST /products/batch") == 3
     assert run.first_sync.requests.count("POST /products/categories") == 0
     assert 1 <= run.first_sync.counts["concurrency_peak"] <= 8
+    # The cycle after the first sync reads its products back, and writes nothing.
+    assert run.read_back is not None and run.read_back.requests.writes == 0
+    assert run.read_back.requests.reads >= ITEMS // 100
     assert run.price_change is not None and run.price_change.counts["updated"] == run.changed
+    assert run.price_change.requests.reads < run.read_back.requests.reads
     assert run.idle is not None and run.idle.requests.writes == 0
+
+
+def test_each_step_says_when_its_batches_ran(run: RealStoreRun) -> None:
+    assert run.first_sync is not None and run.idle is not None
+    timing = run.first_sync.batches
+    assert 0 < timing.before_s < run.first_sync.wall_s
+    assert 0 < timing.span_s < run.first_sync.wall_s
+    assert 1 <= timing.in_flight <= run.first_sync.counts["concurrency_peak"]
+    assert run.idle.batches.span_s == 0  # it sent none
+    assert all(0 < b.in_flight <= b.concurrency for b in run.bare)
 
 
 def test_everything_the_run_created_is_deleted(run: RealStoreRun, access: StoreAccess) -> None:
@@ -105,6 +119,7 @@ def test_the_section_round_trips_its_figures_and_replaces_only_itself(
 
     text = page.read_text()
     assert text.count(SECTION.start) == 1 and "Skipped" not in text
+    assert "first cycle after the first sync (reads its products back)" in text
     assert "sandbox figures" in text and "<!-- sql-read:end -->" in text
     assert text.index(SECTION.end) < text.index("<!-- sql-read:start -->")
     figures = RealFigures.from_page(text)
