@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from tests.woocommerce.woo_helpers import KEY, SECRET, STORE, RecordingSleep
 
@@ -97,13 +99,18 @@ async def test_the_adaptive_limit_never_exceeds_max_concurrency() -> None:
     assert level.peak == 3
 
 
-async def test_a_server_error_on_a_batch_backs_the_limit_off() -> None:
+async def test_a_server_error_on_a_batch_backs_the_limit_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = BatchStore(fail_first=503)
     updates = [{"id": i} for i in range(1, 201)]
 
-    async with _client(store, 8, concurrency_policy=AimdPolicy(start=4, backoff=0.5)) as woo:
-        outcome = await woo.batch_products(update=updates)
-        level = woo.concurrency
+    with caplog.at_level(logging.INFO, logger="storebridge.woocommerce"):
+        async with _client(store, 8, concurrency_policy=AimdPolicy(start=4, backoff=0.5)) as woo:
+            outcome = await woo.batch_products(update=updates)
+            level = woo.concurrency
+
+    assert "batch concurrency 4 -> 2 (the store pushed back)" in caplog.messages
 
     assert len(outcome.updated) == 200  # the refused chunk was sent again
     assert level.backoffs == 1

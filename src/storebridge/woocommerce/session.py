@@ -290,6 +290,23 @@ class WooSession:
         shape: tuple[int, str] | None,
     ) -> None:
         """Tell the concurrency controller what this attempt says about the store's load."""
+        before = self.concurrency.level()
+        self._report_to_controller(outcome, started, ticket, shape)
+        after = self.concurrency.level()
+        if after.backoffs > before.backoffs:
+            logger.info(
+                "batch concurrency %d -> %d (the store pushed back)", before.current, after.current
+            )
+        elif after.current != before.current:
+            logger.debug("batch concurrency %d -> %d", before.current, after.current)
+
+    def _report_to_controller(
+        self,
+        outcome: httpx.Response | WooError,
+        started: float,
+        ticket: Ticket | None,
+        shape: tuple[int, str] | None,
+    ) -> None:
         if isinstance(outcome, WooError) and outcome.is_retryable:
             retry_after = getattr(outcome, "retry_after", None)
             self.concurrency.overloaded(
