@@ -44,6 +44,22 @@ def wave(
         ctl.succeeded(ticket, items=items, kind=KIND)
 
 
+def alone(ctl: ConcurrencyController, clock: Clock, seconds: float) -> None:
+    """One batch of 100 sent on its own, taking `seconds`."""
+    ticket = ctl.try_start()
+    assert ticket is not None
+    clock.now += seconds
+    ctl.succeeded(ticket, items=100, kind=KIND)
+
+
+def refused(ctl: ConcurrencyController) -> None:
+    """One batch request that met a 429, a 5xx or a timeout."""
+    ticket = ctl.try_start()
+    assert ticket is not None
+    ctl.overloaded(ticket.started_at)
+    ctl.release(ticket)
+
+
 def busy_wave(ctl: ConcurrencyController, clock: Clock, alone_per_item: float) -> None:
     """One round on a store whose throughput is fixed: n batches at once each take n times
     as long as one alone (latency rises with concurrency; the work done per second does not)."""
@@ -116,10 +132,7 @@ def test_throughput_falling_as_concurrency_rises_backs_off() -> None:
 
 def test_after_a_backoff_the_limit_rises_one_step_per_round() -> None:
     ctl, clock = controller(16, start=8, backoff=0.5)
-    ticket = ctl.try_start()
-    assert ticket is not None
-    ctl.overloaded(ticket.started_at)
-    ctl.release(ticket)
+    refused(ctl)
     assert ctl.limit == 4
 
     limits = []
@@ -155,10 +168,7 @@ def test_a_limit_the_caller_does_not_use_is_not_raised() -> None:
     ctl, clock = controller(8, start=2)
 
     for _ in range(5):  # one batch at a time while the limit allows two
-        ticket = ctl.try_start()
-        assert ticket is not None
-        clock.now += 2.5
-        ctl.succeeded(ticket, items=100, kind=KIND)
+        alone(ctl, clock, 2.5)
 
     assert ctl.limit == 2
 
@@ -236,11 +246,8 @@ def test_resume_comes_before_the_first_batch() -> None:
 def test_an_overload_signal_backs_off(status: str) -> None:
     del status  # the session maps each of these to `overloaded`; the controller sees one signal
     ctl, _ = controller(16, start=10, backoff=0.7)
-    ticket = ctl.try_start()
-    assert ticket is not None
 
-    ctl.overloaded(ticket.started_at)
-    ctl.release(ticket)
+    refused(ctl)
 
     assert ctl.limit == 7
 
@@ -345,10 +352,7 @@ def test_creates_and_updates_are_judged_against_their_own_latency() -> None:
 def test_a_batch_that_ran_alone_resets_the_reference() -> None:
     ctl, clock = controller(8, start=1)
     for seconds in (2.5, 10.0, 10.0):  # the store became 4x slower for everyone
-        ticket = ctl.try_start()
-        assert ticket is not None
-        clock.now += seconds
-        ctl.succeeded(ticket, items=100, kind=KIND)
+        alone(ctl, clock, seconds)
 
     # The first slow one backs off; the next is judged against the new normal.
     assert ctl.level().backoffs == 1
