@@ -355,6 +355,10 @@ class RealStoreRun:
     bare: list[BareRun] = field(default_factory=list)
     bare_update: BareRun | None = None
     bare_read: BareRun | None = None
+    #: The best level's bare loop once more, right after StoreBridge's first sync: on a
+    #: shared machine the store's speed drifts, so the first sync is judged against the
+    #: faster of the two (the stricter comparison).
+    bare_again: BareRun | None = None
     first_sync: StepResult | None = None
     #: The cycle right after the first sync: it reads back what the first sync created.
     read_back: StepResult | None = None
@@ -370,8 +374,9 @@ class RealStoreRun:
 
     @property
     def best_bare(self) -> BareRun:
-        """The fastest bare create loop."""
-        return min(self.bare, key=lambda run: run.wall_s)
+        """The fastest bare create loop, the repeat after the first sync included."""
+        again = [self.bare_again] if self.bare_again is not None else []
+        return min([*self.bare, *again], key=lambda run: run.wall_s)
 
     def woo_ms(self, action: str) -> float:
         """WooCommerce's own ms per created, updated or read item (0 until measured)."""
@@ -431,11 +436,17 @@ def measure_real_store(
         log(f"real store {access.url}: prefix {prefix}, {items:,} items")
         # The bare payloads are built before StoreBridge's price change moves the POS.
         bare_payloads = {level: create_payloads(workspace, f"B{level}-") for level in levels}
+        again_payloads = create_payloads(workspace, "BA-")
         _bare_levels(run, connection, bare_payloads, log, progress)
         step = run_isolated if isolate else run_step
         log("StoreBridge: first sync")
         run.first_sync = _checked(step(workspace, "sync"), "first sync")
         progress(run)
+        level = min(run.bare, key=lambda bare: bare.wall_s).concurrency
+        log(f"bare loop again at concurrency {level}, right after the first sync")
+        run.bare_again = asyncio.run(bare_batches(connection, "create", again_payloads, level))
+        progress(run)
+        asyncio.run(delete_products(connection, run.bare_again.ids))
         log("StoreBridge: the first cycle after it (reads its products back)")
         run.read_back = _checked(step(workspace, "sync"), "first cycle after the first sync")
         progress(run)
@@ -647,6 +658,10 @@ def _bare_row(bare: BareRun, speed_up: str) -> list[str]:
 def _bare_table(run: RealStoreRun) -> str:
     first = run.bare[0].wall_s if run.bare else 0.0
     rows = [_bare_row(b, f"{first / b.wall_s:.2f}x" if b.wall_s else "-") for b in run.bare]
+    if run.bare_again is not None:
+        again = _bare_row(run.bare_again, f"{first / run.bare_again.wall_s:.2f}x")
+        again[0] += " again, right after StoreBridge's first sync"
+        rows.append(again)
     rows += [_bare_row(extra, "-") for extra in (run.bare_update, run.bare_read) if extra]
     header = [
         "bare loop",
@@ -669,7 +684,9 @@ def real_section(run: RealStoreRun) -> str:
     levels = run.first_sync.counts if run.first_sync else {}
     figures = run.figures()
     best = (
-        f"- Best: concurrency {run.best_bare.concurrency}, {run.best_bare.wall_s:.1f} s for "
+        f"- Best: concurrency {run.best_bare.concurrency}"
+        f"{' (the repeat)' if run.best_bare is run.bare_again else ''}, "
+        f"{run.best_bare.wall_s:.1f} s for "
         f"{run.best_bare.items:,} creates ({run.woo_ms('create'):.1f} ms per item)."
         if run.bare
         else "- No bare loop finished."
@@ -694,7 +711,10 @@ def real_section(run: RealStoreRun) -> str:
         f"({', '.join(str(b.concurrency) for b in run.bare)}), no retries and no StoreBridge "
         "logic; each level's products deleted before the next, so each level and "
         "StoreBridge's first sync start from the same store. Then one bare update batch "
-        "(the same share of prices) and a bare read of the items back, 100 a page.",
+        "(the same share of prices) and a bare read of the items back, 100 a page. The "
+        "fastest level runs once more right after StoreBridge's first sync: the store's "
+        "speed drifts with the machine's load, and the first sync is judged against the "
+        "faster of the two.",
         "- **StoreBridge**: each step in a fresh process (`bench.worker`), demo POS, SQLite, "
         f"`max_concurrency = {MAX_CONCURRENCY}` with the adaptive batch concurrency, "
         f"`timeout_s = {_TIMEOUT_S:g}` (as the bare loop; a loaded store takes long over a "
