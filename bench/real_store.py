@@ -5,15 +5,22 @@ workers (a batch of 100 creates takes seconds), so the figure that matters is
 how close StoreBridge comes to the store's own limit.  In one run, against the
 store given by WOO_URL / WOO_KEY / WOO_SECRET:
 
-1. **The store's own limit** (`bare_batches`): the same create payloads
+1. **The store's own limit**, first (`bare_batches`): the same create payloads
    StoreBridge sends, 100 per ``POST /products/batch``, from a bare loop at a
    fixed concurrency of 1, 2, 4 and 8: plain httpx, no retries, no StoreBridge
    logic; then one bare update batch (the 5 % price change) and a bare read of
-   the items back, 100 a page.  Each level's products are deleted before the next.
+   the items back, 100 a page.  Each level's products are deleted before the
+   next, so every level and StoreBridge's first sync start from the same store.
 2. **StoreBridge** (`bench.worker`, a fresh process per step, as in the sandbox
-   run): the first sync of the catalogue, a 5 % price change, and an idle cycle.
-3. **The ratio** StoreBridge wall / best bare wall (target <= 1.10), and
-   StoreBridge's CPU per item next to WooCommerce's own time per item.
+   run): the first sync of the catalogue; the first cycle after it, which reads
+   back the products the first sync created (the link check's first look at
+   them), reported as its own step so that it does not pollute the next; a 5 %
+   price change; and an idle cycle.
+3. **The ratios** StoreBridge wall / bare wall (first sync against the best
+   bare create loop, the price change against the bare update batch; target
+   <= 1.10), and StoreBridge's CPU per item next to WooCommerce's own time per
+   item.  Each step also says how long it ran before its first batch request and
+   how many batch requests it kept in flight on average (`BatchTiming`).
 
 Everything the run creates carries a unique SKU and name prefix and is deleted
 afterwards with batch deletes (always permanent); categories are not created
@@ -55,7 +62,7 @@ from storebridge.connectors.demo.pos import DemoPos
 from storebridge.connectors.settings import DemoPosSettings
 from storebridge.domain.ownership import create_payload
 from storebridge.domain.validation import validate_feed
-from storebridge.woocommerce import WooConnection, build_auth
+from storebridge.woocommerce import AimdPolicy, WooConnection, build_auth
 
 __all__ = [
     "LEVELS",
@@ -84,6 +91,8 @@ RATIO_TARGET = 1.10
 CPU_SHARE_TARGET = 0.10
 #: StoreBridge's ceiling: the same as the bare loop's highest level.
 MAX_CONCURRENCY = 8
+#: Where StoreBridge's adaptive batch concurrency starts on a store it has no run for.
+_START = AimdPolicy().start_for(MAX_CONCURRENCY)
 BATCH = 100
 _TIMEOUT_S = 300.0
 
@@ -128,6 +137,9 @@ class BareRun:
     wall_s: float
     failed: int = 0
     ids: tuple[int, ...] = field(default=(), repr=False)
+    #: Requests running at once on average over the wall time (below `concurrency`
+    #: when the last round holds fewer requests than the level).
+    in_flight: float = 0.0
 
     @property
     def per_item_s(self) -> float:
@@ -136,10 +148,18 @@ class BareRun:
 
 
 async def _send(
-    http: httpx.AsyncClient, gate: asyncio.Semaphore, method: str, path: str, **options: Any
+    http: httpx.AsyncClient,
+    gate: asyncio.Semaphore,
+    method: str,
+    path: str,
+    busy: list[float] | None = None,
+    **options: Any,
 ) -> Any:
     async with gate:
+        started = time.perf_counter()
         response = await http.request(method, path, **options)
+        if busy is not None:
+            busy.append(time.perf_counter() - started)
     response.raise_for_status()
     return response.json()
 
@@ -168,10 +188,11 @@ async def bare_batches(
         {action: list(payloads[start : start + BATCH])} for start in range(0, len(payloads), BATCH)
     ]
     gate = asyncio.Semaphore(concurrency)
+    busy: list[float] = []
     async with _client(connection, transport) as http:
         started = time.perf_counter()
         answers = await asyncio.gather(
-            *(_send(http, gate, "POST", "/products/batch", json=body) for body in bodies)
+            *(_send(http, gate, "POST", "/products/batch", busy, json=body) for body in bodies)
         )
         wall = time.perf_counter() - started
     ids: list[int] = []
@@ -182,7 +203,10 @@ async def bare_batches(
                 ids.append(int(entry["id"]))
             else:
                 failed += 1
-    return BareRun(action, concurrency, len(payloads), len(bodies), wall, failed, tuple(ids))
+    in_flight = sum(busy) / wall if wall > 0 else 0.0
+    return BareRun(
+        action, concurrency, len(payloads), len(bodies), wall, failed, tuple(ids), in_flight
+    )
 
 
 async def bare_read(
@@ -331,7 +355,13 @@ class RealStoreRun:
     bare: list[BareRun] = field(default_factory=list)
     bare_update: BareRun | None = None
     bare_read: BareRun | None = None
+    #: The best level's bare loop once more, right after StoreBridge's first sync: on a
+    #: shared machine the store's speed drifts, so the first sync is judged against the
+    #: faster of the two (the stricter comparison).
+    bare_again: BareRun | None = None
     first_sync: StepResult | None = None
+    #: The cycle right after the first sync: it reads back what the first sync created.
+    read_back: StepResult | None = None
     price_change: StepResult | None = None
     changed: int = 0
     idle: StepResult | None = None
@@ -344,8 +374,9 @@ class RealStoreRun:
 
     @property
     def best_bare(self) -> BareRun:
-        """The fastest bare create loop."""
-        return min(self.bare, key=lambda run: run.wall_s)
+        """The fastest bare create loop, the repeat after the first sync included."""
+        again = [self.bare_again] if self.bare_again is not None else []
+        return min([*self.bare, *again], key=lambda run: run.wall_s)
 
     def woo_ms(self, action: str) -> float:
         """WooCommerce's own ms per created, updated or read item (0 until measured)."""
@@ -405,9 +436,19 @@ def measure_real_store(
         log(f"real store {access.url}: prefix {prefix}, {items:,} items")
         # The bare payloads are built before StoreBridge's price change moves the POS.
         bare_payloads = {level: create_payloads(workspace, f"B{level}-") for level in levels}
+        again_payloads = create_payloads(workspace, "BA-")
+        _bare_levels(run, connection, bare_payloads, log, progress)
         step = run_isolated if isolate else run_step
         log("StoreBridge: first sync")
         run.first_sync = _checked(step(workspace, "sync"), "first sync")
+        progress(run)
+        level = min(run.bare, key=lambda bare: bare.wall_s).concurrency
+        log(f"bare loop again at concurrency {level}, right after the first sync")
+        run.bare_again = asyncio.run(bare_batches(connection, "create", again_payloads, level))
+        progress(run)
+        asyncio.run(delete_products(connection, run.bare_again.ids))
+        log("StoreBridge: the first cycle after it (reads its products back)")
+        run.read_back = _checked(step(workspace, "sync"), "first cycle after the first sync")
         progress(run)
         run.changed = len(change_prices(workspace.pos_path, max(1, round(items * PRICE_SHARE))))
         log(f"StoreBridge: {run.changed} prices changed")
@@ -416,7 +457,6 @@ def measure_real_store(
         log("StoreBridge: idle cycle")
         run.idle = _checked(step(workspace, "sync"), "idle cycle")
         progress(run)
-        _bare_levels(run, connection, bare_payloads, log, progress)
         run.finished = True
     finally:
         for name, value in saved.items():
@@ -449,7 +489,7 @@ def _bare_levels(
             updates = [{"id": i, "regular_price": "12.34"} for i in created.ids[::step][:changed]]
             log(f"bare loop: {len(updates)} price updates, then reading {len(created.ids):,} back")
             run.bare_update = asyncio.run(bare_batches(connection, "update", updates, level))
-            # Named apart from StoreBridge's products (which exist by now), read back alone.
+            # Named apart from anything else on the store, read back alone.
             run.bare_read = asyncio.run(bare_read(connection, created_prefix(payloads), level))
         progress(run)
         asyncio.run(delete_products(connection, created.ids))
@@ -486,22 +526,30 @@ def _cpu_target(label: str, step: StepResult, items: int, woo_ms: float) -> Targ
     )
 
 
+def _batches(step: StepResult) -> str:
+    """How the step's batches ran, for a sentence."""
+    timing = step.batches
+    return (
+        f"{timing.before_s:.1f} s before its first batch request (reads, planning), then "
+        f"{timing.span_s:.0f} s of batches with {timing.in_flight:.1f} in flight on average"
+    )
+
+
 def real_targets(run: RealStoreRun) -> list[Target]:
     """The real-store targets, judged on this run."""
     out: list[Target] = []
     if run.first_sync is not None and run.bare:
         ratio = run.first_sync.wall_s / run.best_bare.wall_s
         best = run.best_bare
+        counts = run.first_sync.counts
         why = (
             ""
             if ratio <= RATIO_TARGET
             else f"StoreBridge {run.first_sync.wall_s:.1f} s against the bare loop's "
-            f"{best.wall_s:.1f} s at concurrency {best.concurrency}: StoreBridge starts at 2 "
-            "batches at once and climbed to "
-            f"{run.first_sync.counts.get('concurrency_peak', '?')} within its "
-            f"{run.first_sync.requests.count('POST /products/batch')} batches, after "
-            f"{run.first_sync.requests.reads} reads (link check, SKU probe, order ledger); "
-            f"{run.first_sync.cpu_s:.1f} s of CPU"
+            f"{best.wall_s:.1f} s at concurrency {best.concurrency} ({best.in_flight:.1f} in "
+            f"flight on average): {_batches(run.first_sync)}, the adaptive level peaking at "
+            f"{counts.get('concurrency_peak', '?')} of {MAX_CONCURRENCY} and ending at "
+            f"{counts.get('concurrency', '?')}; {run.first_sync.cpu_s:.1f} s of CPU"
         )
         out.append(
             Target(
@@ -517,9 +565,11 @@ def real_targets(run: RealStoreRun) -> list[Target]:
         why = (
             ""
             if ratio <= RATIO_TARGET
-            else f"the bare loop sends one batch; StoreBridge also reads the feed, the links "
-            f"and the orders ({run.price_change.requests.reads} reads) and spends "
-            f"{run.price_change.cpu_s:.1f} s of CPU on {run.items:,} items"
+            else f"the bare loop sends one batch of {run.bare_update.items} updates "
+            f"({run.bare_update.wall_s:.1f} s); StoreBridge's cycle also reads the feed, the "
+            f"orders and what changed in WooCommerce ({run.price_change.requests.reads} reads): "
+            f"{_batches(run.price_change)}; {run.price_change.cpu_s:.1f} s of CPU over "
+            f"{run.items:,} items"
         )
         out.append(
             Target(
@@ -541,6 +591,8 @@ def _steps_table(run: RealStoreRun) -> str:
     for label, step, items, woo_ms, bare in (
         (f"first sync of {run.items:,} items", run.first_sync, run.items, run.woo_ms("create"),
          run.best_bare if run.bare else None),
+        ("first cycle after the first sync (reads its products back)", run.read_back, run.items,
+         run.woo_ms("read"), run.bare_read),
         (f"{run.changed} prices changed (5%)", run.price_change, run.changed, run.woo_ms("update"),
          run.bare_update),
         ("idle cycle", run.idle, run.items, 0.0, None),
@@ -553,6 +605,7 @@ def _steps_table(run: RealStoreRun) -> str:
             if "concurrency" in step.counts
             else "no batches"
         )
+        sent = step.batches.span_s > 0
         rows.append(
             [
                 label,
@@ -563,6 +616,8 @@ def _steps_table(run: RealStoreRun) -> str:
                 f"{step.peak_rss_mb:.0f}",
                 fmt_int(step.requests.reads),
                 fmt_int(step.requests.writes),
+                fmt_s(step.batches.before_s) if sent else "-",
+                f"{step.batches.in_flight:.1f}" if sent else "-",
                 level,
                 fmt_s(bare.wall_s) if bare else "-",
                 f"{step.wall_s / bare.wall_s:.2f}" if bare else "-",
@@ -577,6 +632,8 @@ def _steps_table(run: RealStoreRun) -> str:
         "peak RSS MB",
         "reads",
         "writes",
+        "s before the first batch",
+        "batches in flight (average)",
         "batches at once: end (peak of max)",
         "bare wall s",
         "StoreBridge / bare",
@@ -590,6 +647,7 @@ def _bare_row(bare: BareRun, speed_up: str) -> list[str]:
         fmt_int(bare.items),
         fmt_int(bare.requests),
         fmt_s(bare.wall_s),
+        f"{bare.in_flight:.1f}" if bare.in_flight else "-",
         fmt_int(bare.items / bare.wall_s) if bare.wall_s else "-",
         f"{bare.per_item_s * 1000:.1f}",
         speed_up,
@@ -600,12 +658,17 @@ def _bare_row(bare: BareRun, speed_up: str) -> list[str]:
 def _bare_table(run: RealStoreRun) -> str:
     first = run.bare[0].wall_s if run.bare else 0.0
     rows = [_bare_row(b, f"{first / b.wall_s:.2f}x" if b.wall_s else "-") for b in run.bare]
+    if run.bare_again is not None:
+        again = _bare_row(run.bare_again, f"{first / run.bare_again.wall_s:.2f}x")
+        again[0] += " again, right after StoreBridge's first sync"
+        rows.append(again)
     rows += [_bare_row(extra, "-") for extra in (run.bare_update, run.bare_read) if extra]
     header = [
         "bare loop",
         "items",
         "requests",
         "wall s",
+        "in flight (average)",
         "items/s",
         "ms per item",
         "speed-up vs concurrency 1",
@@ -621,7 +684,9 @@ def real_section(run: RealStoreRun) -> str:
     levels = run.first_sync.counts if run.first_sync else {}
     figures = run.figures()
     best = (
-        f"- Best: concurrency {run.best_bare.concurrency}, {run.best_bare.wall_s:.1f} s for "
+        f"- Best: concurrency {run.best_bare.concurrency}"
+        f"{' (the repeat)' if run.best_bare is run.bare_again else ''}, "
+        f"{run.best_bare.wall_s:.1f} s for "
         f"{run.best_bare.items:,} creates ({run.woo_ms('create'):.1f} ms per item)."
         if run.bare
         else "- No bare loop finished."
@@ -641,15 +706,23 @@ def real_section(run: RealStoreRun) -> str:
         f"its cores with other work (load average before -> after: {_load(run.load_before)} "
         f"-> {_load(run.load_after)}).{' ' + run.note if run.note else ''}{stopped}",
         "",
-        "- **Bare loop**: StoreBridge's own create payloads for the catalogue, "
+        "- **Bare loop**, first: StoreBridge's own create payloads for the catalogue, "
         f"{BATCH} per `POST /products/batch`, sent by plain httpx at a fixed concurrency "
         f"({', '.join(str(b.concurrency) for b in run.bare)}), no retries and no StoreBridge "
-        "logic; each level's products deleted before the next. Then one bare update batch "
-        "(the same share of prices) and a bare read of the items back, 100 a page.",
+        "logic; each level's products deleted before the next, so each level and "
+        "StoreBridge's first sync start from the same store. Then one bare update batch "
+        "(the same share of prices) and a bare read of the items back, 100 a page. The "
+        "fastest level runs once more right after StoreBridge's first sync: the store's "
+        "speed drifts with the machine's load, and the first sync is judged against the "
+        "faster of the two.",
         "- **StoreBridge**: each step in a fresh process (`bench.worker`), demo POS, SQLite, "
         f"`max_concurrency = {MAX_CONCURRENCY}` with the adaptive batch concurrency, "
         f"`timeout_s = {_TIMEOUT_S:g}` (as the bare loop; a loaded store takes long over a "
-        "batch), `create_categories = false` (a shared store keeps no categories of ours).",
+        "batch), `create_categories = false` (a shared store keeps no categories of ours). "
+        "Steps: the first sync; the first cycle after it, which reads back every product "
+        "the first sync created (the link check's first look at them: a cost paid once, "
+        "reported apart so that it does not weigh on the next step); 5% of the prices "
+        "changed in the POS and synced; an idle cycle.",
         f"- Every product carries a unique SKU and name prefix; {run.cleaned:,} left at the end "
         "were deleted with batch deletes (permanent).",
         "",
@@ -663,9 +736,14 @@ def real_section(run: RealStoreRun) -> str:
         "",
         _steps_table(run),
         "",
-        f"- The first sync's adaptive concurrency ended at {levels.get('concurrency', '?')} "
-        f"batches at once, peaking at {levels.get('concurrency_peak', '?')} "
-        f"(`max_concurrency` {MAX_CONCURRENCY}).",
+        f"- The first sync's adaptive concurrency started at {_START} batches at once (half "
+        f"of `max_concurrency` {MAX_CONCURRENCY}; the store had no earlier run to resume "
+        "from), rose by one per batch that finished with the store's throughput holding "
+        f"(slow start), peaked at {levels.get('concurrency_peak', '?')} and ended at "
+        f"{levels.get('concurrency', '?')}; later runs start where it ended.",
+        "- *s before the first batch*: from the step's start (services open) to its first "
+        "batch request; *batches in flight*: batch requests running at once on average "
+        "from the first one's start to the last one's end.",
         "",
         f"### Targets on the real store ({met} of {len(found)} met)",
         "",

@@ -15,7 +15,8 @@ engines' public functions exactly as `runner.jobs` calls them:
 
 `run_step` measures wall time, CPU time (user + system, every thread of the
 process) and the process's peak RSS with `resource.getrusage`, and counts the
-requests from the clients' own `RequestStats` (`workspace.ClientLog`).  Run
+requests from the clients' own `RequestStats` (`workspace.ClientLog`, which
+also notes when the batch requests ran: `BatchTiming`).  Run
 in a fresh worker process (`bench.worker`), CPU and peak RSS are
 StoreBridge's alone.
 """
@@ -31,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bench.profiling import hotspots
-from bench.workspace import STORE, RequestCount, Workspace
+from bench.workspace import STORE, BatchTiming, RequestCount, Workspace
 from storebridge.bootstrap import Services
 from storebridge.persistence.repositories.cursors import advance_cursor
 from storebridge.sync.catalogue.products import POS_READ_STREAM, sync_products
@@ -60,6 +61,8 @@ class StepResult:
     error: str | None = None
     #: With profiling on: (where, share of the step's CPU), largest first.
     hotspots: list[tuple[str, float]] = field(default_factory=list)
+    #: When its batch requests ran (all zero: it sent none).
+    batches: BatchTiming = field(default_factory=BatchTiming)
 
     @property
     def cpu_share(self) -> float:
@@ -78,6 +81,7 @@ class StepResult:
                 **data,
                 "requests": RequestCount(**data["requests"]),
                 "hotspots": [(str(where), float(share)) for where, share in data["hotspots"]],
+                "batches": BatchTiming(**data.get("batches", {})),
             }
         )
 
@@ -169,4 +173,5 @@ def run_step(workspace: Workspace, step: str, *, profile: bool = False) -> StepR
         counts=counts,
         error=error,
         hotspots=hotspots(profiler) if profiler is not None else [],
+        batches=log.batch_timing(started),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from storebridge.sandbox import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET
 from storebridge.settings import Settings, parse_settings
 from storebridge.woocommerce import WooClient, WooConnection
 
-__all__ = ["STORE", "ClientLog", "RequestCount", "Workspace"]
+__all__ = ["STORE", "BatchTiming", "ClientLog", "RequestCount", "Workspace"]
 
 #: The one store every workspace configures.
 STORE = "bench"
@@ -60,17 +61,50 @@ class RequestCount:
         return self.by_endpoint.get(key, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class BatchTiming:
+    """When a step's batch requests ran, relative to the step's start.
+
+    Attributes:
+        before_s: seconds from the step's start to its first batch request (its reads,
+            its planning: the time the store's workers had nothing of ours to do).
+        span_s: seconds from the first batch request's start to the last one's end.
+        in_flight: batch requests running at once on average over that span.
+    """
+
+    before_s: float = 0.0
+    span_s: float = 0.0
+    in_flight: float = 0.0
+
+
 class ClientLog:
-    """A WooCommerce client factory that remembers the clients it built."""
+    """A WooCommerce client factory that remembers the clients it built, and when each
+    batch request ran (by `time.perf_counter`)."""
 
     def __init__(self) -> None:
         self.clients: list[WooClient] = []
+        self.batches: list[tuple[float, float]] = []
 
     def factory(self, _store: str, connection: WooConnection) -> WooClient:
         """`bootstrap.WooFactory`: a real networked client, kept for counting."""
-        client = WooClient(connection)
+        client = WooClient(connection, on_request=self._observe)
         self.clients.append(client)
         return client
+
+    def _observe(self, method: str, endpoint: str, status: int | None, elapsed: float) -> None:
+        del status  # a failed batch kept the store busy too
+        if method == "POST" and endpoint.rstrip("/").endswith("/batch"):
+            end = time.perf_counter()
+            self.batches.append((end - elapsed, end))
+
+    def batch_timing(self, started: float) -> BatchTiming:
+        """When the batches ran, for a step that started at `started` (perf_counter)."""
+        if not self.batches:
+            return BatchTiming()
+        first = min(start for start, _ in self.batches)
+        span = max(end for _, end in self.batches) - first
+        busy = sum(end - start for start, end in self.batches)
+        return BatchTiming(first - started, span, busy / span if span > 0 else 1.0)
 
     def requests(self) -> RequestCount:
         """The traffic of every client built so far, added up."""

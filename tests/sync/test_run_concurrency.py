@@ -53,3 +53,25 @@ def test_the_report_shows_the_level_peak_and_maximum() -> None:
     unused = RunReport("main", "stock", started_at=datetime.now(UTC))
     unused.add_requests(snapshot, ConcurrencyLevel(current=2, peak=2, maximum=8, batches=0))
     assert unused.concurrency is None
+
+
+async def test_a_run_starts_where_the_stores_last_run_that_sent_batches_ended(
+    world: World,
+) -> None:
+    for n in range(3):
+        world.pos.put(raw(f"E-{n}", "5.00", 1, line=n + 1))
+    first = await world.sync()
+    maximum = world.services.settings.store(first.report.store).woocommerce.max_concurrency
+    learnt = 3  # a level the client would not start at (half the maximum)
+    assert maximum >= learnt != maximum // 2
+    with world.services.sessions.begin() as session:
+        row = session.get(Run, first.report.run_id)
+        assert row is not None
+        row.counts = {**row.counts, "concurrency": learnt}
+    world.pos.put(raw("E-0", "6.00", 1, line=1))
+
+    run = await world.sync()  # one batch, alone below the limit: it raises nothing
+
+    level = run.report.concurrency
+    assert level is not None and level.batches == 1
+    assert level.current == level.peak == learnt

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from tests.woocommerce.woo_helpers import KEY, SECRET, STORE, RecordingSleep
 
@@ -58,20 +60,31 @@ def _client(store: BatchStore, max_concurrency: int, **options: object) -> WooCl
     )
 
 
-async def test_batches_start_at_two_at_once_and_rise_while_the_store_keeps_up() -> None:
+async def test_batches_start_at_half_the_maximum_and_rise_while_the_store_keeps_up() -> None:
     store = BatchStore()
     updates = [{"id": i, "regular_price": "1.00"} for i in range(1, 2_001)]
 
     async with _client(store, 8) as woo:
-        assert woo.concurrency.current == 2
+        assert woo.concurrency.current == 4
         outcome = await woo.batch_products(update=updates)
         level = woo.concurrency
 
     assert len(outcome.updated) == 2_000
-    assert level.peak > 2
+    assert level.peak == 8
     assert level.maximum == 8
     # The store never saw more batches at once than the highest limit the client set.
-    assert 2 < store.peak <= level.peak
+    assert 4 < store.peak <= level.peak
+
+
+async def test_a_client_resumes_at_the_level_it_is_given() -> None:
+    store = BatchStore()
+
+    async with _client(store, 8) as woo:
+        woo.resume_concurrency(7)
+        assert woo.concurrency.current == 7
+        await woo.batch_products(update=[{"id": i} for i in range(1, 701)])
+
+    assert store.peak == 7  # all seven chunks at once from the start
 
 
 async def test_the_adaptive_limit_never_exceeds_max_concurrency() -> None:
@@ -86,13 +99,18 @@ async def test_the_adaptive_limit_never_exceeds_max_concurrency() -> None:
     assert level.peak == 3
 
 
-async def test_a_server_error_on_a_batch_backs_the_limit_off() -> None:
+async def test_a_server_error_on_a_batch_backs_the_limit_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store = BatchStore(fail_first=503)
     updates = [{"id": i} for i in range(1, 201)]
 
-    async with _client(store, 8, concurrency_policy=AimdPolicy(start=4, backoff=0.5)) as woo:
-        outcome = await woo.batch_products(update=updates)
-        level = woo.concurrency
+    with caplog.at_level(logging.INFO, logger="storebridge.woocommerce"):
+        async with _client(store, 8, concurrency_policy=AimdPolicy(start=4, backoff=0.5)) as woo:
+            outcome = await woo.batch_products(update=updates)
+            level = woo.concurrency
+
+    assert "batch concurrency 4 -> 2 (the store pushed back)" in caplog.messages
 
     assert len(outcome.updated) == 200  # the refused chunk was sent again
     assert level.backoffs == 1

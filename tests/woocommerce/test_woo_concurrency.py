@@ -44,14 +44,42 @@ def wave(
         ctl.succeeded(ticket, items=items, kind=KIND)
 
 
-def test_it_starts_low_and_within_the_maximum() -> None:
-    assert controller(8)[0].limit == 2
+def alone(ctl: ConcurrencyController, clock: Clock, seconds: float) -> None:
+    """One batch of 100 sent on its own, taking `seconds`."""
+    ticket = ctl.try_start()
+    assert ticket is not None
+    clock.now += seconds
+    ctl.succeeded(ticket, items=100, kind=KIND)
+
+
+def refused(ctl: ConcurrencyController) -> None:
+    """One batch request that met a 429, a 5xx or a timeout."""
+    ticket = ctl.try_start()
+    assert ticket is not None
+    ctl.overloaded(ticket.started_at)
+    ctl.release(ticket)
+
+
+def busy_wave(ctl: ConcurrencyController, clock: Clock, alone_per_item: float) -> None:
+    """One round on a store whose throughput is fixed: n batches at once each take n times
+    as long as one alone (latency rises with concurrency; the work done per second does not)."""
+    tickets = start_all(ctl)
+    clock.now += alone_per_item * 100 * len(tickets)
+    for ticket in tickets:
+        ctl.succeeded(ticket, items=100, kind=KIND)
+
+
+def test_it_starts_at_half_the_maximum_at_most_four_or_at_the_policys_start() -> None:
+    assert controller(8)[0].limit == 4
+    assert controller(4)[0].limit == 2
+    assert controller(64)[0].limit == 4
     assert controller(1)[0].limit == 1
     assert controller(8, start=5)[0].limit == 5
+    assert controller(3, start=5)[0].limit == 3
 
 
 def test_no_more_batches_than_the_limit_are_admitted() -> None:
-    ctl, _ = controller(8)
+    ctl, _ = controller(8, start=2)
 
     tickets = start_all(ctl)
 
@@ -62,20 +90,58 @@ def test_no_more_batches_than_the_limit_are_admitted() -> None:
     assert ctl.try_start() is None
 
 
-def test_slow_start_doubles_the_limit_each_round_until_the_store_pushes_back() -> None:
-    ctl, clock = controller(32)
+def test_slow_start_raises_by_one_per_good_batch_so_each_round_doubles_the_limit() -> None:
+    ctl, clock = controller(64, start=2)
+
+    limits = []
+    for _ in range(4):
+        wave(ctl, clock, 0.025)
+        limits.append(ctl.limit)
+
+    assert limits == [4, 8, 16, 32]
+    assert ctl.level().backoffs == 0
+
+
+def test_latency_rising_in_proportion_to_concurrency_is_not_overload() -> None:
+    # Each round's batches take twice as long as the last round's (the store's workers are
+    # shared by twice as many), but the store gets as much done per second: keep climbing.
+    ctl, clock = controller(16, start=2)
 
     limits = []
     for _ in range(3):
+        busy_wave(ctl, clock, 0.025)
+        limits.append(ctl.limit)
+
+    assert limits == [4, 8, 16]
+    assert ctl.level().backoffs == 0
+
+
+def test_throughput_falling_as_concurrency_rises_backs_off() -> None:
+    ctl, clock = controller(16, start=4, backoff=0.5)
+    busy_wave(ctl, clock, 0.025)  # 4 at once: the reference; slow start raises to 8
+    assert ctl.limit == 8
+
+    tickets = start_all(ctl)  # 8 at once take 5x as long as 4 did: the store got slower
+    clock.now += 0.025 * 100 * 4 * 5
+    for ticket in tickets:
+        ctl.succeeded(ticket, items=100, kind=KIND)
+
+    assert ctl.limit == 4  # halved once, though all eight said so: one congested moment
+    assert ctl.level().backoffs == 1
+
+
+def test_after_a_backoff_the_limit_rises_one_step_per_round() -> None:
+    ctl, clock = controller(16, start=8, backoff=0.5)
+    refused(ctl)
+    assert ctl.limit == 4
+
+    limits = []
+    for _ in range(3):
+        clock.now += 1
         wave(ctl, clock, 0.025)
         limits.append(ctl.limit)
-    wave(ctl, clock, 0.025 * 3)  # the store slows down: back off...
-    limits.append(ctl.limit)
-    wave(ctl, clock, 0.025)  # ...and from then on climb one step a round
-    limits.append(ctl.limit)
 
-    assert limits == [4, 8, 16, 11, 12]
-    assert ctl.level().peak == 16
+    assert limits == [4, 5, 6]  # 4 + 1/4 + 1/4.25 + ... : a step per round, not a doubling
 
 
 def test_slow_start_stops_at_max_concurrency() -> None:
@@ -85,19 +151,6 @@ def test_slow_start_stops_at_max_concurrency() -> None:
         wave(ctl, clock, 0.025)
 
     assert ctl.limit == 6
-
-
-def test_the_limit_rises_one_step_per_round_while_latency_holds() -> None:
-    ctl, clock = controller(8, slow_start=False)
-
-    limits = []
-    for _ in range(4):
-        wave(ctl, clock, 0.025)
-        limits.append(ctl.limit)
-
-    # Each round raises once: the siblings started under the old limit do not raise again.
-    assert limits == [3, 4, 5, 6]
-    assert ctl.level().peak == 6
 
 
 def test_it_never_rises_above_max_concurrency() -> None:
@@ -112,46 +165,89 @@ def test_it_never_rises_above_max_concurrency() -> None:
 
 
 def test_a_limit_the_caller_does_not_use_is_not_raised() -> None:
-    ctl, clock = controller(8)
+    ctl, clock = controller(8, start=2)
 
     for _ in range(5):  # one batch at a time while the limit allows two
-        ticket = ctl.try_start()
-        assert ticket is not None
-        clock.now += 2.5
-        ctl.succeeded(ticket, items=100, kind=KIND)
+        alone(ctl, clock, 2.5)
 
     assert ctl.limit == 2
 
 
-def test_rising_latency_backs_off_multiplicatively() -> None:
-    ctl, clock = controller(16, start=10, backoff=0.5, slow_start=False)
-    wave(ctl, clock, 0.025)  # sets the reference; raises to 11
-    assert ctl.limit == 11
+def test_a_batch_is_judged_at_the_concurrency_it_ran_at_on_average() -> None:
+    # The first batch starts alone; three more join halfway: it ran at 2.5 on average.
+    ctl, clock = controller(8, start=4)
+    first = ctl.try_start()
+    assert first is not None
+    clock.now += 1.0
+    others = [ctl.try_start() for _ in range(3)]
+    clock.now += 1.0
 
-    wave(ctl, clock, 0.025 * 2.5)  # 2.5x slower per item: beyond the 2x tolerance
+    ctl.succeeded(first, items=100, kind=KIND)
+
+    # Not "alone": its 2 s are not taken as the store's unloaded time, and with 2.5 at once
+    # on average (below the 4 allowed) the limit was not in use: no raise.
+    assert ctl.limit == 4
+    later = [t for t in others if t is not None]
+    clock.now += 1.0
+    for ticket in later:  # ran at 3.5 on average (3 of them, the first for a while): 2 s each
+        ctl.succeeded(ticket, items=100, kind=KIND)
+    assert ctl.level().backoffs == 0
+    assert ctl.limit == 7  # each ran with the limit in use: slow start added one per batch
+
+
+def test_rising_latency_at_the_same_concurrency_backs_off_multiplicatively() -> None:
+    ctl, clock = controller(16, start=10, backoff=0.5, slow_start=False)
+    wave(ctl, clock, 0.025)  # sets the reference; adds about one step
+    assert ctl.limit == 10
+
+    wave(ctl, clock, 0.025 * 2.5)  # 2.5x slower per item at the same level: beyond 2x
 
     assert ctl.limit == 5
     assert ctl.level().backoffs == 1
 
 
 def test_latency_within_the_tolerance_still_raises() -> None:
-    ctl, clock = controller(8, start=4, slow_start=False)
+    ctl, clock = controller(16, start=4)
     wave(ctl, clock, 0.025)
+    assert ctl.limit == 8
 
-    wave(ctl, clock, 0.025 * 1.8)  # slower, as a busier store is, but within 2x
+    wave(ctl, clock, 0.025 * 2 * 1.8)  # twice as many at once, and 1.8x slower still: within 2x
 
+    assert ctl.limit == 16
+    assert ctl.level().backoffs == 0
+
+
+def test_resume_starts_where_the_last_run_ended_within_the_maximum() -> None:
+    ctl, clock = controller(8)
+    ctl.resume(6)
     assert ctl.limit == 6
+    assert ctl.level().peak == 6
+
+    wave(ctl, clock, 0.025)  # slow start is still on: the level is no ceiling
+    assert ctl.limit == 8
+
+    capped, _ = controller(8)
+    capped.resume(20)
+    assert capped.limit == 8
+    floored, _ = controller(8)
+    floored.resume(0)
+    assert floored.limit == 1
+
+
+def test_resume_comes_before_the_first_batch() -> None:
+    ctl, _ = controller(8)
+    assert ctl.try_start() is not None
+
+    with pytest.raises(RuntimeError, match="before the first batch"):
+        ctl.resume(6)
 
 
 @pytest.mark.parametrize("status", ["429", "503", "timeout"])
 def test_an_overload_signal_backs_off(status: str) -> None:
     del status  # the session maps each of these to `overloaded`; the controller sees one signal
     ctl, _ = controller(16, start=10, backoff=0.7)
-    ticket = ctl.try_start()
-    assert ticket is not None
 
-    ctl.overloaded(ticket.started_at)
-    ctl.release(ticket)
+    refused(ctl)
 
     assert ctl.limit == 7
 
@@ -227,41 +323,38 @@ def test_a_huge_retry_after_is_capped() -> None:
 
 
 def test_a_tail_chunk_moves_nothing() -> None:
-    ctl, clock = controller(8, start=2, slow_start=False)
+    ctl, clock = controller(8, start=2)
     wave(ctl, clock, 0.025)
-    assert ctl.limit == 3
+    assert ctl.limit == 4
 
     ticket = ctl.try_start()
     assert ticket is not None
     clock.now += 1.0  # 7 items in 1 s: 0.14 s per item, but most of it is the request's own cost
     ctl.succeeded(ticket, items=7, kind=KIND)
 
-    assert ctl.limit == 3
+    assert ctl.limit == 4
     assert ctl.level().backoffs == 0
 
 
 def test_creates_and_updates_are_judged_against_their_own_latency() -> None:
-    ctl, clock = controller(8, start=2, slow_start=False)
-    wave(ctl, clock, 0.025)  # updates: 25 ms per item
+    ctl, clock = controller(8, start=2)
+    wave(ctl, clock, 0.025)  # updates: 25 ms per item, 2 at once
 
-    tickets = start_all(ctl)  # creates take twice as long per item: not a sign of overload
-    clock.now += 5.0
+    tickets = start_all(ctl)  # 4 creates at once, 150 ms per item: slow for an update,
+    clock.now += 15.0  # not for a create (judged against updates it would be overload)
     for ticket in tickets:
         ctl.succeeded(ticket, items=100, kind="/products/batch create")
 
     assert ctl.level().backoffs == 0
-    assert ctl.limit == 4
+    assert ctl.limit == 8
 
 
 def test_a_batch_that_ran_alone_resets_the_reference() -> None:
     ctl, clock = controller(8, start=1)
     for seconds in (2.5, 10.0, 10.0):  # the store became 4x slower for everyone
-        ticket = ctl.try_start()
-        assert ticket is not None
-        clock.now += seconds
-        ctl.succeeded(ticket, items=100, kind=KIND)
+        alone(ctl, clock, seconds)
 
-    # The first slow one backs off (at 1 already); the next is judged against the new normal.
+    # The first slow one backs off; the next is judged against the new normal.
     assert ctl.level().backoffs == 1
     assert ctl.limit == 2
 
@@ -271,6 +364,8 @@ def test_policy_values_are_checked() -> None:
         AimdPolicy(backoff=1.0)
     with pytest.raises(ValueError, match="start"):
         AimdPolicy(start=0)
+    with pytest.raises(ValueError, match="tolerance"):
+        AimdPolicy(latency_tolerance=1.0)
     with pytest.raises(ValueError, match="max_concurrency"):
         ConcurrencyController(0)
 

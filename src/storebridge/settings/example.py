@@ -139,7 +139,7 @@ consumer_secret = "$consumer_secret"
 # auth = "auto"          # or "basic", "oauth1", "query"
 # verify_tls = true
 # timeout_s = 30.0
-# max_concurrency = 4      # ceiling; batch writes start at 2 and adapt to the store
+# max_concurrency = 4      # ceiling; batch writes start at half of it and adapt to the store
 # max_retries = 5
 
 [stores.main.connector]

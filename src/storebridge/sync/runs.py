@@ -1,7 +1,8 @@
 """Running one job for one store: the run record, the client, and errors that stop it.
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
-body, makes sure the run authenticated at least once (one cheap read when the
+body (its batch concurrency resumed where the store's last run that sent
+batches ended, `batch_concurrency`: a store's level is learnt once, not by every run), makes sure the run authenticated at least once (one cheap read when the
 body needed no request; only a refused key fails the run then), takes the client's request counters and batch concurrency into the report,
 and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
@@ -14,12 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection
 
+from sqlalchemy.orm import Session
+
 from storebridge.bootstrap import Services
 from storebridge.errors import ConfigError, PosRejected, PosUnavailable, StoreBridgeError
 from storebridge.persistence.repositories import runs
 from storebridge.persistence.types import utcnow
-from storebridge.sync.report import RunReport
+from storebridge.sync.report import CONCURRENCY, CONCURRENCY_MAX, CONCURRENCY_PEAK, RunReport
 from storebridge.woocommerce import (
+    ConcurrencyLevel,
     WooAuthError,
     WooClient,
     WooError,
@@ -28,13 +32,29 @@ from storebridge.woocommerce import (
     WooTransportError,
 )
 
-__all__ = ["LedgerRefresh", "describe_error", "run_job"]
+__all__ = ["LedgerRefresh", "batch_concurrency", "describe_error", "run_job"]
 
 logger = logging.getLogger("storebridge.sync")
 
 #: Brings the order ledger up to date before stock is computed (the allocation engine's job);
 #: returns the SKU keys whose allocation it may have moved, which the caller must push.
 LedgerRefresh = Callable[[WooClient], Awaitable[Collection[str]]]
+
+#: How far back to look for a run that sent batches.
+CONCURRENCY_LOOKBACK = 50
+
+
+def batch_concurrency(session: Session, store: str) -> ConcurrencyLevel | None:
+    """The batch concurrency of the store's newest run that sent batches, if any recent one did."""
+    for run in runs.list_runs(session, store=store, limit=CONCURRENCY_LOOKBACK):
+        counts = run.counts or {}
+        if CONCURRENCY in counts:
+            return ConcurrencyLevel(
+                current=int(counts[CONCURRENCY]),
+                peak=int(counts.get(CONCURRENCY_PEAK, counts[CONCURRENCY])),
+                maximum=int(counts.get(CONCURRENCY_MAX, counts[CONCURRENCY])),
+            )
+    return None
 
 
 def describe_error(error: StoreBridgeError, store: str) -> str:
@@ -84,12 +104,15 @@ async def run_job(
             always follows an authenticated read, such as a stock push after a refresh).
     """
     store_services = services.store(store)
-    if record:
-        with services.sessions.begin() as session:
+    with services.sessions.begin() as session:
+        learnt = batch_concurrency(session, store)
+        if record:
             report.run_id = runs.start_run(session, store=store, job=report.job).id
     finished = False
     try:
         async with store_services.woo() as woo:
+            if learnt is not None:
+                woo.resume_concurrency(learnt.current)
             try:
                 await body(woo)
                 if check_key and woo.stats.snapshot().total == 0:

@@ -76,6 +76,13 @@ class ClientBase:
         """The batch concurrency the client chose, and the highest it reached."""
         return self._session.concurrency.level()
 
+    def resume_concurrency(self, level: int) -> None:
+        """Start the batch concurrency at `level` (where the store's last run ended).
+
+        Call it before the first batch; see `ConcurrencyController.resume`.
+        """
+        self._session.concurrency.resume(level)
+
     @property
     def connection(self) -> WooConnection:
         """The connection settings this client uses."""

@@ -46,6 +46,7 @@ from storebridge.woocommerce.auth import SENSITIVE_QUERY_KEYS, build_auth
 from storebridge.woocommerce.concurrency import (
     AimdPolicy,
     ConcurrencyController,
+    ConcurrencyLevel,
     Ticket,
 )
 from storebridge.woocommerce.connection import WooConnection
@@ -290,19 +291,32 @@ class WooSession:
         shape: tuple[int, str] | None,
     ) -> None:
         """Tell the concurrency controller what this attempt says about the store's load."""
-        if isinstance(outcome, WooError) and outcome.is_retryable:
-            retry_after = getattr(outcome, "retry_after", None)
-            self.concurrency.overloaded(
-                ticket.started_at if ticket else started, retry_after=retry_after
+        before = self.concurrency.level()
+        try:
+            if isinstance(outcome, WooError) and outcome.is_retryable:
+                retry_after = getattr(outcome, "retry_after", None)
+                self.concurrency.overloaded(
+                    ticket.started_at if ticket else started, retry_after=retry_after
+                )
+            if ticket is None:
+                return
+            if isinstance(outcome, httpx.Response) and shape is not None:
+                items, kind = shape
+                self.concurrency.succeeded(ticket, items=items, kind=kind)
+            else:
+                self.concurrency.release(ticket)
+            self._gate.finished()
+        finally:
+            self._log_level(before)
+
+    def _log_level(self, before: ConcurrencyLevel) -> None:
+        after = self.concurrency.level()
+        if after.backoffs > before.backoffs:
+            logger.info(
+                "batch concurrency %d -> %d (the store pushed back)", before.current, after.current
             )
-        if ticket is None:
-            return
-        if isinstance(outcome, httpx.Response) and shape is not None:
-            items, kind = shape
-            self.concurrency.succeeded(ticket, items=items, kind=kind)
-        else:
-            self.concurrency.release(ticket)
-        self._gate.finished()
+        elif after.current != before.current:
+            logger.debug("batch concurrency %d -> %d", before.current, after.current)
 
     def _observe(
         self, verb: str, path: str, query: list[tuple[str, str]], status: int | None, elapsed: float

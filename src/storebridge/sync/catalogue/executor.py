@@ -12,9 +12,11 @@ It is the only writer of products.  In order:
 
 Requests run concurrently, bounded by the client's concurrency limit, and
 work is cut into slices so that each slice's results are recorded (in the
-link table, by the `Recorder`) as soon as WooCommerce confirmed them: a crash
-loses at most one slice of bookkeeping, which the next run's SKU look-up
-recovers by adoption.  Only confirmed values are recorded; a failure is
+link table, by the `Recorder`) as soon as WooCommerce confirmed them.  Two
+slices are under way at a time (`in_slices`): the next slice's batches queue
+behind the current one's, so the store is not left idle while the last
+batches of a slice finish.  A crash loses at most those two slices of
+bookkeeping, which the next run's SKU look-up recovers by adoption.  Only confirmed values are recorded; a failure is
 counted per item, and an item that keeps failing is parked with its error.
 """
 
@@ -151,11 +153,34 @@ class Executor:
     async def in_slices(
         self, phase: str, items: Sequence[T], work: Callable[[Sequence[T]], Awaitable[None]]
     ) -> None:
-        """Run `work` over consecutive slices of `items`, reporting progress."""
+        """Run `work` over consecutive slices of `items`, two at a time, reporting progress.
+
+        A slice starts when the one before the previous has ended (so its requests queue
+        behind that one's at the client's limit); slices end, and are reported, in order.
+        The first error stops the run: the slice still going is cancelled.
+        """
         total = len(items)
-        for start in range(0, total, self.slice_size):
-            await work(items[start : start + self.slice_size])
-            self.progress(phase, min(start + self.slice_size, total), total)
+        size = self.slice_size
+        running: list[tuple[asyncio.Future[None], int]] = []  # (slice, items done once it ends)
+        try:
+            for start in range(0, total, size):
+                end = min(start + size, total)
+                running.append((asyncio.ensure_future(work(items[start:end])), end))
+                if len(running) == 2:
+                    await self._finish(phase, running.pop(0), total)
+            while running:
+                await self._finish(phase, running.pop(0), total)
+        finally:
+            for slice_work, _ in running:
+                slice_work.cancel()
+            await asyncio.gather(*(slice_work for slice_work, _ in running), return_exceptions=True)
+
+    async def _finish(
+        self, phase: str, slice_work: tuple[asyncio.Future[None], int], total: int
+    ) -> None:
+        future, done = slice_work
+        await future
+        self.progress(phase, done, total)
 
     # -- simple creates ----------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from storebridge.persistence.repositories.runs import latest_runs, list_runs
+from storebridge.persistence.repositories.runs import latest_runs
 from storebridge.persistence.tables import (
     Alert,
     Export,
@@ -35,7 +35,7 @@ from storebridge.runner.jobs import DRAFTS, JOB_NAMES
 from storebridge.runner.schedule import JobKey, due_at, intervals
 from storebridge.settings import Settings
 from storebridge.sync.orders.ledger_view import allocated_for_store
-from storebridge.sync.report import CONCURRENCY, CONCURRENCY_MAX, CONCURRENCY_PEAK
+from storebridge.sync.runs import batch_concurrency
 from storebridge.sync.setup.webhooks import WEBHOOK_COUNT_PREFIX
 from storebridge.web.health import Health, JobFacts, StoreFacts, judge
 from storebridge.woocommerce import ConcurrencyLevel
@@ -51,8 +51,6 @@ __all__ = [
 ]
 
 API_WINDOW = timedelta(hours=24)
-#: How far back to look for a run that sent batches.
-CONCURRENCY_LOOKBACK = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,19 +155,6 @@ def api_usage(runs: Iterable[Run]) -> ApiUsage:
         requests += usage.requests
         errors += usage.errors
     return ApiUsage(requests, errors)
-
-
-def batch_concurrency(session: Session, store: str) -> ConcurrencyLevel | None:
-    """The batch concurrency of the store's newest run that sent batches, if any recent one did."""
-    for run in list_runs(session, store=store, limit=CONCURRENCY_LOOKBACK):
-        counts = run.counts or {}
-        if CONCURRENCY in counts:
-            return ConcurrencyLevel(
-                current=int(counts[CONCURRENCY]),
-                peak=int(counts.get(CONCURRENCY_PEAK, counts[CONCURRENCY])),
-                maximum=int(counts.get(CONCURRENCY_MAX, counts[CONCURRENCY])),
-            )
-    return None
 
 
 def _reconcile_counts(session: Session, store: str, prefix: str) -> dict[str, int] | None:
