@@ -69,10 +69,16 @@ class LinkTable:
     failures: dict[str, int] = field(default_factory=dict)  # only links that failed
     problems: dict[str, str] = field(default_factory=dict)  # parked/broken/deleted links
 
+    def parked_keys(self) -> set[str]:
+        """The SKU keys of the parked links (`planning_view` needs their items)."""
+        return {key for key, link in self.links.items() if link.state == "parked"}
+
     def planning_view(
         self, items_by_key: Mapping[str, PosItem], available: Mapping[str, int], park_after: int
     ) -> tuple[dict[str, LinkView], set[str]]:
         """The links to plan with, and the parked keys to bring back (`unpark`).
+
+        `items_by_key` needs to hold the items of the parked keys only.
 
         A parked create still below `park_after` failures is left out, so the
         planner looks its SKU up and tries again; a parked link whose item

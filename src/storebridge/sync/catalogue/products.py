@@ -34,7 +34,7 @@ WooCommerce but writes neither there nor in the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
@@ -73,7 +73,7 @@ from storebridge.sync.catalogue.link_table import (
     unpark,
 )
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
-from storebridge.sync.catalogue.plan_buffer import PlanBuffer
+from storebridge.sync.catalogue.plan_buffer import ItemsInFlight, PlanBuffer
 from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.orders.applied import note_applied
@@ -240,7 +240,14 @@ class _ProductSync:
             self._read_position(),
             stored_digests=self._stored_digests,
         )
-        report.quarantined = list(feed.result.quarantined)
+        try:
+            return await self._run(woo, report, feed)
+        finally:
+            feed.close()
+
+    async def _run(self, woo: WooClient, report: RunReport, feed: Feed) -> Plan | None:
+        """The steps after the read; `feed.items()` is read again by each pass over it."""
+        report.quarantined = list(feed.quarantined)
         if self.refresh_ledger is not None and not self.dry_run:
             await self.refresh_ledger(woo)
         # Before anything is planned: a product whose SKU was edited or that was trashed
@@ -252,8 +259,8 @@ class _ProductSync:
                 update = record_quarantine(
                     session,
                     store=self.name,
-                    rows=feed.result.quarantined,
-                    valid_keys={item.key for item in feed.items} | feed.result.unchanged.keys(),
+                    rows=feed.quarantined,
+                    valid_keys=feed.item_keys() | feed.unchanged.keys(),
                     complete=feed.complete,
                 )
                 report.counts["quarantine_resolved"] += update.resolved
@@ -269,24 +276,32 @@ class _ProductSync:
             )
         # An unchanged row still publishes anew when its allocation moved.
         validate_unchanged(feed, _stock_moved(feed, table, allocated, self.settings), self.settings)
-        items_by_key = {item.key: item for item in feed.items}
-        availability = Availability.compute(feed.items, allocated, self.settings)
-        links, revived = table.planning_view(items_by_key, availability.available, self.park_after)
+        parked = table.parked_keys()
+        parked_items: dict[str, PosItem] = {}
+        availability = Availability.compute(
+            _noting(feed.items(), parked, parked_items), allocated, self.settings
+        )
+        links, revived = table.planning_view(parked_items, availability.available, self.park_after)
         if revived and not self.dry_run:
             with self.sessions.begin() as session:
                 unpark(session, store=self.name, keys=revived)
         inputs = await self._plan_inputs(woo, feed, links, availability)
         if self.dry_run:
-            the_plan = plan(feed.items, **inputs)
+            the_plan = plan(feed.items(), **inputs)
             report.planned = the_plan.summary()
             _report_waiting(the_plan, table, report, reported=check.keys)
             return the_plan
-        executor, recorder = self._executor(woo, table, availability, items_by_key, report)
-        # Planned and applied a slice at a time: a 100,000-item plan is never held whole.
+        in_flight = ItemsInFlight()
+        executor, recorder = self._executor(woo, table, availability, in_flight, report)
+        # Planned and applied a slice at a time: a 100,000-item plan is never held whole,
+        # nor are its items (read from the feed's file as they are planned).
         pending = PlanBuffer(executor.slice_size, _slices_of(executor.slice_size))
-        for part in plan_slices(feed.items, slice_size=PLAN_SLICE, **inputs):
+        items = in_flight.reading(feed.items())
+        for part in plan_slices(items, slice_size=PLAN_SLICE, **inputs):
+            in_flight.planned(part)
             for ready in pending.add(part):
                 await executor.apply(ready)
+                in_flight.applied(ready)
             report.planned = dict(pending.summary)
         await executor.apply(pending.drain())
         waiting = pending.plan_of_reports()
@@ -306,15 +321,12 @@ class _ProductSync:
         availability: Availability,
     ) -> _PlanInputs:
         """Everything `plan` needs besides the items, WooCommerce's look-ups included."""
-        keys = unlinked_keys(feed.items, links)
-        spelled: dict[str, str] = {}
-        for item in feed.items:
-            if item.key in keys:
-                spelled.setdefault(item.key, item.sku)
-            if item.parent_code and sku_key(item.parent_code) in keys:
-                spelled.setdefault(sku_key(item.parent_code), item.parent_code)
-        existing = await find_existing(woo, spelled.values()) if spelled else {}
-        names = _new_category_names(feed.items, keys, existing.keys())
+        new = _NewItems.find(feed.items(), links)
+        existing = await find_existing(woo, new.spelled.values()) if new.spelled else {}
+        names = new.category_names
+        if any(key in existing for key in new.keys):
+            # Adopted items bring no category: read the feed again without them.
+            names = _new_category_names(feed.items(), new.keys, existing.keys())
         category_ids = None
         if names:
             create = self.settings.create_categories and not self.dry_run
@@ -325,9 +337,9 @@ class _ProductSync:
             existing=existing,
             delist=self.settings.delist,
             category_ids=category_ids,
-            quarantined=feed.result.quarantined_keys,
+            quarantined=feed.quarantined_keys,
             complete=feed.complete,
-            unchanged=feed.result.unchanged.keys(),
+            unchanged=feed.unchanged.keys(),
         )
 
     def _executor(
@@ -335,23 +347,22 @@ class _ProductSync:
         woo: WooClient,
         table: LinkTable,
         availability: Availability,
-        items_by_key: dict[str, PosItem],
+        in_flight: ItemsInFlight,
         report: RunReport,
     ) -> tuple[Executor, DbRecorder]:
         """The executor of this run, and the recorder it reports to (failed keys)."""
 
         def digest(key: str) -> str | None:
-            item = items_by_key.get(key)
+            item = in_flight.get(key)
             if item is None:
                 return None
             return input_digest(item, availability.available.get(key, 0))
 
         def on_hand(key: str) -> int | None:
-            terms = availability.terms.get(key)
-            return None if terms is None else terms.on_hand
+            return availability.on_hand.get(key)
 
         def sku_of(key: str) -> str:
-            item = items_by_key.get(key)
+            item = in_flight.get(key)
             if item is not None:
                 return item.sku
             link = table.links.get(key)
@@ -384,12 +395,13 @@ class _ProductSync:
         """
         waiting = {entry.sku_key for entry in the_plan.reports}
         values = {
-            item.key: digest
-            for item in feed.items
-            if item.selected
-            and item.key not in failed
-            and item.key not in waiting
-            and (digest := feed.digests.get(item.key)) is not None
+            row.key: digest
+            for row in feed.item_facts()
+            if row.selected
+            and row.key is not None
+            and row.key not in failed
+            and row.key not in waiting
+            and (digest := feed.digests.get(row.key)) is not None
         }
         with self.sessions.begin() as session:
             store_source_digests(session, store=self.name, values=values)
@@ -402,15 +414,14 @@ class _ProductSync:
         The position moves only when no item failed: a failed item's change is
         then read again by the next run instead of waiting for a full read.
         """
-        unselected = {item.key for item in feed.items if not item.selected}
+        unselected = {row.key for row in feed.item_facts() if not row.selected}
         changed: dict[str, int | None] = {}
         for key, stored in table.on_hand.items():
-            if key in feed.result.unchanged:
+            if key in feed.unchanged:
                 continue  # read as it was, on-hand included
-            terms = availability.terms.get(key)
-            if terms is None and not feed.complete and key not in unselected:
+            current = availability.on_hand.get(key)
+            if current is None and not feed.complete and key not in unselected:
                 continue  # a delta says nothing about the items it does not carry
-            current = None if terms is None else terms.on_hand
             if current != stored:
                 changed[key] = current
         now = utcnow()
@@ -426,7 +437,7 @@ class _ProductSync:
                         store=self.name,
                         read_started_at=feed.started_at,
                         applied_at=now,
-                        items=len(feed.items) + len(feed.result.unchanged),
+                        items=feed.item_count + len(feed.unchanged),
                     )
                 )
 
@@ -435,8 +446,8 @@ def _link_keys(feed: Feed) -> set[str] | None:
     """The links a run plans with: all for a complete read, else the delta's items and styles."""
     if feed.complete:
         return None
-    keys = {item.key for item in feed.items} | feed.result.unchanged.keys()
-    keys.update(sku_key(item.parent_code) for item in feed.items if item.parent_code)
+    keys = feed.item_keys() | feed.unchanged.keys()
+    keys.update(row.style for row in feed.item_facts() if row.style)
     return keys
 
 
@@ -450,7 +461,7 @@ def _stock_moved(
     planner reports it as before.
     """
     moved: list[str] = []
-    for key in feed.result.unchanged:
+    for key in feed.unchanged:
         link = table.links.get(key)
         on_hand = table.on_hand.get(key)
         last = None if link is None else link.last_pushed
@@ -465,8 +476,53 @@ def _stock_moved(
     return moved
 
 
+def _noting(
+    items: Iterable[PosItem], keys: Collection[str], found: dict[str, PosItem]
+) -> Iterator[PosItem]:
+    """`items`, noting in `found` those of `keys` on the way."""
+    for item in items:
+        if item.key in keys:
+            found[item.key] = item
+        yield item
+
+
+@dataclass
+class _NewItems:
+    """What one pass over the feed learns of its items without a link."""
+
+    #: SKU keys and style codes to look up in WooCommerce (`plan.unlinked_keys`).
+    keys: set[str] = field(default_factory=set)
+    #: Their POS spelling, for the look-up.
+    spelled: dict[str, str] = field(default_factory=dict)
+    #: The categories they bring, should none of them exist in WooCommerce.
+    category_names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, items: Iterable[PosItem], links: Mapping[str, LinkView]) -> _NewItems:
+        new = cls()
+        names: dict[str, str] = {}
+        # The first spelling of each key, where the feed gives it first (an item's own
+        # SKU before its style code): the look-up asks for them in that order.
+        first: dict[str, tuple[int, int, str]] = {}
+        for index, item in enumerate(items):
+            if item.parent_code:
+                first.setdefault(sku_key(item.parent_code), (index, 1, item.parent_code))
+            keys = unlinked_keys((item,), links)
+            if not keys:
+                continue
+            new.keys |= keys
+            if item.key in keys:  # a selected item (`unlinked_keys`)
+                first.setdefault(item.key, (index, 0, item.sku))
+                for name in item.categories:
+                    names.setdefault(name.casefold(), name)
+        wanted = sorted((place, key) for key, place in first.items() if key in new.keys)
+        new.spelled = {key: spelling for (_, _, spelling), key in wanted}
+        new.category_names = list(names.values())
+        return new
+
+
 def _new_category_names(
-    items: list[PosItem], unlinked: Collection[str], existing: Collection[str]
+    items: Iterable[PosItem], unlinked: Collection[str], existing: Collection[str]
 ) -> list[str]:
     """Category names of the items about to become new drafts."""
     names: dict[str, str] = {}
