@@ -49,11 +49,12 @@ class SandboxProcess:
         assume_https: bool = False,
         startup_timeout: float = 60.0,
         webhook_delay_s: float = 0.0,
+        port: int | None = None,
     ) -> None:
         self.latency_ms = latency_ms
         self.webhook_delay_s = webhook_delay_s
         self.assume_https = assume_https
-        self.port = free_port()
+        self.port = free_port() if port is None else port
         self.url = f"http://127.0.0.1:{self.port}"
         self._startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None

@@ -501,22 +501,20 @@ class _NewItems:
     def find(cls, items: Iterable[PosItem], links: Mapping[str, LinkView]) -> _NewItems:
         new = cls()
         names: dict[str, str] = {}
-        # The first spelling of each key, where the feed gives it first (an item's own
-        # SKU before its style code): the look-up asks for them in that order.
-        first: dict[str, tuple[int, int, str]] = {}
-        for index, item in enumerate(items):
-            if item.parent_code:
-                first.setdefault(sku_key(item.parent_code), (index, 1, item.parent_code))
+        # The first spelling of each key, in the order the feed first gives it (an item's
+        # own SKU before its style code): the look-up asks for them in that order.
+        spellings: dict[str, str] = {}
+        for item in items:
             keys = unlinked_keys((item,), links)
-            if not keys:
-                continue
-            new.keys |= keys
+            if keys:
+                new.keys |= keys
             if item.key in keys:  # a selected item (`unlinked_keys`)
-                first.setdefault(item.key, (index, 0, item.sku))
+                spellings.setdefault(item.key, item.sku)
                 for name in item.categories:
                     names.setdefault(name.casefold(), name)
-        wanted = sorted((place, key) for key, place in first.items() if key in new.keys)
-        new.spelled = {key: spelling for (_, _, spelling), key in wanted}
+            if item.parent_code:
+                spellings.setdefault(sku_key(item.parent_code), item.parent_code)
+        new.spelled = {key: sku for key, sku in spellings.items() if key in new.keys}
         new.category_names = list(names.values())
         return new
 
