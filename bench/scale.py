@@ -10,8 +10,11 @@ that the scale targets are about, each in a fresh worker process:
 * one till sale and the next products run (target: on WooCommerce within
   10 s with the products job every 5 s).
 
-`--items 1000000` is the million-item row (`make bench-million`, about an
-hour on two cores).  The section lies between two markers; `make bench`
+Between the first sync and the idle cycle runs the read-back (the link
+check listing every product the first sync created); `--no-read-back`
+moves the check's cursor past them instead, unmeasured, for a run about
+memory and idle cost alone.  `--items 1000000` is the million-item row
+(`make bench-million`, without the read-back: hours on two shared cores).  The section lies between two markers; `make bench`
 carries it over (`Section.keep`), and each size keeps its own section.
 """
 
