@@ -34,7 +34,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from storebridge.domain.feed_rules import (
-    Facts,
+    FactsList,
     Outcome,
     Outcomes,
     facts_of,
@@ -182,7 +182,7 @@ def validate_into(
     max_price: Decimal = Decimal("1000000"),
     max_quantity: int = 1_000_000,
     unchanged: Callable[[RawItem], str | None] | None = None,
-) -> list[Facts]:
+) -> FactsList:
     """`validate_feed`, keeping each row's final outcome in `outcomes`, in feed order.
 
     For a feed too big to hold: `outcomes` may keep them out of memory (a
@@ -226,7 +226,7 @@ class _Kept:
 
     def __init__(self, outcomes: Outcomes) -> None:
         self.outcomes = outcomes
-        self.facts: list[Facts] = []
+        self.facts = FactsList()
 
     def append(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)

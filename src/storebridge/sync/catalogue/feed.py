@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 from storebridge.connectors.settings import FileFeedSettings
 from storebridge.domain.allocation import StockExplanation, explain
-from storebridge.domain.feed_rules import Facts, Outcomes, facts_of
+from storebridge.domain.feed_rules import Facts, FactsList, Outcomes, facts_of
 from storebridge.domain.model import PosItem, Quarantined, Unchanged, sku_key
 from storebridge.domain.selection import Selection
 from storebridge.domain.validation import validate, validate_into
@@ -65,7 +65,7 @@ class Feed:
     """
 
     outcomes: Outcomes
-    facts: list[Facts]
+    facts: FactsList
     started_at: datetime
     complete: bool
     #: Where an incremental read ended (store it once the run applied the read).
@@ -83,7 +83,7 @@ class Feed:
     def of(
         cls,
         outcomes: Outcomes,
-        facts: list[Facts],
+        facts: FactsList,
         started_at: datetime,
         complete: bool,
         position: str | None = None,
@@ -184,7 +184,7 @@ async def read_feed(
         )
     )
 
-    def read() -> tuple[SpilledOutcomes, list[Facts]]:
+    def read() -> tuple[SpilledOutcomes, FactsList]:
         rows = (
             connector.read_items_since(position)
             if isinstance(connector, IncrementalReader)

@@ -93,8 +93,8 @@ __all__ = [
 
 #: The cursor stream holding an incremental connector's read position.
 POS_READ_STREAM = "pos_items"
-#: Items planned at a time (`domain.plan_slices`).
-PLAN_SLICE = 2_000
+#: Items planned at a time (`domain.plan_slices`): fewer items and writes wait in memory.
+PLAN_SLICE = 1_000
 
 
 class _PlanInputs(TypedDict):
