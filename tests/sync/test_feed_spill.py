@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pickle
 from decimal import Decimal
-from typing import Any
 
 import pytest
+from tests.domain.test_feed_rules import row
 
 from storebridge.domain.feed_rules import Outcome
 from storebridge.domain.model import PosItem, Quarantined, RawItem, SourceRef, Unchanged
@@ -16,18 +16,6 @@ from storebridge.domain.validation import validate_feed, validate_into
 from storebridge.sync.catalogue import spill
 from storebridge.sync.catalogue.plan_buffer import ItemsInFlight
 from storebridge.sync.catalogue.spill import SpilledOutcomes
-
-
-def row(line: int, sku: str, **fields: Any) -> RawItem:
-    values: dict[str, Any] = {
-        "ref": SourceRef("feed.csv", line, f"line {line}"),
-        "sku": sku,
-        "name": "Item",
-        "regular_price": "10",
-        "on_hand": {"main": 1},
-    }
-    values.update(fields)
-    return RawItem(**values)
 
 
 def item(sku: str, parent: str | None = None) -> PosItem:
