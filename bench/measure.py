@@ -78,7 +78,9 @@ def measure(
     sandbox.reset_counters()
     cpu_before = sandbox.cpu_seconds()
     if isolate:
-        result = run_isolated(workspace, step, profile=profile)
+        # A million-item first sync takes hours on a shared machine: the limit grows with it.
+        timeout = max(3_600.0, items * 0.02)
+        result = run_isolated(workspace, step, profile=profile, timeout=timeout)
     else:
         result = run_step(workspace, step, profile=profile)
     cpu_after = sandbox.cpu_seconds()

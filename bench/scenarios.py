@@ -407,9 +407,11 @@ def targets(found: Findings) -> list[Target]:
             added = rss - worst.result.start_rss_mb
             why = (
                 f"the step added {added:.0f} MB to the {worst.result.start_rss_mb:.0f} MB of the "
-                f"interpreter and imports: {added * 1024 / worst.items:.1f} KB per item; the plan "
-                "is made and applied a slice at a time, but the validated feed (about 1.5 KB "
-                "per item) is still held whole for the feed-wide rules"
+                f"interpreter and imports: {added * 1024 / worst.items:.1f} KB per item; the "
+                "validated feed is kept in a temporary file and the plan made and applied a "
+                "slice at a time, but a few tables by SKU stay whole (row facts for the "
+                "feed-wide rules, source digests, availability, the planner's seen keys; on a "
+                "full read the link table), besides the writes in flight"
             )
         out.append(
             Target(

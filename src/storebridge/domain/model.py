@@ -14,8 +14,9 @@ because export totals must balance to the cent.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -35,9 +36,10 @@ def sku_key(sku: str) -> str:
 
     WooCommerce trims a SKU and checks uniqueness case-insensitively
     (golden 029/030), so two POS SKUs that differ only in case or padding are
-    the same product on the web side.
+    the same product on the web side.  Interned: a big feed holds each key
+    in several tables (digests, availability, links), as one string.
     """
-    return sku.strip().casefold()
+    return sys.intern(sku.strip().casefold())
 
 
 def money(value: Decimal | int | str) -> Decimal:
@@ -115,8 +117,16 @@ class PosItem:
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        key = sku_key(self.sku)
-        object.__setattr__(self, "key", self.sku if key == self.sku else key)
+        object.__setattr__(self, "key", sku_key(self.sku))
+
+    def __reduce__(self) -> tuple[type[PosItem], tuple[object, ...]]:
+        # Unpickled (a big feed is kept in a file, `sync.catalogue.spill`) through
+        # __init__, so that the key is the interned one again, not a copy.
+        return (PosItem, tuple(getattr(self, name) for name in _POS_ITEM_FIELDS))
+
+
+#: PosItem's constructor arguments, in order (`PosItem.__reduce__`).
+_POS_ITEM_FIELDS = tuple(f.name for f in fields(PosItem) if f.init)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,9 @@ parts of about `slice_size` items, so the engine can apply each part (or
 gather its operations into full batches) and let it go.  What needs the
 whole feed stays whole:
 
+* the items are read once, as a stream: a part is yielded as soon as its
+  simple items are read, so it plans every simple item read before it (the
+  engine relies on it to let items go, `plan_buffer.ItemsInFlight`);
 * a style's variants are planned together (a new style is one
   ``CreateVariableStyle``), in the slice of the style's turn;
 * the delisting of linked SKUs missing from a complete snapshot is planned
@@ -49,10 +52,21 @@ def plan_slices(
     the count of `unchanged` rows.
 
     Raises:
-        ValueError: two items share a SKU key, or `slice_size` is below 1.
+        ValueError: two items share a SKU key (raised when the second is
+            read: parts before it may have been yielded), or `slice_size`
+            is below 1.
     """
     if slice_size < 1:
         raise ValueError("slice_size must be at least 1")
+    part = partial(
+        plan,
+        links=links,
+        available=available,
+        existing=existing,
+        delist=delist,
+        category_ids=category_ids,
+        quarantined=quarantined,
+    )
     seen: set[str] = set()
     simple: list[PosItem] = []
     styles: dict[str, list[PosItem]] = {}
@@ -64,20 +78,13 @@ def plan_slices(
         seen.add(item.key)
         if item.parent_code:
             styles.setdefault(sku_key(item.parent_code), []).append(item)
-        else:
-            simple.append(item)
-
-    part = partial(
-        plan,
-        links=links,
-        available=available,
-        existing=existing,
-        delist=delist,
-        category_ids=category_ids,
-        quarantined=quarantined,
-    )
-    for start in range(0, len(simple), slice_size):
-        yield part(simple[start : start + slice_size], complete=False)
+            continue
+        simple.append(item)
+        if len(simple) == slice_size:
+            yield part(simple, complete=False)
+            simple = []
+    if simple:
+        yield part(simple, complete=False)
     chunk: list[PosItem] = []
     for variants in styles.values():
         chunk.extend(variants)

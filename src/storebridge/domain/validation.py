@@ -34,6 +34,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from storebridge.domain.feed_rules import (
+    FactsList,
+    Outcome,
+    Outcomes,
+    facts_of,
     quarantine_duplicate_combinations,
     quarantine_duplicate_skus,
     quarantine_style_clashes,
@@ -57,7 +61,14 @@ from storebridge.domain.parsing import (
 from storebridge.domain.rules import Reject, Rule
 from storebridge.domain.selection import Selection, select
 
-__all__ = ["MAX_SKU_LENGTH", "FeedResult", "Rule", "validate", "validate_feed"]
+__all__ = [
+    "MAX_SKU_LENGTH",
+    "FeedResult",
+    "Rule",
+    "validate",
+    "validate_feed",
+    "validate_into",
+]
 
 #: WooCommerce stores SKUs in a 100-character lookup column; longer ones are cut.
 MAX_SKU_LENGTH = 100
@@ -143,27 +154,17 @@ def validate_feed(
     variant, its SKU is a style code or its style code a SKU): those are
     validated after all, so the rules judge the whole feed as before.
     """
-    options = _Options(
-        selection or Selection(), decimal_comma, date_format, max_price, max_quantity
+    outcomes: list[Outcome] = []
+    validate_into(
+        outcomes,
+        rows,
+        selection=selection,
+        decimal_comma=decimal_comma,
+        date_format=date_format,
+        max_price=max_price,
+        max_quantity=max_quantity,
+        unchanged=unchanged,
     )
-    outcomes: list[PosItem | Quarantined | Unchanged] = []
-    where: list[str] = []
-    rows_by_key: dict[str, list[int]] = {}
-    for index, raw in enumerate(rows):
-        key = unchanged(raw) if unchanged is not None else None
-        outcome: PosItem | Quarantined | Unchanged
-        if key is not None:
-            outcome = Unchanged(key, raw)
-        else:
-            outcome, key = _validate_row(raw, options)
-        outcomes.append(outcome)
-        where.append(f"line {raw.ref.line}" if raw.ref.line is not None else f"row {index + 1}")
-        if key is not None:
-            rows_by_key.setdefault(key, []).append(index)
-    _validate_concerned(outcomes, rows_by_key, options)
-    quarantine_duplicate_skus(outcomes, where, rows_by_key)
-    quarantine_duplicate_combinations(outcomes, where)
-    quarantine_style_clashes(outcomes, where)
     return FeedResult(
         items=[o for o in outcomes if isinstance(o, PosItem)],
         quarantined=[o for o in outcomes if isinstance(o, Quarantined)],
@@ -171,34 +172,104 @@ def validate_feed(
     )
 
 
+def validate_into(
+    outcomes: Outcomes,
+    rows: Iterable[RawItem],
+    *,
+    selection: Selection | None = None,
+    decimal_comma: bool = False,
+    date_format: str | None = None,
+    max_price: Decimal = Decimal("1000000"),
+    max_quantity: int = 1_000_000,
+    unchanged: Callable[[RawItem], str | None] | None = None,
+) -> FactsList:
+    """`validate_feed`, keeping each row's final outcome in `outcomes`, in feed order.
+
+    For a feed too big to hold: `outcomes` may keep them out of memory (a
+    file); the feed-wide rules read only the few rows they quarantine.
+    Returns each outcome's `Facts` (kind and SKU key), in the same order.
+    """
+    options = _Options(
+        selection or Selection(), decimal_comma, date_format, max_price, max_quantity
+    )
+    kept = _Kept(outcomes)
+    lines: list[int | None] = []
+    first_row: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    for index, raw in enumerate(rows):
+        key = unchanged(raw) if unchanged is not None else None
+        outcome: Outcome
+        if key is not None:
+            outcome = Unchanged(key, raw)
+        else:
+            outcome, key = _validate_row(raw, options)
+        kept.append(outcome)
+        lines.append(raw.ref.line)
+        if key is not None:
+            seen = first_row.setdefault(key, index)
+            if seen != index:
+                duplicates.setdefault(key, [seen]).append(index)
+
+    def where(index: int) -> str:
+        line = lines[index]
+        return f"line {line}" if line is not None else f"row {index + 1}"
+
+    _validate_concerned(kept, duplicates, first_row, options)
+    quarantine_duplicate_skus(kept, where, duplicates)
+    quarantine_duplicate_combinations(kept, where)
+    quarantine_style_clashes(kept, where)
+    return kept.facts
+
+
+class _Kept:
+    """The outcomes and their `Facts`, kept in step."""
+
+    def __init__(self, outcomes: Outcomes) -> None:
+        self.outcomes = outcomes
+        self.facts = FactsList()
+
+    def append(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self.facts.append(facts_of(outcome, _style_of_raw))
+
+    def __getitem__(self, index: int) -> Outcome:
+        return self.outcomes[index]
+
+    def __setitem__(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome
+        self.facts[index] = facts_of(outcome, _style_of_raw)
+
+
+def _style_of_raw(row: Unchanged) -> str | None:
+    code = text(row.raw.parent_code)
+    return None if code is None else sku_key(code)
+
+
 def _validate_concerned(
-    outcomes: list[PosItem | Quarantined | Unchanged],
-    rows_by_key: dict[str, list[int]],
+    kept: _Kept,
+    duplicates: dict[str, list[int]],
+    first_row: dict[str, int],
     options: _Options,
 ) -> None:
     """Validate the unchanged rows a feed-wide rule may concern (see `validate_feed`)."""
-    skipped = [(i, outcome) for i, outcome in enumerate(outcomes) if isinstance(outcome, Unchanged)]
+    skipped = [i for i, facts in enumerate(kept.facts) if facts.kind is Unchanged]
     if not skipped:
         return
-    changed_styles = {
-        sku_key(outcome.parent_code)
-        for outcome in outcomes
-        if isinstance(outcome, PosItem) and outcome.parent_code
+    changed_styles = {facts.style for facts in kept.facts if facts.kind is PosItem and facts.style}
+    style_codes = changed_styles | {
+        facts.style for facts in kept.facts if facts.kind is Unchanged and facts.style
     }
-    style_of: dict[int, str] = {}
-    for index, row in skipped:
-        code = text(row.raw.parent_code)
-        if code is not None:
-            style_of[index] = sku_key(code)
-    style_codes = changed_styles | set(style_of.values())
-    for index, row in skipped:
-        style = style_of.get(index)
+    for index in skipped:
+        key, style = kept.facts[index].key, kept.facts[index].style
+        assert key is not None
         if (
-            len(rows_by_key[row.key]) > 1
-            or row.key in style_codes
-            or (style is not None and (style in changed_styles or style in rows_by_key))
+            key in duplicates
+            or key in style_codes
+            or (style is not None and (style in changed_styles or style in first_row))
         ):
-            outcomes[index] = _validate_row(row.raw, options)[0]
+            row = kept[index]
+            assert isinstance(row, Unchanged)
+            kept[index] = _validate_row(row.raw, options)[0]
 
 
 # ---------------------------------------------------------------------------

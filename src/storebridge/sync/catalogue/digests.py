@@ -27,6 +27,7 @@ The stored digest stands for "WooCommerce holds what this row publishes", so:
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import cast
 
@@ -142,7 +143,8 @@ def load_source_digests(session: Session, *, store: str) -> dict[str, str]:
         )
         .execution_options(yield_per=5000)
     )
-    return {key: digest for key, digest in session.execute(query).tuples()}
+    # Interned: the same string as the feed's keys (`model.sku_key`) and the link table's.
+    return {sys.intern(key): digest for key, digest in session.execute(query).tuples()}
 
 
 def store_source_digests(session: Session, *, store: str, values: Mapping[str, str]) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -70,21 +71,30 @@ class LinkTable:
     failures: dict[str, int] = field(default_factory=dict)  # only links that failed
     problems: dict[str, str] = field(default_factory=dict)  # parked/broken/deleted links
 
+    def parked_keys(self) -> set[str]:
+        """The SKU keys of the parked links (`planning_view` needs their items)."""
+        return {key for key, link in self.links.items() if link.state == "parked"}
+
     def planning_view(
         self, items_by_key: Mapping[str, PosItem], available: Mapping[str, int], park_after: int
     ) -> tuple[dict[str, LinkView], set[str]]:
         """The links to plan with, and the parked keys to bring back (`unpark`).
+
+        `items_by_key` needs to hold the items of the parked keys only.  The
+        links returned may be the table's own: read them, do not change them.
 
         A parked create still below `park_after` failures is left out, so the
         planner looks its SKU up and tries again; a parked link whose item
         changed since it failed comes back as ``linked`` (or, without id, is
         left out likewise).
         """
-        links = dict(self.links)
         revived: set[str] = set()
-        for key, link in self.links.items():
-            if link.state != "parked":
-                continue
+        parked = self.parked_keys()
+        if not parked:
+            return self.links, revived  # no copy of 100,000 links for nothing
+        links = dict(self.links)
+        for key in parked:
+            link = self.links[key]
             item = items_by_key.get(key)
             stored = parked_digest(self.problems.get(key))
             changed = (
@@ -205,6 +215,7 @@ def _load_into(
         failed,
         problem,
     ) in session.execute(query).tuples():
+        key = sys.intern(key)  # one string with the feed's own key (`model.sku_key`)
         links[key] = LinkView(
             key,
             sku,

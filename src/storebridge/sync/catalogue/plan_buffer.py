@@ -12,14 +12,20 @@ cuts each kind into the same slices, so only the last batch can be short.
 
 It also sums what the parts planned (`summary`) and keeps their reports
 (links waiting for a human, conflicts), which are small and shown per run.
+
+`ItemsInFlight` keeps, beside it, the POS items whose writes are planned and
+not yet applied (the executor names them in messages and fingerprints a
+failed one's input), and lets every other item go once planned.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from storebridge.domain.model import PosItem
 from storebridge.domain.operations import (
     AddVariation,
     Adopt,
@@ -33,7 +39,7 @@ from storebridge.domain.operations import (
     ZeroStock,
 )
 
-__all__ = ["PlanBuffer"]
+__all__ = ["ItemsInFlight", "PlanBuffer", "written_keys"]
 
 T = TypeVar("T")
 
@@ -116,3 +122,52 @@ def _updates_plan(ops: tuple[Adopt | AdoptStyle | UpdateFields | ZeroStock, ...]
         adopts=tuple(op for op in ops if isinstance(op, Adopt | AdoptStyle)),
         updates=tuple(op for op in ops if isinstance(op, UpdateFields | ZeroStock)),
     )
+
+
+def written_keys(plan: Plan) -> Iterator[str]:
+    """The SKU keys (and style keys) a plan writes to."""
+    for op in (*plan.creates, *plan.updates):
+        yield op.sku_key
+    for adopt in plan.adopts:
+        yield adopt.sku_key if isinstance(adopt, Adopt) else adopt.style_key
+    for variable in plan.variable_creates:
+        if isinstance(variable, AddVariation):
+            yield variable.variation.sku_key
+        else:
+            yield variable.style_key
+            yield from (v.sku_key for v in variable.variations)
+
+
+class ItemsInFlight:
+    """The items of a sliced plan whose writes wait to be applied (see the module docstring).
+
+    `reading` wraps the items handed to `domain.plan_slices`; after each
+    part, `planned` keeps the items it writes and drops the other simple
+    items read so far (a part plans every simple item read before it);
+    variants wait for their style's turn.  `applied` lets a plan's items go.
+    """
+
+    def __init__(self) -> None:
+        self._read: dict[str, PosItem] = {}
+        self._waiting: dict[str, PosItem] = {}
+
+    def reading(self, items: Iterable[PosItem]) -> Iterator[PosItem]:
+        for item in items:
+            self._read[item.key] = item
+            yield item
+
+    def planned(self, part: Plan) -> None:
+        for key in written_keys(part):
+            item = self._read.pop(key, None)
+            if item is not None:
+                self._waiting[key] = item
+        self._read = {k: item for k, item in self._read.items() if item.parent_code}
+
+    def applied(self, plan: Plan) -> None:
+        for key in written_keys(plan):
+            self._waiting.pop(key, None)
+
+    def get(self, key: str) -> PosItem | None:
+        """The item of `key` if its write waits (or it was read and not planned yet)."""
+        found = self._waiting.get(key)
+        return found if found is not None else self._read.get(key)

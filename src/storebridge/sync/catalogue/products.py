@@ -36,7 +36,7 @@ WooCommerce but writes neither there nor in the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
@@ -75,7 +75,7 @@ from storebridge.sync.catalogue.link_table import (
     unpark,
 )
 from storebridge.sync.catalogue.lookup import find_existing, resolve_categories
-from storebridge.sync.catalogue.plan_buffer import PlanBuffer
+from storebridge.sync.catalogue.plan_buffer import ItemsInFlight, PlanBuffer
 from storebridge.sync.catalogue.quarantine import record_quarantine
 from storebridge.sync.catalogue.recorder import DbRecorder, Lost
 from storebridge.sync.orders.applied import note_applied
@@ -96,8 +96,8 @@ __all__ = [
 
 #: The cursor stream holding an incremental connector's read position.
 POS_READ_STREAM = "pos_items"
-#: Items planned at a time (`domain.plan_slices`).
-PLAN_SLICE = 2_000
+#: Items planned at a time (`domain.plan_slices`): fewer items and writes wait in memory.
+PLAN_SLICE = 1_000
 
 
 class _PlanInputs(TypedDict):
@@ -243,7 +243,14 @@ class _ProductSync:
             self._read_position(),
             stored_digests=self._stored_digests,
         )
-        report.quarantined = list(feed.result.quarantined)
+        try:
+            return await self._run(woo, report, feed)
+        finally:
+            feed.close()
+
+    async def _run(self, woo: WooClient, report: RunReport, feed: Feed) -> Plan | None:
+        """The steps after the read; `feed.items()` is read again by each pass over it."""
+        report.quarantined = list(feed.quarantined)
         moved: Collection[str] = ()
         if self.refresh_ledger is not None and not self.dry_run:
             moved = await self.refresh_ledger(woo)
@@ -256,8 +263,8 @@ class _ProductSync:
                 update = record_quarantine(
                     session,
                     store=self.name,
-                    rows=feed.result.quarantined,
-                    valid_keys={item.key for item in feed.items} | feed.result.unchanged.keys(),
+                    rows=feed.quarantined,
+                    valid_keys=feed.item_keys() | feed.unchanged.keys(),
                     complete=feed.complete,
                 )
                 report.counts["quarantine_resolved"] += update.resolved
@@ -273,24 +280,32 @@ class _ProductSync:
             )
         # An unchanged row still publishes anew when its allocation moved.
         validate_unchanged(feed, _stock_moved(feed, table, allocated, self.settings), self.settings)
-        items_by_key = {item.key: item for item in feed.items}
-        availability = Availability.compute(feed.items, allocated, self.settings)
-        links, revived = table.planning_view(items_by_key, availability.available, self.park_after)
+        parked = table.parked_keys()
+        parked_items: dict[str, PosItem] = {}
+        availability = Availability.compute(
+            _noting(feed.items(), parked, parked_items), allocated, self.settings
+        )
+        links, revived = table.planning_view(parked_items, availability.available, self.park_after)
         if revived and not self.dry_run:
             with self.sessions.begin() as session:
                 unpark(session, store=self.name, keys=revived)
         inputs = await self._plan_inputs(woo, feed, links, availability)
         if self.dry_run:
-            the_plan = plan(feed.items, **inputs)
+            the_plan = plan(feed.items(), **inputs)
             report.planned = the_plan.summary()
             _report_waiting(the_plan, table, report, reported=check.keys)
             return the_plan
-        executor, recorder = self._executor(woo, table, availability, items_by_key, report)
-        # Planned and applied a slice at a time: a 100,000-item plan is never held whole.
+        in_flight = ItemsInFlight()
+        executor, recorder = self._executor(woo, table, availability, in_flight, report)
+        # Planned and applied a slice at a time: a 100,000-item plan is never held whole,
+        # nor are its items (read from the feed's file as they are planned).
         pending = PlanBuffer(executor.slice_size, _slices_of(executor.slice_size))
-        for part in plan_slices(feed.items, slice_size=PLAN_SLICE, **inputs):
+        items = in_flight.reading(feed.items())
+        for part in plan_slices(items, slice_size=PLAN_SLICE, **inputs):
+            in_flight.planned(part)
             for ready in pending.add(part):
                 await executor.apply(ready)
+                in_flight.applied(ready)
             report.planned = dict(pending.summary)
         await executor.apply(pending.drain())
         if not feed.complete:
@@ -312,15 +327,12 @@ class _ProductSync:
         availability: Availability,
     ) -> _PlanInputs:
         """Everything `plan` needs besides the items, WooCommerce's look-ups included."""
-        keys = unlinked_keys(feed.items, links)
-        spelled: dict[str, str] = {}
-        for item in feed.items:
-            if item.key in keys:
-                spelled.setdefault(item.key, item.sku)
-            if item.parent_code and sku_key(item.parent_code) in keys:
-                spelled.setdefault(sku_key(item.parent_code), item.parent_code)
-        existing = await find_existing(woo, spelled.values()) if spelled else {}
-        names = _new_category_names(feed.items, keys, existing.keys())
+        new = _NewItems.find(feed.items(), links)
+        existing = await find_existing(woo, new.spelled.values()) if new.spelled else {}
+        names = new.category_names
+        if any(key in existing for key in new.keys):
+            # Adopted items bring no category: read the feed again without them.
+            names = _new_category_names(feed.items(), new.keys, existing.keys())
         category_ids = None
         if names:
             create = self.settings.create_categories and not self.dry_run
@@ -331,9 +343,9 @@ class _ProductSync:
             existing=existing,
             delist=self.settings.delist,
             category_ids=category_ids,
-            quarantined=feed.result.quarantined_keys,
+            quarantined=feed.quarantined_keys,
             complete=feed.complete,
-            unchanged=feed.result.unchanged.keys(),
+            unchanged=feed.unchanged.keys(),
         )
 
     def _executor(
@@ -341,23 +353,22 @@ class _ProductSync:
         woo: WooClient,
         table: LinkTable,
         availability: Availability,
-        items_by_key: dict[str, PosItem],
+        in_flight: ItemsInFlight,
         report: RunReport,
     ) -> tuple[Executor, DbRecorder]:
         """The executor of this run, and the recorder it reports to (failed keys)."""
 
         def digest(key: str) -> str | None:
-            item = items_by_key.get(key)
+            item = in_flight.get(key)
             if item is None:
                 return None
             return input_digest(item, availability.available.get(key, 0))
 
         def on_hand(key: str) -> int | None:
-            terms = availability.terms.get(key)
-            return None if terms is None else terms.on_hand
+            return availability.on_hand.get(key)
 
         def sku_of(key: str) -> str:
-            item = items_by_key.get(key)
+            item = in_flight.get(key)
             if item is not None:
                 return item.sku
             link = table.links.get(key)
@@ -399,11 +410,7 @@ class _ProductSync:
         recomputed here from the stored on-hand, current since the POS row has
         not changed, with the allocation this run publishes.
         """
-        read = (
-            {item.key for item in feed.items}
-            | feed.result.unchanged.keys()
-            | set(feed.result.quarantined_keys)
-        )
+        read = feed.item_keys() | feed.unchanged.keys() | feed.quarantined_keys
         unread = sorted(set(moved) - read)
         if unread:
             await push_available(self.services, self.name, woo, unread, allocated, report)
@@ -416,12 +423,13 @@ class _ProductSync:
         """
         waiting = {entry.sku_key for entry in the_plan.reports}
         values = {
-            item.key: digest
-            for item in feed.items
-            if item.selected
-            and item.key not in failed
-            and item.key not in waiting
-            and (digest := feed.digests.get(item.key)) is not None
+            row.key: digest
+            for row in feed.item_facts()
+            if row.selected
+            and row.key is not None
+            and row.key not in failed
+            and row.key not in waiting
+            and (digest := feed.digests.get(row.key)) is not None
         }
         with self.sessions.begin() as session:
             store_source_digests(session, store=self.name, values=values)
@@ -434,15 +442,14 @@ class _ProductSync:
         The position moves only when no item failed: a failed item's change is
         then read again by the next run instead of waiting for a full read.
         """
-        unselected = {item.key for item in feed.items if not item.selected}
+        unselected = {row.key for row in feed.item_facts() if not row.selected}
         changed: dict[str, int | None] = {}
         for key, stored in table.on_hand.items():
-            if key in feed.result.unchanged:
+            if key in feed.unchanged:
                 continue  # read as it was, on-hand included
-            terms = availability.terms.get(key)
-            if terms is None and not feed.complete and key not in unselected:
+            current = availability.on_hand.get(key)
+            if current is None and not feed.complete and key not in unselected:
                 continue  # a delta says nothing about the items it does not carry
-            current = None if terms is None else terms.on_hand
             if current != stored:
                 changed[key] = current
         now = utcnow()
@@ -458,7 +465,7 @@ class _ProductSync:
                         store=self.name,
                         read_started_at=feed.started_at,
                         applied_at=now,
-                        items=len(feed.items) + len(feed.result.unchanged),
+                        items=feed.item_count + len(feed.unchanged),
                     )
                 )
 
@@ -467,8 +474,8 @@ def _link_keys(feed: Feed) -> set[str] | None:
     """The links a run plans with: all for a complete read, else the delta's items and styles."""
     if feed.complete:
         return None
-    keys = {item.key for item in feed.items} | feed.result.unchanged.keys()
-    keys.update(sku_key(item.parent_code) for item in feed.items if item.parent_code)
+    keys = feed.item_keys() | feed.unchanged.keys()
+    keys.update(row.style for row in feed.item_facts() if row.style)
     return keys
 
 
@@ -482,7 +489,7 @@ def _stock_moved(
     planner reports it as before.
     """
     moved: list[str] = []
-    for key in feed.result.unchanged:
+    for key in feed.unchanged:
         link = table.links.get(key)
         on_hand = table.on_hand.get(key)
         last = None if link is None else link.last_pushed
@@ -497,8 +504,51 @@ def _stock_moved(
     return moved
 
 
+def _noting(
+    items: Iterable[PosItem], keys: Collection[str], found: dict[str, PosItem]
+) -> Iterator[PosItem]:
+    """`items`, noting in `found` those of `keys` on the way."""
+    for item in items:
+        if item.key in keys:
+            found[item.key] = item
+        yield item
+
+
+@dataclass
+class _NewItems:
+    """What one pass over the feed learns of its items without a link."""
+
+    #: SKU keys and style codes to look up in WooCommerce (`plan.unlinked_keys`).
+    keys: set[str] = field(default_factory=set)
+    #: Their POS spelling, for the look-up.
+    spelled: dict[str, str] = field(default_factory=dict)
+    #: The categories they bring, should none of them exist in WooCommerce.
+    category_names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, items: Iterable[PosItem], links: Mapping[str, LinkView]) -> _NewItems:
+        new = cls()
+        names: dict[str, str] = {}
+        # The first spelling of each key, in the order the feed first gives it (an item's
+        # own SKU before its style code): the look-up asks for them in that order.
+        spellings: dict[str, str] = {}
+        for item in items:
+            keys = unlinked_keys((item,), links)
+            if keys:
+                new.keys |= keys
+            if item.key in keys:  # a selected item (`unlinked_keys`)
+                spellings.setdefault(item.key, item.sku)
+                for name in item.categories:
+                    names.setdefault(name.casefold(), name)
+            if item.parent_code:
+                spellings.setdefault(sku_key(item.parent_code), item.parent_code)
+        new.spelled = {key: sku for key, sku in spellings.items() if key in new.keys}
+        new.category_names = list(names.values())
+        return new
+
+
 def _new_category_names(
-    items: list[PosItem], unlinked: Collection[str], existing: Collection[str]
+    items: Iterable[PosItem], unlinked: Collection[str], existing: Collection[str]
 ) -> list[str]:
     """Category names of the items about to become new drafts."""
     names: dict[str, str] = {}
