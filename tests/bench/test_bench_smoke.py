@@ -307,3 +307,17 @@ def test_profiled_functions_are_grouped_by_package() -> None:
     assert group_of("/w/src/storebridge/sync/executor.py", "apply") == "storebridge.sync"
     assert group_of("~", "<method 'execute' of 'sqlite3.Cursor' objects>") == "sqlite3 (C)"
     assert group_of("~", "<method 'poll' of 'select.epoll' objects>").startswith("worker")
+
+
+def test_beyond_the_memory_targets_size_a_catalogue_need_only_run_to_its_end() -> None:
+    done = _measured("first sync", 1_000_000, 2_000.0, 10_004)
+    done.result.counts["created"] = 1_000_000
+    verdicts = {t.name: t for t in targets(Findings(first_syncs=[done]))}
+    ran = verdicts["a 1,000,000-item catalogue runs at all (first sync, idle cycles, till sale)"]
+    assert ran.met and "peak RSS 100 MB" in ran.figure
+    assert not any(name.startswith("peak RSS <") for name in verdicts)
+
+    short = _measured("first sync", 1_000_000, 2_000.0, 9_000)
+    short.result.counts["created"] = 900_000
+    (cut,) = [t for t in targets(Findings(first_syncs=[short])) if "runs at all" in t.name]
+    assert not cut.met and cut.why == "the first sync did not create every item"
