@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from storebridge.bootstrap import Services
+from storebridge.bootstrap import Services, build_services
 from storebridge.persistence.tables import Run
 from storebridge.retry import RetryPolicy
 from storebridge.runner.jobs import Job, JobResult
@@ -99,6 +101,20 @@ class SandboxShop:
             sleep=no_sleep,
             retry_policy=RetryPolicy(max_attempts=3),
         )
+
+
+@contextmanager
+def copied_sqlite_services(
+    template: Path, tmp_path: Path, intervals: dict[str, int] | None = None
+) -> Iterator[Services]:
+    """Stores "main" and "outlet" on a copy of the migrated SQLite `template`."""
+    target = tmp_path / "db.sqlite3"
+    shutil.copyfile(template, target)
+    settings = runner_settings(
+        f"sqlite:///{target}", tmp_path, ("main", "outlet"), intervals=intervals
+    )
+    with build_services(settings) as services:
+        yield services
 
 
 def sandbox_shop() -> SandboxShop:

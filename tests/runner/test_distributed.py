@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlalchemy.engine import make_url
 from tests.runner.runner_support import (
     ManualClock,
     ScriptedJob,
+    copied_sqlite_services,
     run_rows,
     runner_settings,
     settle,
@@ -36,10 +36,7 @@ from storebridge.runner.schedule import MIN_TICK_S, JobKey, next_tick_s
 
 @pytest.fixture
 def sqlite_services(tmp_path: Path, _sqlite_template: Path) -> Iterator[Services]:
-    target = tmp_path / "db.sqlite3"
-    shutil.copyfile(_sqlite_template, target)
-    settings = runner_settings(f"sqlite:///{target}", tmp_path, ("main", "outlet"))
-    with build_services(settings) as services:
+    with copied_sqlite_services(_sqlite_template, tmp_path) as services:
         yield services
 
 
@@ -189,12 +186,7 @@ async def test_on_postgresql_a_dead_workers_job_frees_its_store_even_when_a_copy
 
 @pytest.fixture
 def fifty_second_services(tmp_path: Path, _sqlite_template: Path) -> Iterator[Services]:
-    target = tmp_path / "db.sqlite3"
-    shutil.copyfile(_sqlite_template, target)
-    settings = runner_settings(
-        f"sqlite:///{target}", tmp_path, ("main", "outlet"), intervals={"products": 50}
-    )
-    with build_services(settings) as services:
+    with copied_sqlite_services(_sqlite_template, tmp_path, {"products": 50}) as services:
         yield services
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from procrastinate.testing import InMemoryConnector
-from tests.runner.runner_support import ManualClock, ScriptedJob, run_rows, runner_settings, settle
+from tests.runner.runner_support import (
+    ManualClock,
+    ScriptedJob,
+    copied_sqlite_services,
+    run_rows,
+    runner_settings,
+    settle,
+)
 
 from storebridge.bootstrap import Services, build_services
 from storebridge.cli.run import queue_trigger
@@ -20,12 +26,7 @@ from storebridge.runner.triggers import CannotTrigger, QueueTrigger, SchedulerTr
 
 @pytest.fixture
 def sqlite_services(tmp_path: Path, _sqlite_template: Path) -> Iterator[Services]:
-    target = tmp_path / "db.sqlite3"
-    shutil.copyfile(_sqlite_template, target)
-    settings = runner_settings(
-        f"sqlite:///{target}", tmp_path, ("main", "outlet"), intervals={"products": 600}
-    )
-    with build_services(settings) as services:
+    with copied_sqlite_services(_sqlite_template, tmp_path, {"products": 600}) as services:
         yield services
 
 
