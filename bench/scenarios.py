@@ -249,16 +249,24 @@ def _sale_s(m: Measured) -> float:
     return PRODUCTS_INTERVAL_S + m.result.wall_s
 
 
-def _cpu_why(m: Measured, found: Findings) -> str:
-    """Why a step's CPU share is high, from its own figures and the profile."""
+def _cpu_why(m: Measured, found: Findings, items: int | None = None) -> str:
+    """Why a step's CPU share is high, from its own figures and the profile.
+
+    `items`: what the CPU is divided by, when not the catalogue (the items
+    WooCommerce works on in the step).
+    """
     r = m.result
-    per_item = r.cpu_s / m.items * 1000 if m.items else 0.0
+    count = m.items if items is None else items
+    per_item = r.cpu_s / count * 1000 if count else 0.0
     if r.requests.total <= 5:
         return (
             f"{r.cpu_s:.1f} s of CPU and only {r.requests.total} requests to wait for: the run "
             f"is local work over {m.items:,} items (read, validate, plan: {per_item:.2f} ms/item)"
         )
-    why = f"{r.cpu_s:.1f} s of CPU = {per_item:.2f} ms per item, for {r.requests.total:,} requests"
+    why = (
+        f"{r.cpu_s:.1f} s of CPU = {per_item:.2f} ms per item over {count:,} items, for "
+        f"{r.requests.total:,} requests ({r.requests.total - r.requests.writes:,} reads)"
+    )
     if found.cpu_profile:
         where, share = found.cpu_profile[0]
         why += f"; in a profiled first sync, {where} takes {share:.0%} of the CPU (see below)"
@@ -308,7 +316,7 @@ def _cpu_per_item(m: Measured, items: int, kind: _Kind, found: Findings) -> Targ
         name,
         f"{cpu_ms:.2f} ms vs {woo_ms:.2f} ms ({share:.1%})",
         met,
-        "" if met else _cpu_why(m, found),
+        "" if met else _cpu_why(m, found, items),
     )
 
 
@@ -408,13 +416,17 @@ def targets(found: Findings) -> list[Target]:
         if rss >= RSS_TARGET_MB:
             added = rss - worst.result.start_rss_mb
             why = (
-                f"the step added {added:.0f} MB to the {worst.result.start_rss_mb:.0f} MB of the "
-                f"interpreter and imports: {added * 1024 / worst.items:.1f} KB per item; the "
-                "validated feed is kept in a temporary file and the plan made and applied a "
-                "slice at a time, but a few tables by SKU stay whole (row facts for the "
-                "feed-wide rules, source digests, availability, the planner's seen keys; on a "
-                "full read the link table), besides the writes in flight"
+                f"the step added {added:.0f} MB to the {worst.result.start_rss_mb:.0f} MB the "
+                f"worker held before it (interpreter, imports, the step's set-up): "
+                f"{added * 1024 / worst.items:.1f} KB per item"
             )
+            if worst in found.first_syncs:
+                why += (
+                    "; the validated feed is kept in a temporary file and the plan made and "
+                    "applied a slice at a time, but a few tables by SKU stay whole (row facts "
+                    "for the feed-wide rules, source digests, availability, the planner's seen "
+                    "keys; on a full read the link table), besides the writes in flight"
+                )
         if worst.items <= RSS_TARGET_ITEMS:
             out.append(
                 Target(
