@@ -2,8 +2,10 @@
 
 `run_job` opens the `runs` row, hands a fresh WooCommerce client to the job's
 body (its batch concurrency resumed where the store's last run that sent
-batches ended, `batch_concurrency`: a store's level is learnt once, not by every run), makes sure the run authenticated at least once (one cheap read when the
-body needed no request; only a refused key fails the run then), takes the client's request counters and batch concurrency into the report,
+batches ended, `batch_concurrency`: a store's level is learnt once, not by
+every run), makes sure the run authenticated at least once (one cheap read
+when the body needed no request; only a refused key fails the run then),
+takes the client's request counters and batch concurrency into the report,
 and closes the run with its outcome.  An error that stops the job (POS unreachable, key
 refused...) is caught and turned into `RunReport.error`, a sentence saying
 what to do next (`describe_error`); anything else is a bug, recorded as a
